@@ -1,0 +1,114 @@
+# jitrl -- build with plain Make and pkg-config.
+#
+#   make                 library (static + shared), CLI, games, tests
+#   make check           build and run the test suite (tests/run.sh)
+#   make SAN=1 BUILD=build-san check   the same under ASan + UBSan
+#   make WERROR=1        warnings are errors (CI does this)
+#
+# Sources are found by wildcard: a new src/**/*.c joins the library, a new
+# cli/*.c the CLI, a new tests/test_*.c becomes a test program.
+
+BUILD   ?= build
+CC      ?= cc
+PKGS    := sqlite3 libcurl jansson libxxhash
+TESTPKGS := libmicrohttpd
+OPT     ?= -O2
+CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
+               -D_GNU_SOURCE -Iinclude -Isrc -fPIC
+ifeq ($(WERROR),1)
+CFLAGS_BASE += -Werror
+endif
+ifeq ($(SAN),1)
+OPT := -O1
+CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDSAN := -fsanitize=address,undefined
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+TEST_CFLAGS := -Itests/support $(shell pkg-config --cflags $(TESTPKGS))
+TEST_LIBS   := $(shell pkg-config --libs $(TESTPKGS))
+ALL_CFLAGS := $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
+
+LIB_SRC  := $(sort $(shell find src -name '*.c'))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TSUP_SRC := $(sort $(wildcard tests/support/*.c))
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+GAME_SRC := $(sort $(wildcard games/*.inf))
+TGAME_SRC := $(sort $(wildcard tests/games/*.inf))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TSUP_OBJ := $(TSUP_SRC:%.c=$(BUILD)/obj/%.o)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
+GAMES    := $(GAME_SRC:games/%.inf=$(BUILD)/games/%.z5)
+TGAMES   := $(TGAME_SRC:tests/games/%.inf=$(BUILD)/tests/games/%.z5) \
+            $(TGAME_SRC:tests/games/%.inf=$(BUILD)/tests/games/%.z8)
+
+INFORM      ?= inform6
+INFORM_LIB  ?= /usr/share/inform6/library
+
+.PHONY: all lib cli tests check clean
+.SECONDARY:
+all: lib cli tests
+
+lib: $(BUILD)/libjitrl.a $(BUILD)/libjitrl.so $(BUILD)/libjitrl.pc
+cli: $(BUILD)/jitrl
+tests: $(TESTS) $(TOOLS) $(TGAMES) $(GAMES)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(TEST_CFLAGS)) -MMD -MP -c $< -o $@
+
+$(BUILD)/libjitrl.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libjitrl.so: $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ $(PKG_LIBS) $(LDSAN)
+
+$(BUILD)/libjitrl.pc: libjitrl.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(abspath $(BUILD))|' -e 's|@INCLUDE@|$(abspath include)|' \
+	    -e 's|@REQUIRES@|$(PKGS)|' $< > $@
+
+# The built-in default game is compiled by inform6 and embedded in the CLI.
+$(BUILD)/gen/default_game.c: $(BUILD)/games/jitrl_cave.z5 scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh $< jitrl_default_game > $@
+
+$(BUILD)/obj/gen/default_game.o: $(BUILD)/gen/default_game.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/jitrl: $(CLI_OBJ) $(BUILD)/obj/gen/default_game.o $(BUILD)/libjitrl.a
+	$(CC) -o $@ $(CLI_OBJ) $(BUILD)/obj/gen/default_game.o $(BUILD)/libjitrl.a $(PKG_LIBS) $(LDSAN)
+
+$(BUILD)/tests/%: tests/%.c $(TSUP_OBJ) $(BUILD)/libjitrl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(TSUP_OBJ) $(BUILD)/libjitrl.a $(PKG_LIBS) $(TEST_LIBS) $(LDSAN)
+
+$(BUILD)/tests/%: tests/tools/%.c $(TSUP_OBJ) $(BUILD)/libjitrl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(TSUP_OBJ) $(BUILD)/libjitrl.a $(PKG_LIBS) $(TEST_LIBS) $(LDSAN)
+
+$(BUILD)/games/%.z5: games/%.inf
+	@mkdir -p $(dir $@)
+	$(INFORM) -q -v5 +include_path=$(INFORM_LIB),games $< $@ >$@.log 2>&1 || { cat $@.log; exit 1; }
+
+$(BUILD)/tests/games/%.z5: tests/games/%.inf
+	@mkdir -p $(dir $@)
+	$(INFORM) -q -v5 +include_path=$(INFORM_LIB),tests/games $< $@ >$@.log 2>&1 || { cat $@.log; exit 1; }
+
+$(BUILD)/tests/games/%.z8: tests/games/%.inf
+	@mkdir -p $(dir $@)
+	$(INFORM) -q -v8 +include_path=$(INFORM_LIB),tests/games $< $@ >$@.log 2>&1 || { cat $@.log; exit 1; }
+
+check: all
+	sh tests/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,132 @@
+/*
+ * zvm.h -- jitrl's own Z-machine (story versions 3, 4, 5, 7 and 8).
+ *
+ * One jitrl_zvm handle holds a whole machine: memory, stacks, PC, RNG,
+ * output and pending input.  There is no global state, so any number of
+ * machines run side by side in one process (not one handle from two threads
+ * at once).
+ *
+ * Ownership: a returned `const char *` or `const uint8_t *` is borrowed and
+ * valid until the next call that runs, feeds, restores or closes that
+ * handle.  Buffers passed in are the caller's.  Every fallible call returns
+ * a jitrl_rc; on failure jitrl_zvm_errmsg() says why (with the PC for
+ * runtime faults) and, unless the call says otherwise, the machine is left
+ * halted (further run calls return JITRL_ESTATE).
+ */
+#ifndef JITRL_ZVM_H
+#define JITRL_ZVM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jitrl/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct jitrl_zvm jitrl_zvm;
+
+typedef struct jitrl_zvm_options {
+    /* frotz-compatible RNG seed, as `dfrotz -s N`.  0 = seed from time
+     * like frotz without -s (tests always pass a seed). */
+    int32_t seed;
+    /* Screen geometry reported in the header; 0 = dfrotz defaults. */
+    uint16_t screen_width, screen_height;
+} jitrl_zvm_options;
+
+/* Why jitrl_zvm_run() returned. */
+typedef enum jitrl_zvm_stop {
+    JITRL_ZVM_INPUT = 1,   /* waiting for a line (@read / @sread) */
+    JITRL_ZVM_CHAR = 2,    /* waiting for one key (@read_char) */
+    JITRL_ZVM_QUIT = 3,    /* @quit, or returned from the main routine */
+    JITRL_ZVM_BUDGET = 4,  /* the instruction budget ran out; run again to go on */
+    JITRL_ZVM_HALT = 5,    /* halted on an error; see jitrl_zvm_errmsg */
+} jitrl_zvm_stop;
+
+/* Open a story.  The bytes are copied; the caller's buffer may be freed at
+ * once.  Errors: JITRL_ECORRUPT (truncated/bad header), JITRL_EUNSUPPORTED
+ * (version 1, 2, 6 or >8), JITRL_EIO, JITRL_ENOMEM.  On error *out is NULL
+ * and, if errmsg is non-NULL, a static or caller-owned message is written
+ * to errmsg[0..errlen). */
+int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_options *opt,
+                          jitrl_zvm **out, char *errmsg, size_t errlen);
+int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zvm **out,
+                        char *errmsg, size_t errlen);
+void jitrl_zvm_close(jitrl_zvm *vm);      /* NULL is a no-op */
+
+const char *jitrl_zvm_errmsg(const jitrl_zvm *vm);
+
+/* Execute up to `budget` instructions (0 = a default of 10 million).
+ * Returns JITRL_OK with *stop set, or an error (and *stop = HALT). */
+int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop);
+
+/* Feed one line of input (no newline needed; one is accepted) to a machine
+ * stopped at JITRL_ZVM_INPUT, or its first character to one stopped at
+ * JITRL_ZVM_CHAR (an empty line sends Return).  Does not run: call
+ * jitrl_zvm_run next.  JITRL_ESTATE if the machine is not waiting. */
+int jitrl_zvm_input(jitrl_zvm *vm, const char *line);
+
+/* Main-window text produced since the last clear, and the version 3 status
+ * line (location, score/moves or time) as last drawn.  Upper-window text in
+ * versions 4+ is folded into the main text where dfrotz shows it. */
+const char *jitrl_zvm_output(const jitrl_zvm *vm, size_t *len);
+void jitrl_zvm_clear_output(jitrl_zvm *vm);
+const char *jitrl_zvm_status_line(const jitrl_zvm *vm);
+
+/* Instructions executed since open (snapshots restore it). */
+uint64_t jitrl_zvm_instructions(const jitrl_zvm *vm);
+
+/* Snapshots: the complete machine state (dynamic memory, stacks, PC, RNG,
+ * pending input, output-stream state; not the output text).  The buffer is
+ * the caller's; a snapshot never aliases live memory.  snapshot_size gives
+ * an upper bound that holds for the life of the handle. */
+size_t jitrl_zvm_snapshot_size(const jitrl_zvm *vm);
+int jitrl_zvm_snapshot(const jitrl_zvm *vm, void *buf, size_t cap, size_t *len);
+/* Restores a snapshot taken from this handle or one opened on the same
+ * story.  JITRL_ECORRUPT if it does not fit; the machine is then unchanged. */
+int jitrl_zvm_restore(jitrl_zvm *vm, const void *buf, size_t len);
+
+/* 64-bit world-state hash: object tree (parent/sibling/child), attributes
+ * and property tables of every object, plus optional extra memory ranges
+ * [addr, addr+len). */
+typedef struct jitrl_zvm_range { uint32_t addr, len; } jitrl_zvm_range;
+uint64_t jitrl_zvm_hash(const jitrl_zvm *vm, const jitrl_zvm_range *extra, size_t n_extra);
+
+/* ---- Read access (no side effects) ---- */
+int jitrl_zvm_version(const jitrl_zvm *vm);
+/* The whole current memory image (dynamic memory live, rest static). */
+const uint8_t *jitrl_zvm_memory(const jitrl_zvm *vm, size_t *len);
+uint16_t jitrl_zvm_read_word(const jitrl_zvm *vm, uint32_t addr);  /* 0 when out of range */
+uint8_t jitrl_zvm_read_byte(const jitrl_zvm *vm, uint32_t addr);   /* 0 when out of range */
+uint16_t jitrl_zvm_global(const jitrl_zvm *vm, unsigned n);        /* global variable n (0..239) */
+
+/* Objects are numbered 1..jitrl_zvm_object_count().  Out-of-range numbers
+ * give 0 / empty. */
+unsigned jitrl_zvm_object_count(const jitrl_zvm *vm);
+unsigned jitrl_zvm_parent(const jitrl_zvm *vm, unsigned obj);
+unsigned jitrl_zvm_sibling(const jitrl_zvm *vm, unsigned obj);
+unsigned jitrl_zvm_child(const jitrl_zvm *vm, unsigned obj);
+int jitrl_zvm_attr(const jitrl_zvm *vm, unsigned obj, unsigned attr);
+/* Short name decoded to ZSCII/Latin-1 text into buf (always terminated);
+ * returns the full length. */
+size_t jitrl_zvm_object_name(const jitrl_zvm *vm, unsigned obj, char *buf, size_t cap);
+/* Property data: address and length of property `prop` of obj, or 0 if the
+ * object lacks it.  Iterate with prop = 0 for the first, then next_prop. */
+uint32_t jitrl_zvm_prop_addr(const jitrl_zvm *vm, unsigned obj, unsigned prop, unsigned *len);
+unsigned jitrl_zvm_next_prop(const jitrl_zvm *vm, unsigned obj, unsigned prop);
+
+/* Dictionary: entries 0..count-1, in the table's order. */
+unsigned jitrl_zvm_dict_count(const jitrl_zvm *vm);
+uint32_t jitrl_zvm_dict_entry(const jitrl_zvm *vm, unsigned i);    /* byte address of entry i */
+size_t jitrl_zvm_dict_word(const jitrl_zvm *vm, unsigned i, char *buf, size_t cap);
+/* Address of the dictionary entry matching `word` (lower case, truncated as
+ * the tokenizer would), or 0. */
+uint32_t jitrl_zvm_dict_lookup(const jitrl_zvm *vm, const char *word);
+/* Decode the Z-string at byte address addr into buf; returns its length. */
+size_t jitrl_zvm_decode_text(const jitrl_zvm *vm, uint32_t addr, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
