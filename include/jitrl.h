@@ -21,5 +21,6 @@
 
 #include "jitrl/error.h"
 #include "jitrl/zvm.h"
+#include "jitrl/llm.h"
 
 #endif
