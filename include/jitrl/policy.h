@@ -1,0 +1,138 @@
+/*
+ * policy.h -- one JitRL decision: retrieve similar past states from a
+ * jitrl_memory, estimate advantages, and shift the prior's logits.
+ *
+ *   neighbours N(s): stored steps whose similarity to s is >= threshold,
+ *                    the k most similar (ties: most recent first), plus,
+ *                    optionally, every step above keep_above;
+ *   V(s)   = mean return G over N(s);
+ *   Q(s,a) = mean G over the neighbours that took a;  for an action no
+ *            neighbour took: with probability lambda Q = V + alpha/|N(s)|,
+ *            else Q = 0 (or Q = V with unseen_neutral);
+ *   A = Q - V,  A~ = A / (max|A| + eps)      (so A~ is in [-1, 1]);
+ *   z' = z + beta * A~,  pi' = softmax(z'),  then sample (seeded) or argmax.
+ *
+ * Candidates the caller gives come first, in order; actions taken by
+ * neighbours but missing from the candidates are appended with prior logit 0
+ * (candidate augmentation).  docs/method.md derives the update and lists
+ * every deviation from the paper and its released code.
+ *
+ * Ownership: a jitrl_decision is the caller's, freed with
+ * jitrl_decision_free; all its arrays and strings live and die with it.
+ */
+#ifndef JITRL_POLICY_H
+#define JITRL_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jitrl/error.h"
+#include "jitrl/memory.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A seeded generator the caller owns (xoshiro256**), so runs reproduce. */
+typedef struct jitrl_rng { uint64_t s[4]; } jitrl_rng;
+void jitrl_rng_seed(jitrl_rng *rng, uint64_t seed);
+
+typedef enum jitrl_mode {
+    JITRL_MODE_SAMPLE = 0,   /* sample from softmax(z + beta*A~) */
+    JITRL_MODE_ARGMAX = 1,   /* argmax of softmax(z + beta*A~) (ties: first) */
+    JITRL_MODE_LEGACY = 2,   /* released code: argmax of softmax(z) + A~ */
+} jitrl_mode;
+
+typedef struct jitrl_params {
+    double gamma;        /* discount used by callers when adding episodes */
+    size_t k;            /* top-k neighbours (0 = no limit) */
+    double threshold;    /* minimum similarity of a neighbour */
+    double keep_above;   /* also keep every neighbour with sim >= this beyond k; > 1 = off */
+    double lambda;       /* probability of optimism for an unseen action */
+    double alpha;        /* optimism bonus, divided by |N(s)| */
+    double beta;         /* inverse temperature of the update: max logit shift */
+    double eps;          /* in the normaliser max|A| + eps */
+    jitrl_mode mode;
+    int weighted;        /* similarity-weighted means for V and Q */
+    int exact;           /* linear scan instead of the index (tests, recall) */
+    int augment;         /* append memory actions missing from the candidates (default 1) */
+    int unseen_neutral;  /* unseen, not optimistic: Q = V (A = 0) instead of Q = 0 */
+    size_t max_listed;   /* neighbours listed in the trace (0 = 1000); all are used */
+} jitrl_params;
+
+/* Paper defaults.  preset "text" (or NULL): gamma 0.5, k 10, threshold 0.95,
+ * lambda 0.65, alpha 5; "web": gamma 0.1, threshold 0.8, lambda 0.05.  Both:
+ * beta 2 (see docs/method.md), keep_above off (2.0), eps 1e-8, sample mode,
+ * unweighted means, indexed retrieval, augmentation on.  Unknown preset =
+ * "text" and returns JITRL_EINVAL. */
+int jitrl_params_default(jitrl_params *p, const char *preset);
+
+typedef struct jitrl_neighbour {
+    int64_t step_id;       /* row id of the step in the memory */
+    int64_t episode_id;
+    double sim;            /* weighted Jaccard similarity to the query state */
+    double ret;            /* its return G */
+    const char *action;    /* the action it took (borrowed from the decision) */
+} jitrl_neighbour;
+
+/* Why an action's Q has the value it has. */
+typedef enum jitrl_qsource {
+    JITRL_Q_SEEN = 0,        /* mean over the neighbours that took it */
+    JITRL_Q_OPTIMISTIC = 1,  /* unseen, drew optimism: V + alpha/|N| */
+    JITRL_Q_UNSEEN = 2,      /* unseen, no optimism: 0 (or V with unseen_neutral) */
+    JITRL_Q_NONE = 3,        /* no neighbours at all: A = 0, the prior is kept */
+} jitrl_qsource;
+
+/* The full trace of one decision.  Arrays indexed by action have
+ * n_actions entries; the first n_candidates are the caller's candidates in
+ * the caller's order, the rest were added from memory. */
+typedef struct jitrl_decision {
+    size_t n_actions, n_candidates;
+    const char **actions;
+    double *prior_logits;    /* z (0 for added actions) */
+    double *prior_probs;     /* softmax(z) */
+    double *q;               /* Q(s,a) */
+    double *adv;             /* A = Q - V, raw */
+    double *adv_norm;        /* A~ = A / (max|A| + eps) */
+    double *probs;           /* the policy acted on: softmax(z + beta*A~);
+                                legacy mode: one-hot on the choice */
+    int *qsource;            /* jitrl_qsource per action */
+    double v;                /* V(s); 0 when there are no neighbours */
+    size_t n_neighbours;     /* |N(s)| */
+    jitrl_neighbour *neighbours;  /* the most similar first */
+    size_t n_listed;         /* min(n_neighbours, max_listed) */
+    size_t chosen;           /* index into actions */
+    double beta;
+    jitrl_mode mode;
+    size_t candidates_scored;  /* distinct states compared (index cost) */
+} jitrl_decision;
+
+/* Decide.  candidates[0..n) with prior logits (NULL = all 0, a uniform
+ * prior); n may be 0 when memory supplies actions (augment on).  rng is
+ * used for unseen-action optimism and sampling (may be NULL only in ARGMAX
+ * and LEGACY modes with lambda 0 or 1).  Duplicate candidates are kept as
+ * given.  Errors: JITRL_EINVAL (no actions at all, NULL candidate, non-
+ * finite logit, bad params), JITRL_ENOMEM.  On error *out is NULL and the
+ * memory is unchanged. */
+int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *state,
+                 const char *const *candidates, const double *prior_logits, size_t n,
+                 jitrl_rng *rng, jitrl_decision **out);
+void jitrl_decision_free(jitrl_decision *d);   /* NULL is a no-op */
+
+/* The trace as one JSON object (one line, no newline):
+ * {"v","n_neighbours","neighbours":[{"id","episode","sim","ret","action"}],
+ *  "actions":[{"action","prior_logit","prior_prob","q","adv","adv_norm",
+ *  "prob","q_source"}],"chosen","chosen_action","beta","mode"}.
+ * *json is the caller's (free()).  Errors: JITRL_ENOMEM, JITRL_EINVAL. */
+int jitrl_decision_json(const jitrl_decision *d, char **json);
+
+/* The closed-form KL-regularised update on its own: probs = softmax(z +
+ * beta*adv) over n entries, computed stably.  Used by jitrl_decide and
+ * testable alone. */
+void jitrl_policy_update(const double *logits, const double *adv, size_t n, double beta,
+                         double *probs);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
