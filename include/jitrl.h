@@ -21,6 +21,8 @@
 
 #include "jitrl/error.h"
 #include "jitrl/zvm.h"
+#include "jitrl/memory.h"
+#include "jitrl/policy.h"
 #include "jitrl/llm.h"
 
 #endif
