@@ -21,6 +21,7 @@
 
 #include "jitrl/error.h"
 #include "jitrl/zvm.h"
+#include "jitrl/env.h"
 #include "jitrl/memory.h"
 #include "jitrl/policy.h"
 #include "jitrl/llm.h"
