@@ -25,5 +25,7 @@
 #include "jitrl/memory.h"
 #include "jitrl/policy.h"
 #include "jitrl/llm.h"
+#include "jitrl/summary.h"
+#include "jitrl/report.h"
 
 #endif
