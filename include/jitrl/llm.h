@@ -50,7 +50,7 @@ typedef enum jitrl_llm_mode {
     JITRL_LLM_PROPOSE = 2,  /* the model proposes k actions (no valid-action list) */
 } jitrl_llm_mode;
 
-/* The HTTP seam.  The default (transport == NULL in the config) is libcurl.
+/* The HTTP and clock seam.  The default (transport == NULL) is libcurl.
  * Tests may substitute their own.  post() sends `body` (JSON) to `url` with
  * the given bearer key (NULL = no Authorization header) and must fill
  * *status (0 when no HTTP reply arrived), *reply (allocated with malloc,
@@ -58,7 +58,9 @@ typedef enum jitrl_llm_mode {
  * *retry_after_ms (-1 when absent).  It returns JITRL_OK when an HTTP reply
  * arrived (whatever its status), JITRL_ETIMEOUT or JITRL_EHTTP (refused,
  * reset, DNS...) when none did -- both are retried -- and writes a short
- * reason to err[0..errlen).  sleep_ms() waits (backoff); NULL = nanosleep. */
+ * reason to err[0..errlen).  sleep_ms() waits (backoff).  Either member
+ * may be NULL: post NULL = libcurl, sleep_ms NULL = nanosleep, so a test
+ * can keep the real HTTP and only record the backoff waits. */
 typedef struct jitrl_llm_transport {
     void *ctx;
     int (*post)(void *ctx, const char *url, const char *api_key, const char *body,
