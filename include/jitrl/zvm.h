@@ -28,11 +28,13 @@ extern "C" {
 typedef struct jitrl_zvm jitrl_zvm;
 
 typedef struct jitrl_zvm_options {
-    /* frotz-compatible RNG seed, as `dfrotz -s N`.  0 = seed from time
-     * like frotz without -s (tests always pass a seed). */
+    /* frotz-compatible RNG seed, exactly as `dfrotz -s N` (so 0 means the
+     * generator state 0, as `dfrotz -s 0` does, and is reproducible). */
     int32_t seed;
-    /* Screen geometry reported in the header; 0 = dfrotz defaults. */
+    /* Screen geometry reported in the header; 0 = dfrotz defaults (80x24). */
     uint16_t screen_width, screen_height;
+    /* Nonzero: ignore `seed` and seed from the clock, like frotz without -s. */
+    uint8_t seed_from_time;
 } jitrl_zvm_options;
 
 /* Why jitrl_zvm_run() returned. */

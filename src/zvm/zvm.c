@@ -1,0 +1,257 @@
+/*
+ * zvm.c -- the machine handle: opening a story, the header (§11) as dfrotz
+ * fills it, the run/input calls and the read-only accessors of
+ * include/jitrl/zvm.h.
+ *
+ * Opening validates every header address a later instruction relies on
+ * without a check (globals, object table, dictionary), so the hot paths in
+ * exec.c can read globals directly.  Everything else is checked where it is
+ * used.
+ */
+#include "zvm/zvm_int.h"
+#include "base/alloc.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void zm_fail(jitrl_zvm *vm, const char *fmt, ...)
+{
+    if (vm->halted) return;
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(vm->err, sizeof vm->err, "%s (PC = %#x)", msg, (unsigned)vm->r.pc);
+    vm->halted = 1;
+}
+
+static uint16_t hw(const uint8_t *m, uint32_t a) { return (uint16_t)(m[a] << 8 | m[a + 1]); }
+
+/* §11.1: the fields the interpreter sets, with dfrotz's values (checked by
+ * printing them from a test story under dfrotz -m -p -q). */
+int zm_header_init(jitrl_zvm *vm)
+{
+    uint8_t *m = vm->mem;
+    unsigned rows = vm->opt.screen_height ? vm->opt.screen_height : ZM_SCREEN_ROWS;
+    unsigned cols = vm->opt.screen_width ? vm->opt.screen_width : ZM_SCREEN_COLS;
+    if (rows > 255) rows = 255;
+    if (cols > 255) cols = 255;
+    if (vm->version <= 3) {
+        m[1] = (uint8_t)((m[1] & ~0x70) | 0x20);   /* split screen available */
+        m[0x11] &= (uint8_t)~0x10;
+    } else {
+        m[1] = 0x80;                                /* timed input; no styles advertised */
+        m[0x1e] = 1;                                /* DECSystem-20, as dfrotz */
+        m[0x1f] = 'F';
+        m[0x20] = (uint8_t)rows;
+        m[0x21] = (uint8_t)cols;
+        if (vm->version >= 5) {
+            m[0x22] = (uint8_t)(cols >> 8); m[0x23] = (uint8_t)cols;
+            m[0x24] = (uint8_t)(rows >> 8); m[0x25] = (uint8_t)rows;
+            m[0x26] = 1; m[0x27] = 1;
+            m[0x11] &= (uint8_t)~(0x08 | 0x20 | 0x40 | 0x80); /* no pictures, mouse, colours, sound */
+        }
+    }
+    m[0x32] = 1; m[0x33] = 1;                       /* standard 1.1 */
+    return JITRL_OK;
+}
+
+static int open_fail(char *errmsg, size_t errlen, int rc, const char *msg)
+{
+    if (errmsg && errlen) snprintf(errmsg, errlen, "%s", msg);
+    return rc;
+}
+
+int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_options *opt,
+                          jitrl_zvm **out, char *errmsg, size_t errlen)
+{
+    char msg[160];
+    if (!out) return JITRL_EINVAL;
+    *out = NULL;
+    if (!story || len < 64) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "story file too short for a header");
+    int v = story[0];
+    if (v == 6) return open_fail(errmsg, errlen, JITRL_EUNSUPPORTED, "Z-machine version 6 stories are not supported");
+    if (v != 3 && v != 4 && v != 5 && v != 7 && v != 8) {
+        snprintf(msg, sizeof msg, "unsupported Z-machine version %d (3, 4, 5, 7 and 8 run)", v);
+        return open_fail(errmsg, errlen, v == 1 || v == 2 ? JITRL_EUNSUPPORTED : JITRL_ECORRUPT, msg);
+    }
+    uint32_t scale = v <= 3 ? 2 : v <= 5 ? 4 : 8;
+    uint32_t maxlen = v <= 3 ? 128u << 10 : v <= 5 ? 256u << 10 : v == 7 ? 320u << 10 : 512u << 10;
+    uint32_t flen = hw(story, 0x1a) * scale;
+    uint32_t mlen = (uint32_t)(len > maxlen ? maxlen : len);
+    if (flen) {
+        if (flen > mlen) {
+            snprintf(msg, sizeof msg, "story file truncated: header says %u bytes, file has %zu", (unsigned)flen, len);
+            return open_fail(errmsg, errlen, JITRL_ECORRUPT, msg);
+        }
+        if (flen >= 64) mlen = flen;
+    }
+    uint32_t dyn = hw(story, 0x0e), glob = hw(story, 0x0c), obj = hw(story, 0x0a), dict = hw(story, 0x08);
+    uint32_t pc = hw(story, 0x06);
+    if (dyn < 64 || dyn > mlen) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "bad static memory base in header");
+    if (glob < 64 || glob + 480 > dyn) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "global variable table outside dynamic memory");
+    if (obj < 64 || obj + 126 > dyn) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "object table outside dynamic memory");
+    if (dict < 64 || dict + 4 > mlen) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "dictionary outside memory");
+    if (pc >= mlen) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "initial PC outside memory");
+
+    jitrl_zvm *vm = jr_calloc(1, sizeof *vm);
+    if (!vm) return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory");
+    vm->mem = jr_calloc(1, (size_t)mlen + ZM_PAD);
+    vm->orig = jr_malloc(mlen);
+    if (!vm->mem || !vm->orig) {
+        jitrl_zvm_close(vm);
+        return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory");
+    }
+    memcpy(vm->mem, story, mlen);
+    memcpy(vm->orig, story, mlen);
+    vm->mem_len = vm->orig_len = mlen;
+    vm->version = v;
+    vm->dyn_size = dyn;
+    vm->high_base = hw(story, 0x04);
+    vm->globals = glob;
+    vm->objects = obj;
+    vm->dict = dict;
+    vm->abbrevs = hw(story, 0x18);
+    vm->pack_shift = v <= 3 ? 1 : v <= 7 ? 2 : 3;
+    if (v == 7) {
+        vm->routine_off = 8u * hw(story, 0x28);
+        vm->string_off = 8u * hw(story, 0x2a);
+    }
+    if (v >= 5) {
+        uint32_t alpha = hw(story, 0x34);
+        if (alpha && alpha + 78 <= mlen) vm->alphabet = alpha;
+        uint32_t ext = hw(story, 0x36);
+        if (ext && ext + 8 <= mlen && hw(story, ext) >= 3) {
+            uint32_t ut = hw(story, ext + 6);
+            if (ut && ut < mlen && ut + 1 + 2u * story[ut] <= mlen) vm->unicode_tab = ut;
+        }
+    }
+    uint32_t sum = 0;
+    for (uint32_t i = 0x40; i < mlen; i++) sum += story[i];
+    vm->checksum = (uint16_t)sum;
+    if (opt) vm->opt = *opt;
+    jr_buf_init(&vm->out, ZM_OUT_MAX);
+    vm->obj_count = zm_count_objects(vm);
+    zm_header_init(vm);
+    zm_screen_reset(vm);
+    zm_reset_machine(vm);
+    *out = vm;
+    if (errmsg && errlen) errmsg[0] = '\0';
+    return JITRL_OK;
+}
+
+int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zvm **out,
+                        char *errmsg, size_t errlen)
+{
+    char msg[300];
+    if (!out || !path) return JITRL_EINVAL;
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(msg, sizeof msg, "cannot open %s: %s", path, strerror(errno));
+        return open_fail(errmsg, errlen, JITRL_EIO, msg);
+    }
+    size_t cap = 1u << 20, n = 0;  /* no story exceeds 512 KB; read one byte more to notice */
+    uint8_t *buf = jr_malloc(cap);
+    if (!buf) { fclose(f); return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory"); }
+    n = fread(buf, 1, cap, f);
+    int bad = ferror(f);
+    fclose(f);
+    int rc;
+    if (bad) {
+        snprintf(msg, sizeof msg, "cannot read %s", path);
+        rc = open_fail(errmsg, errlen, JITRL_EIO, msg);
+    } else {
+        rc = jitrl_zvm_open_buffer(buf, n, opt, out, errmsg, errlen);
+    }
+    jr_free(buf);
+    return rc;
+}
+
+void jitrl_zvm_close(jitrl_zvm *vm)
+{
+    if (!vm) return;
+    jr_free(vm->mem);
+    jr_free(vm->orig);
+    jr_buf_free(&vm->out);
+    jr_free(vm);
+}
+
+const char *jitrl_zvm_errmsg(const jitrl_zvm *vm)
+{
+    if (!vm) return "no machine";
+    return vm->err;
+}
+
+int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop)
+{
+    jitrl_zvm_stop dummy;
+    if (!stop) stop = &dummy;
+    *stop = JITRL_ZVM_HALT;
+    if (!vm) return JITRL_EINVAL;
+    if (vm->halted) return JITRL_ESTATE;
+    if (vm->r.quit) { *stop = JITRL_ZVM_QUIT; return JITRL_OK; }
+    if (vm->r.wait) { *stop = (jitrl_zvm_stop)vm->r.wait; return JITRL_OK; }
+    if (budget == 0) budget = 10000000;
+    vm->stop_at = vm->r.icount + budget;
+    zm_execute(vm);
+    if (vm->halted) return JITRL_EVM;
+    if (vm->r.quit) { zm_flush_upper(vm); *stop = JITRL_ZVM_QUIT; }
+    else if (vm->r.wait) *stop = (jitrl_zvm_stop)vm->r.wait;
+    else *stop = JITRL_ZVM_BUDGET;
+    return JITRL_OK;
+}
+
+int jitrl_zvm_input(jitrl_zvm *vm, const char *line)
+{
+    if (!vm || !line) return JITRL_EINVAL;
+    if (vm->halted || !vm->r.wait) return JITRL_ESTATE;
+    zm_echo_input(vm, line);
+    return zm_finish_read(vm, line);
+}
+
+const char *jitrl_zvm_output(const jitrl_zvm *vm, size_t *len)
+{
+    if (len) *len = vm ? vm->out.len : 0;
+    return vm ? jr_buf_str(&vm->out) : "";
+}
+
+void jitrl_zvm_clear_output(jitrl_zvm *vm)
+{
+    if (vm) jr_buf_reset(&vm->out);
+}
+
+const char *jitrl_zvm_status_line(const jitrl_zvm *vm) { return vm ? vm->status : ""; }
+
+uint64_t jitrl_zvm_instructions(const jitrl_zvm *vm) { return vm ? vm->r.icount : 0; }
+
+/* ---- read access ---- */
+
+int jitrl_zvm_version(const jitrl_zvm *vm) { return vm ? vm->version : 0; }
+
+const uint8_t *jitrl_zvm_memory(const jitrl_zvm *vm, size_t *len)
+{
+    if (len) *len = vm ? vm->mem_len : 0;
+    return vm ? vm->mem : NULL;
+}
+
+uint16_t jitrl_zvm_read_word(const jitrl_zvm *vm, uint32_t addr)
+{
+    if (!vm || addr + 1 >= vm->mem_len) return 0;
+    return hw(vm->mem, addr);
+}
+
+uint8_t jitrl_zvm_read_byte(const jitrl_zvm *vm, uint32_t addr)
+{
+    if (!vm || addr >= vm->mem_len) return 0;
+    return vm->mem[addr];
+}
+
+uint16_t jitrl_zvm_global(const jitrl_zvm *vm, unsigned n)
+{
+    if (!vm || n >= 240) return 0;
+    return hw(vm->mem, vm->globals + 2 * n);
+}

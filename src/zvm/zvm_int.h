@@ -1,0 +1,178 @@
+/*
+ * zvm_int.h -- the private state of one Z-machine, shared by the files of
+ * src/zvm/ only.
+ *
+ * The whole machine lives in struct jitrl_zvm (mojozork style: one struct,
+ * no globals), so many machines run side by side.  The mutable part that a
+ * snapshot must capture is kept in a few plain arrays and scalars (dynamic
+ * memory, the word stack, the frame stack, `struct zm_regs`) so snapshot and
+ * restore are a handful of memcpy calls.
+ *
+ * Locals live on the word stack just below each frame's evaluation stack
+ * (as in most interpreters); a frame records where they start.
+ */
+#ifndef JITRL_ZVM_INT_H
+#define JITRL_ZVM_INT_H
+
+#include "jitrl/zvm.h"
+#include "base/buf.h"
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define ZM_STACK_WORDS 16384   /* evaluation stack + locals, in words */
+#define ZM_MAX_FRAMES 4096     /* routine call depth */
+#define ZM_MAX_STREAM3 16      /* §7.1.2.1: nesting depth of output stream 3 */
+#define ZM_OUT_MAX (64u << 20) /* cap on buffered main-window text */
+#define ZM_PAD 64              /* zero bytes after memory so decoding never overruns */
+#define ZM_SCREEN_ROWS 24
+#define ZM_SCREEN_COLS 80
+
+struct zm_frame {
+    uint32_t ret_pc;   /* where to continue after return */
+    uint16_t fp;       /* stack index of local 1 */
+    uint8_t nlocals;
+    uint8_t argc;      /* arguments supplied (§15 check_arg_count) */
+    int16_t store;     /* variable to store the result in; -1 = discard */
+    uint16_t pad;
+};
+
+/* Everything scalar that a snapshot carries. */
+struct zm_regs {
+    uint32_t pc;
+    uint32_t sp;          /* number of words on the stack */
+    uint32_t nframes;     /* frames[0] is the main routine's */
+    uint64_t icount;      /* instructions executed */
+    /* frotz-compatible RNG (random.c) */
+    uint32_t rng_a;
+    int32_t rng_interval, rng_counter;
+    /* pending input (§15 read / read_char) */
+    int32_t wait;         /* 0 none, JITRL_ZVM_INPUT or JITRL_ZVM_CHAR */
+    uint32_t in_text, in_parse;
+    int16_t in_store;     /* v5+ store variable of @aread / @read_char, -1 = none */
+    uint8_t quit;
+    /* output streams (§7) and windows (§8) */
+    uint8_t stream1_off;
+    uint8_t stream3_depth;
+    uint8_t window;       /* 0 lower, 1 upper */
+    uint16_t upper_rows;
+    uint16_t cur_row, cur_col; /* upper-window cursor, 0-based */
+    uint32_t s3_table[ZM_MAX_STREAM3];
+    uint16_t s3_len[ZM_MAX_STREAM3];
+    uint8_t text_style;
+};
+
+struct jitrl_zvm {
+    uint8_t *mem;         /* mem_len bytes + ZM_PAD zero bytes */
+    uint32_t mem_len;
+    uint8_t *orig;        /* pristine copy of the story (restart, verify) */
+    uint32_t orig_len;
+    int version;
+    uint32_t dyn_size;    /* static memory base (§1.1) */
+    uint32_t high_base;
+    uint32_t globals, objects, abbrevs, dict, alphabet, unicode_tab;
+    uint32_t routine_off, string_off;  /* v7 offsets, times 8 */
+    unsigned pack_shift;
+    unsigned obj_count;
+    uint16_t checksum;    /* computed at open for @verify */
+    jitrl_zvm_options opt;
+
+    struct zm_regs r;
+    uint16_t stack[ZM_STACK_WORDS];
+    struct zm_frame frames[ZM_MAX_FRAMES];
+
+    /* Output, not part of snapshots. */
+    jr_buf out;           /* lower-window text */
+    char status[256];     /* v3 status line */
+    char upper[ZM_SCREEN_ROWS][ZM_SCREEN_COLS + 1]; /* upper window grid */
+    uint8_t upper_dirty;
+    int halted;
+    char err[256];
+
+    /* budget for one run call */
+    uint64_t stop_at;
+};
+
+/* ---- zvm.c ---- */
+/* Halt the machine with a message (the PC is appended). */
+void zm_fail(jitrl_zvm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int zm_header_init(jitrl_zvm *vm);
+
+/* ---- memory access (bounds-checked; a fault halts the machine) ---- */
+static inline uint8_t zm_rb(jitrl_zvm *vm, uint32_t a)
+{
+    if (a < vm->mem_len) return vm->mem[a];
+    zm_fail(vm, "read of byte beyond memory at %#x", (unsigned)a);
+    return 0;
+}
+static inline uint16_t zm_rw(jitrl_zvm *vm, uint32_t a)
+{
+    if (a + 1 < vm->mem_len) return (uint16_t)(vm->mem[a] << 8 | vm->mem[a + 1]);
+    zm_fail(vm, "read of word beyond memory at %#x", (unsigned)a);
+    return 0;
+}
+static inline void zm_wb(jitrl_zvm *vm, uint32_t a, uint8_t v)
+{
+    if (a < vm->dyn_size) { vm->mem[a] = v; return; }
+    zm_fail(vm, "write outside dynamic memory at %#x", (unsigned)a);
+}
+static inline void zm_ww(jitrl_zvm *vm, uint32_t a, uint16_t v)
+{
+    if (a + 1 < vm->dyn_size) { vm->mem[a] = (uint8_t)(v >> 8); vm->mem[a + 1] = (uint8_t)v; return; }
+    zm_fail(vm, "write outside dynamic memory at %#x", (unsigned)a);
+}
+
+/* ---- exec.c ---- */
+void zm_reset_machine(jitrl_zvm *vm);   /* registers, stack, PC for a (re)start */
+void zm_execute(jitrl_zvm *vm);         /* run until stop_at, wait, quit or halt */
+int zm_finish_read(jitrl_zvm *vm, const char *line);
+
+/* ---- text.c ---- */
+/* Decode the Z-string at addr, appending ZSCII to out (cap bytes, always
+ * NUL-terminated if cap > 0); returns the address after the string and the
+ * decoded length in *n. */
+uint32_t zm_decode(jitrl_zvm *vm, uint32_t addr, char *out, size_t cap, size_t *n);
+/* Print the Z-string at addr through the output streams; returns the end address. */
+uint32_t zm_print_zstring(jitrl_zvm *vm, uint32_t addr);
+void zm_encode(jitrl_zvm *vm, const uint8_t *zscii, size_t n, uint8_t *out /* 4 or 6 bytes */);
+uint32_t zm_dict_find(jitrl_zvm *vm, uint32_t dict, const uint8_t *word, size_t n);
+void zm_tokenise(jitrl_zvm *vm, uint32_t text, uint32_t parse, uint32_t dict, int flag);
+unsigned zm_unicode_to_zscii(jitrl_zvm *vm, unsigned uc);
+unsigned zm_zscii_to_unicode(jitrl_zvm *vm, unsigned z);
+
+/* ---- objects.c (§12) ---- */
+uint32_t zm_obj_addr(jitrl_zvm *vm, unsigned obj);  /* 0 after a fault */
+unsigned zm_obj_parent(jitrl_zvm *vm, unsigned obj);
+unsigned zm_obj_sibling(jitrl_zvm *vm, unsigned obj);
+unsigned zm_obj_child(jitrl_zvm *vm, unsigned obj);
+int zm_obj_attr(jitrl_zvm *vm, unsigned obj, unsigned attr);
+void zm_obj_set_attr(jitrl_zvm *vm, unsigned obj, unsigned attr, int on);
+void zm_obj_remove(jitrl_zvm *vm, unsigned obj);
+void zm_obj_insert(jitrl_zvm *vm, unsigned obj, unsigned dest);
+uint32_t zm_obj_name_addr(jitrl_zvm *vm, unsigned obj);
+uint32_t zm_prop_addr(jitrl_zvm *vm, unsigned obj, unsigned prop, unsigned *len);
+uint16_t zm_get_prop(jitrl_zvm *vm, unsigned obj, unsigned prop);
+void zm_put_prop(jitrl_zvm *vm, unsigned obj, unsigned prop, uint16_t val);
+unsigned zm_next_prop(jitrl_zvm *vm, unsigned obj, unsigned prop);
+unsigned zm_prop_len(jitrl_zvm *vm, uint32_t data_addr);
+unsigned zm_count_objects(jitrl_zvm *vm);
+
+/* ---- screen.c (§7, §8) ---- */
+void zm_print_char(jitrl_zvm *vm, unsigned zscii);
+void zm_print_ascii(jitrl_zvm *vm, const char *s);
+void zm_output_stream(jitrl_zvm *vm, int n, uint32_t table);
+void zm_split_window(jitrl_zvm *vm, unsigned rows);
+void zm_set_window(jitrl_zvm *vm, unsigned w);
+void zm_erase_window(jitrl_zvm *vm, int w);
+void zm_set_cursor(jitrl_zvm *vm, int row, int col);
+void zm_set_style(jitrl_zvm *vm, unsigned style);
+void zm_flush_upper(jitrl_zvm *vm);
+void zm_echo_input(jitrl_zvm *vm, const char *line);
+void zm_show_status(jitrl_zvm *vm);
+void zm_screen_reset(jitrl_zvm *vm);
+
+/* ---- random.c ---- */
+void zm_rng_seed(jitrl_zvm *vm, int32_t value);
+uint16_t zm_rng_next(jitrl_zvm *vm, int16_t range);
+
+#endif
