@@ -1,7 +1,7 @@
 /*
  * llm_testsrv.h -- start, steer and stop the scripted model server
  * (tests/tools/llm_server.c) from a C test.  Header-only (static
- * functions) because only the test_llm*.c programs use it.
+ * inline functions) because only the test_llm*.c programs use it.
  *
  * The server runs as a child process on an ephemeral loopback port; it
  * prints "PORT N" first, which we read from a pipe.  Control and stats go
@@ -30,7 +30,7 @@ typedef struct testsrv {
 } testsrv;
 
 /* argv_extra: NULL-terminated extra flags.  Returns 0 on success. */
-static int testsrv_start(testsrv *s, const char *const *argv_extra)
+static inline int testsrv_start(testsrv *s, const char *const *argv_extra)
 {
     const char *argv[48];
     int n = 0;
@@ -72,7 +72,7 @@ static int testsrv_start(testsrv *s, const char *const *argv_extra)
     return 0;
 }
 
-static void testsrv_stop(testsrv *s)
+static inline void testsrv_stop(testsrv *s)
 {
     if (s->pid <= 0) return;
     kill(s->pid, SIGTERM);
@@ -80,13 +80,13 @@ static void testsrv_stop(testsrv *s)
     s->pid = 0;
 }
 
-static size_t testsrv_sink(char *p, size_t size, size_t nmemb, void *ud)
+static inline size_t testsrv_sink(char *p, size_t size, size_t nmemb, void *ud)
 {
     return jr_buf_append(ud, p, size * nmemb) ? 0 : size * nmemb;
 }
 
 /* GET path (e.g. "/stats"); returns the body (caller frees) or NULL. */
-static char *testsrv_get(const testsrv *s, const char *path)
+static inline char *testsrv_get(const testsrv *s, const char *path)
 {
     char url[512];
     jr_buf b;
@@ -105,7 +105,7 @@ static char *testsrv_get(const testsrv *s, const char *path)
 }
 
 /* GET /control?QUERY; returns 0 when the server said ok. */
-static int testsrv_ctl(const testsrv *s, const char *query)
+static inline int testsrv_ctl(const testsrv *s, const char *query)
 {
     char path[256];
     snprintf(path, sizeof path, "/control?%s", query);
@@ -116,7 +116,7 @@ static int testsrv_ctl(const testsrv *s, const char *query)
 }
 
 /* One integer from /stats, by a dotted key ("faults.429"); -1 if absent. */
-static long testsrv_stat(const testsrv *s, const char *key)
+static inline long testsrv_stat(const testsrv *s, const char *key)
 {
     char *body = testsrv_get(s, "/stats");
     json_t *j = body ? json_loads(body, 0, NULL) : NULL;
