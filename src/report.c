@@ -225,11 +225,14 @@ static int put_pm(jr_buf *b, double m, double ci)
 
 static int put_table(jr_buf *b, const jitrl_summary *const *s, size_t n, const jitrl_paper *paper)
 {
-    int rc = jr_buf_puts(b,
-        "<table id=\"summary\"><thead><tr><th>game</th><th>agent</th><th>model</th><th>runs</th>"
-        "<th>episodes &times; steps</th><th>Avg (95% CI)</th><th>Final (95% CI)</th>"
-        "<th>paper Avg</th><th>paper Final</th><th>tokens/step</th><th>fallbacks</th>"
-        "<th>s/episode</th></tr></thead>\n<tbody>\n");
+    /* Model columns only when some summary used a model. */
+    int model = 0;
+    for (size_t i = 0; i < n; i++) model |= s[i]->calls > 0 || (s[i]->model && *s[i]->model && strcmp(s[i]->model, "none"));
+    int rc = jr_buf_printf(b,
+        "<table id=\"summary\"><thead><tr><th>game</th><th>agent</th>%s<th>runs</th>"
+        "<th>episodes &times; steps</th><th>Avg (95%% CI)</th><th>Final (95%% CI)</th>"
+        "<th>paper Avg</th><th>paper Final</th>%s<th>s/episode</th></tr></thead>\n<tbody>\n",
+        model ? "<th>model</th>" : "", model ? "<th>tokens/step</th><th>fallbacks</th>" : "");
     for (size_t i = 0; !rc && i < n; i++) {
         const jitrl_summary *x = s[i];
         double pa = 0, pf = 0;
@@ -239,17 +242,18 @@ static int put_table(jr_buf *b, const jitrl_summary *const *s, size_t n, const j
         if (!rc) rc = put_html(b, x->game);
         if (!rc) rc = jr_buf_puts(b, "</td><td>");
         if (!rc) rc = put_html(b, x->agent);
-        if (!rc) rc = jr_buf_puts(b, "</td><td>");
-        if (!rc) rc = put_html(b, x->model && *x->model ? x->model : "none");
+        if (!rc && model) rc = jr_buf_puts(b, "</td><td>");
+        if (!rc && model) rc = put_html(b, x->model && *x->model ? x->model : "none");
         if (!rc) rc = jr_buf_printf(b, "</td><td class=\"num\">%zu</td><td class=\"num\">%d &times; %d</td>",
                                     x->n_runs, x->episodes, x->max_steps);
         if (!rc) rc = put_pm(b, x->avg_mean, x->avg_ci95);
         if (!rc) rc = put_pm(b, x->final_mean, x->final_ci95);
         if (!rc && known) rc = jr_buf_printf(b, "<td class=\"num paper\">%.1f</td><td class=\"num paper\">%g</td>", pa, pf);
         if (!rc && !known) rc = jr_buf_puts(b, "<td class=\"num\">&ndash;</td><td class=\"num\">&ndash;</td>");
-        if (!rc) rc = jr_buf_printf(b, "<td class=\"num\">%.0f</td><td class=\"num\">%llu</td>"
-                                       "<td class=\"num\">%.3f</td></tr>\n",
-                                    x->tokens_per_step, (unsigned long long)x->fallbacks, x->wall_per_episode);
+        if (!rc && model)
+            rc = jr_buf_printf(b, "<td class=\"num\">%.0f</td><td class=\"num\">%llu</td>", x->tokens_per_step,
+                               (unsigned long long)x->fallbacks);
+        if (!rc) rc = jr_buf_printf(b, "<td class=\"num\">%.3f</td></tr>\n", x->wall_per_episode);
     }
     if (!rc) rc = jr_buf_puts(b, "</tbody></table>\n");
     return rc;
@@ -264,7 +268,7 @@ static const char css[] =
     ".axis{font-size:12px;fill:#333}.legend{font-size:12px;fill:#222}"
     ".band{opacity:.18;stroke:none}.curve{fill:none;stroke-width:2;stroke-linejoin:round}"
     "circle.curve{stroke:none}"
-    "table{border-collapse:collapse;margin-top:18px;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #ddd;"
+    "table{border-collapse:collapse;margin-top:18px;width:100%}th,td{padding:4px 7px;font-size:13px;border-bottom:1px solid #ddd;"
     "text-align:left;white-space:nowrap}th{background:#f3f3f3;font-weight:600}td.num{text-align:right;"
     "font-variant-numeric:tabular-nums}.ci{color:#777}.paper{color:#5a4ab0}";
 
