@@ -124,9 +124,11 @@ int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, s
     while (blen > 0 && llm->base_url[blen - 1] == '/') llm->base_url[--blen] = '\0';
     jr_buf u;
     jr_buf_init(&u, 4096);
-    if (jr_buf_printf(&u, "%s/chat/completions", llm->base_url)) {
+    if ((rc = jr_buf_printf(&u, "%s/chat/completions", llm->base_url)) != JITRL_OK) {
         jr_buf_free(&u);
-        rc = JITRL_EINVAL; why = "base URL too long"; goto out;
+        if (rc == JITRL_ETOOBIG) rc = JITRL_EINVAL;
+        why = rc == JITRL_EINVAL ? "base URL too long" : "out of memory";
+        goto out;
     }
     llm->url = jr_buf_steal(&u);
     if (!llm->url) { rc = JITRL_ENOMEM; why = "out of memory"; goto out; }
