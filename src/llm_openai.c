@@ -60,6 +60,50 @@ int jitrl_llm_mode_parse(const char *name, jitrl_llm_mode *mode)
     return JITRL_EINVAL;
 }
 
+static int env_long(const char *name, long lo, long hi, long *out, char *errmsg, size_t errlen)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) return JITRL_OK;
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (*end || x < lo || x > hi) {
+        if (errmsg && errlen) snprintf(errmsg, errlen, "llm: %s must be an integer %ld..%ld", name, lo, hi);
+        return JITRL_EINVAL;
+    }
+    *out = x;
+    return JITRL_OK;
+}
+
+int jitrl_llm_config_env(jitrl_llm_config *cfg, char *errmsg, size_t errlen)
+{
+    long v;
+    const char *s = getenv("JITRL_LLM_EXTRA");
+    if (s && *s) cfg->extra_json = s;
+    v = cfg->timeout_ms;
+    if (env_long("JITRL_LLM_TIMEOUT_MS", 1, 3600000, &v, errmsg, errlen)) return JITRL_EINVAL;
+    cfg->timeout_ms = v;
+    v = cfg->max_retries;
+    if (env_long("JITRL_LLM_RETRIES", 0, 20, &v, errmsg, errlen)) return JITRL_EINVAL;
+    cfg->max_retries = (int)v;
+    v = cfg->top_logprobs;
+    if (env_long("JITRL_LLM_TOP_LOGPROBS", 1, 20, &v, errmsg, errlen)) return JITRL_EINVAL;
+    cfg->top_logprobs = (int)v;
+    v = cfg->max_labels;
+    if (env_long("JITRL_LLM_MAX_LABELS", 2, LLM_MAX_LABELS, &v, errmsg, errlen)) return JITRL_EINVAL;
+    cfg->max_labels = (int)v;
+    s = getenv("JITRL_LLM_TEMPERATURE");
+    if (s && *s) {
+        char *end;
+        double t = strtod(s, &end);
+        if (*end || !(t >= 0 && t <= 2)) {
+            if (errmsg && errlen) snprintf(errmsg, errlen, "llm: JITRL_LLM_TEMPERATURE must be a number 0..2");
+            return JITRL_EINVAL;
+        }
+        cfg->temperature = t;
+    }
+    return JITRL_OK;
+}
+
 static void sleep_default(void *ctx, long ms)
 {
     (void)ctx;
@@ -132,9 +176,12 @@ int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, s
     }
     llm->url = jr_buf_steal(&u);
     if (!llm->url) { rc = JITRL_ENOMEM; why = "out of memory"; goto out; }
-    if (cfg->extra_json) {
+    const char *extra = cfg->extra_json;
+    if (!extra && cfg->mode == JITRL_LLM_TOKEN && strstr(llm->base_url, "openrouter.ai"))
+        extra = "{\"provider\":{\"require_parameters\":true}}";
+    if (extra) {
         json_error_t jerr;
-        llm->extra = json_loads(cfg->extra_json, 0, &jerr);
+        llm->extra = json_loads(extra, 0, &jerr);
         if (!llm->extra || !json_is_object(llm->extra)) {
             rc = JITRL_EINVAL; why = "extra_json is not a JSON object"; goto out;
         }

@@ -307,8 +307,47 @@ static void test_oom(void)
     CHECK(saw_ok && saw_oom);
 }
 
+static void test_config_env(void)
+{
+    jitrl_llm_config cfg;
+    jitrl_llm_config_init(&cfg);
+    char err[160] = "";
+    setenv("JITRL_LLM_TIMEOUT_MS", "1234", 1);
+    setenv("JITRL_LLM_RETRIES", "7", 1);
+    setenv("JITRL_LLM_EXTRA", "{\"seed\": 3}", 1);
+    setenv("JITRL_LLM_TEMPERATURE", "0.5", 1);
+    CHECK_INT(jitrl_llm_config_env(&cfg, err, sizeof err), JITRL_OK);
+    CHECK_INT(cfg.timeout_ms, 1234);
+    CHECK_INT(cfg.max_retries, 7);
+    CHECK_STR(cfg.extra_json, "{\"seed\": 3}");
+    CHECK_NEAR(cfg.temperature, 0.5, 0);
+    setenv("JITRL_LLM_RETRIES", "lots", 1);
+    CHECK_INT(jitrl_llm_config_env(&cfg, err, sizeof err), JITRL_EINVAL);
+    CHECK(strstr(err, "JITRL_LLM_RETRIES") != NULL);
+    unsetenv("JITRL_LLM_TIMEOUT_MS");
+    unsetenv("JITRL_LLM_RETRIES");
+    unsetenv("JITRL_LLM_EXTRA");
+    unsetenv("JITRL_LLM_TEMPERATURE");
+
+    /* OpenRouter gets provider.require_parameters unless told otherwise */
+    canned script[] = {{0, 200, TOP("[{\"token\":\"A\",\"logprob\":-0.1}]"), -1}};
+    fake f = {script, 1, 0, "", {0}, 0};
+    jitrl_llm_transport tr = {&f, fake_post, fake_sleep};
+    jitrl_llm_config_init(&cfg);
+    cfg.base_url = "https://openrouter.ai/api/v1";
+    cfg.model = "openai/gpt-4o-mini";
+    cfg.transport = &tr;
+    jitrl_llm *llm = NULL;
+    CHECK_INT(jitrl_llm_open(&cfg, &llm, NULL, 0), JITRL_OK);
+    double lg[3];
+    CHECK_INT(jitrl_llm_prior(llm, NULL, C3, 3, NULL, lg, NULL), JITRL_OK);
+    CHECK(strstr(f.last_body, ",\"provider\":{\"require_parameters\":true}}") != NULL);
+    jitrl_llm_close(llm);
+}
+
 int main(void)
 {
+    test_config_env();
     test_token_parsing();
     test_verbal_propose_evaluate();
     test_backoff();

@@ -87,7 +87,10 @@ typedef struct jitrl_llm_config {
     double price_out;         /* USD per million completion tokens; default 0 */
     /* Extra top-level request members as a JSON object text, merged in
      * verbatim (e.g. "{\"provider\":{\"require_parameters\":true}}" for
-     * OpenRouter).  NULL = none.  Must not repeat a standard member. */
+     * OpenRouter).  NULL = none, except that a base_url on openrouter.ai
+     * in token mode gets that provider clause by default, since without it
+     * OpenRouter may route to a provider that silently drops logprobs.
+     * A standard member repeated here is ignored. */
     const char *extra_json;
     size_t history_len;       /* recent actions shown in prompts, default 8 */
     size_t field_chars;       /* cap on each state field / observation in prompts, default 600 */
@@ -101,6 +104,15 @@ typedef struct jitrl_llm_config {
 
 /* Fill *cfg with the defaults above (base_url and model NULL). */
 void jitrl_llm_config_init(jitrl_llm_config *cfg);
+
+/* Apply the environment's overrides to *cfg, for settings a CLI has no
+ * flag for: JITRL_LLM_EXTRA (extra_json), JITRL_LLM_TIMEOUT_MS,
+ * JITRL_LLM_RETRIES, JITRL_LLM_TOP_LOGPROBS, JITRL_LLM_TEMPERATURE,
+ * JITRL_LLM_MAX_LABELS.  Unset variables leave *cfg alone; string members
+ * point into the environment (valid while it is not changed).  Returns
+ * JITRL_EINVAL, with the variable's name in errmsg, for a value that does
+ * not parse; *cfg may then be partly updated. */
+int jitrl_llm_config_env(jitrl_llm_config *cfg, char *errmsg, size_t errlen);
 
 /* "token", "verbal", "propose" -> *mode.  JITRL_EINVAL for anything else. */
 int jitrl_llm_mode_parse(const char *name, jitrl_llm_mode *mode);
