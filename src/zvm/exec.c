@@ -131,6 +131,7 @@ static void ret(jitrl_zvm *vm, uint16_t val)
 {
     if (vm->r.nframes <= 1) {  /* returning from the main routine ends the game */
         vm->r.quit = 1;
+        zm_show_screen_final(vm);
         return;
     }
     struct zm_frame *f = &vm->frames[--vm->r.nframes];
@@ -169,8 +170,7 @@ void zm_reset_machine(jitrl_zvm *vm)
     vm->r.pc = (uint32_t)(vm->mem[6] << 8 | vm->mem[7]);
     vm->r.wait = 0;
     vm->r.quit = 0;
-    vm->r.stream1_off = 0;
-    vm->r.stream3_depth = 0;
+    vm->r.nkeys = 0;
     zm_rng_seed(vm, 0);
 }
 
@@ -180,29 +180,42 @@ int zm_finish_read(jitrl_zvm *vm, const char *line)
 {
     size_t n = strcspn(line, "\r\n");
     if (vm->r.wait == JITRL_ZVM_CHAR) {
+        /* dumb frotz reads a whole line for a key: an empty line is Return,
+         * otherwise its characters are the next keys, one per @read_char */
         uint16_t c = n ? (uint16_t)(unsigned char)line[0] : 13;
         if (c >= 128) c = (uint16_t)zm_unicode_to_zscii(vm, c);
+        size_t rest = n > 1 ? n - 1 : 0;
+        if (rest > sizeof vm->r.keys) rest = sizeof vm->r.keys;
+        memcpy(vm->r.keys, line + 1, rest);
+        vm->r.nkeys = (uint8_t)rest;
         vm->r.wait = 0;
+        zm_after_key(vm);
         if (vm->r.in_store >= 0) write_var(vm, (unsigned)vm->r.in_store, c);
-        return JITRL_OK;
+        return vm->halted ? JITRL_EVM : JITRL_OK;
     }
     uint32_t text = vm->r.in_text, parse = vm->r.in_parse;
     unsigned max = zm_rb(vm, text);
+    unsigned start = vm->version <= 4 ? 1 : 2;
+    unsigned have = 0;
     if (vm->version <= 4) {
         if (max) max--;          /* §15 sread: room for the terminating 0 */
+    } else {
+        have = zm_rb(vm, text + 1);  /* §15 aread: text already there is kept */
+        if (have > max) have = max;
     }
-    unsigned start = vm->version <= 4 ? 1 : 2;
-    if (n > max) n = max;
+    zm_after_read(vm, line, n);
+    if (n > max - have) n = max - have;
     for (size_t i = 0; i < n; i++) {
         unsigned c = (unsigned char)line[i];
         if (c >= 'A' && c <= 'Z') c += 32;
-        else if (c >= 128) c = zm_unicode_to_zscii(vm, c);
+        else if (c >= 0xc0 && c <= 0xde && c != 0xd7) c += 0x20;
+        if (c == '?' && vm->qmark_to_space) c = ' ';
+        if (c >= 128) c = zm_unicode_to_zscii(vm, c);
         else if (c < 32 || c > 126) c = ' ';
-        zm_wb(vm, text + start + (uint32_t)i, (uint8_t)c);
+        zm_wb(vm, text + start + have + (uint32_t)i, (uint8_t)c);
     }
     if (vm->version <= 4) zm_wb(vm, text + start + (uint32_t)n, 0);
-    else zm_wb(vm, text + 1, (uint8_t)n);
-    /* the line as the game saw it, echoed like dfrotz (which does not echo) */
+    else zm_wb(vm, text + 1, (uint8_t)(have + n));
     if (parse) zm_tokenise(vm, text, parse, 0, 0);
     vm->r.wait = 0;
     if (vm->version >= 5 && vm->r.in_store >= 0) write_var(vm, (unsigned)vm->r.in_store, 13);
@@ -247,21 +260,6 @@ static void copy_table(jitrl_zvm *vm, uint16_t first, uint16_t second, int16_t s
         for (uint32_t i = 0; i < n && !vm->halted; i++) zm_wb(vm, second + i, zm_rb(vm, first + i));
     } else {
         for (uint32_t i = n; i-- > 0 && !vm->halted;) zm_wb(vm, second + i, zm_rb(vm, first + i));
-    }
-}
-
-/* §15 print_table: rows of `width` chars, `skip` bytes between rows. */
-static void print_table(jitrl_zvm *vm, uint16_t addr, uint16_t width, uint16_t height, uint16_t skip)
-{
-    uint32_t a = addr;
-    unsigned row = vm->r.cur_row, col = vm->r.cur_col;
-    for (unsigned r = 0; r < height && !vm->halted; r++) {
-        if (r) {
-            if (vm->r.window == 1) zm_set_cursor(vm, (int)(row + r + 1), (int)col + 1);
-            else zm_print_char(vm, 13);
-        }
-        for (unsigned c = 0; c < width && !vm->halted; c++) zm_print_char(vm, zm_rb(vm, a++));
-        a += skip;
     }
 }
 
@@ -360,16 +358,19 @@ void zm_execute(jitrl_zvm *vm)
             if (v <= 4) pop(vm);                                   /* pop */
             else store(vm, (uint16_t)vm->r.nframes);               /* catch */
             break;
-        case 0x0a: vm->r.quit = 1; break;                          /* quit */
-        case 0x0b: zm_print_char(vm, 13); break;                   /* new_line */
+        case 0x0a: vm->r.quit = 1; zm_show_screen_final(vm); break; /* quit */
+        case 0x0b: zm_new_line(vm); break;                         /* new_line */
         case 0x0c: if (v == 3) zm_show_status(vm); break;          /* show_status */
         case 0x0d: branch(vm, verify(vm)); break;                  /* verify */
         case 0x0f: branch(vm, 1); break;                           /* piracy */
         /* ---- 1OP ---- */
         case 0x10: branch(vm, a0 == 0); break;                     /* jz */
-        case 0x11: { unsigned s = zm_obj_sibling(vm, a0); store(vm, (uint16_t)s); branch(vm, s != 0); break; }
-        case 0x12: { unsigned c = zm_obj_child(vm, a0); store(vm, (uint16_t)c); branch(vm, c != 0); break; }
-        case 0x13: store(vm, (uint16_t)zm_obj_parent(vm, a0)); break;
+        case 0x11: { if (!a0) zm_warn(vm, 22, "@get_sibling called with object 0"); unsigned s = zm_obj_sibling(vm, a0); store(vm, (uint16_t)s); branch(vm, s != 0); break; }
+        case 0x12: { if (!a0) zm_warn(vm, 20, "@get_child called with object 0"); unsigned c = zm_obj_child(vm, a0); store(vm, (uint16_t)c); branch(vm, c != 0); break; }
+        case 0x13:
+            if (!a0) zm_warn(vm, 21, "@get_parent called with object 0");
+            store(vm, (uint16_t)zm_obj_parent(vm, a0));
+            break;
         case 0x14: store(vm, (uint16_t)zm_prop_len(vm, a0)); break; /* get_prop_len */
         case 0x15: poke_var(vm, a0 & 0xff, (uint16_t)(peek_var(vm, a0 & 0xff) + 1)); break; /* inc */
         case 0x16: poke_var(vm, a0 & 0xff, (uint16_t)(peek_var(vm, a0 & 0xff) - 1)); break; /* dec */
@@ -378,7 +379,10 @@ void zm_execute(jitrl_zvm *vm)
             if (v < 4) { illegal(vm, op); break; }
             call_routine(vm, a0, NULL, 0, vm->mem[vm->r.pc++]);
             break;
-        case 0x19: zm_obj_remove(vm, a0); break;                   /* remove_obj */
+        case 0x19:
+            if (!a0) zm_warn(vm, 31, "@remove_object called with object 0");
+            zm_obj_remove(vm, a0);
+            break;                   /* remove_obj */
         case 0x1a: zm_print_zstring(vm, zm_obj_name_addr(vm, a0)); break; /* print_obj */
         case 0x1b: ret(vm, a0); break;                             /* ret */
         case 0x1c: vm->r.pc = (uint32_t)((int32_t)vm->r.pc + (int16_t)a0 - 2); break; /* jump */
@@ -409,20 +413,46 @@ void zm_execute(jitrl_zvm *vm)
             branch(vm, x > (int16_t)a1);
             break;
         }
-        case 0x26: branch(vm, a0 && zm_obj_parent(vm, a0) == a1); break; /* jin */
+        case 0x26:                                                 /* jin */
+            if (!a0) { zm_warn(vm, 19, "@jin called with object 0"); branch(vm, a1 == 0); break; }
+            branch(vm, zm_obj_parent(vm, a0) == a1);
+            break;
         case 0x27: branch(vm, (a0 & a1) == a1); break;             /* test */
         case 0x28: store(vm, a0 | a1); break;                      /* or */
         case 0x29: store(vm, a0 & a1); break;                      /* and */
-        case 0x2a: branch(vm, zm_obj_attr(vm, a0, a1)); break;     /* test_attr */
-        case 0x2b: zm_obj_set_attr(vm, a0, a1, 1); break;          /* set_attr */
-        case 0x2c: zm_obj_set_attr(vm, a0, a1, 0); break;          /* clear_attr */
+        case 0x2a:                                                 /* test_attr */
+            if (a1 == 48 && v <= 3) { branch(vm, 0); break; }
+            if (!a0) zm_warn(vm, 28, "@test_attr called with object 0");
+            branch(vm, zm_obj_attr(vm, a0, a1));
+            break;
+        case 0x2b:                                                 /* set_attr */
+            if (!a0) zm_warn(vm, 27, "@set_attr called with object 0");
+            zm_obj_set_attr(vm, a0, a1, 1);
+            break;
+        case 0x2c:                                                 /* clear_attr */
+            if (!a0) zm_warn(vm, 26, "@clear_attr called with object 0");
+            zm_obj_set_attr(vm, a0, a1, 0);
+            break;
         case 0x2d: poke_var(vm, a0 & 0xff, a1); break;             /* store */
-        case 0x2e: zm_obj_insert(vm, a0, a1); break;               /* insert_obj */
+        case 0x2e:                                                 /* insert_obj */
+            if (!a0) zm_warn(vm, 29, "@move_object called moving object 0");
+            else if (!a1) zm_warn(vm, 30, "@move_object called moving into object 0");
+            zm_obj_insert(vm, a0, a1);
+            break;
         case 0x2f: store(vm, zm_rw(vm, (uint16_t)(a0 + 2 * a1))); break; /* loadw */
         case 0x30: store(vm, zm_rb(vm, (uint16_t)(a0 + a1))); break;     /* loadb */
-        case 0x31: store(vm, zm_get_prop(vm, a0, a1)); break;      /* get_prop */
-        case 0x32: store(vm, (uint16_t)(a0 ? zm_prop_addr(vm, a0, a1, NULL) : 0)); break;
-        case 0x33: store(vm, (uint16_t)zm_next_prop(vm, a0, a1)); break;
+        case 0x31:                                                 /* get_prop */
+            if (!a0) zm_warn(vm, 24, "@get_prop called with object 0");
+            store(vm, a0 ? zm_get_prop(vm, a0, a1) : 0);
+            break;
+        case 0x32:                                                 /* get_prop_addr */
+            if (!a0) zm_warn(vm, 23, "@get_prop_addr called with object 0");
+            store(vm, (uint16_t)(a0 ? zm_prop_addr(vm, a0, a1, NULL) : 0));
+            break;
+        case 0x33:                                                 /* get_next_prop */
+            if (!a0) zm_warn(vm, 32, "@get_next_prop called with object 0");
+            store(vm, (uint16_t)zm_next_prop(vm, a0, a1));
+            break;
         case 0x34: store(vm, (uint16_t)(a0 + a1)); break;          /* add */
         case 0x35: store(vm, (uint16_t)(a0 - a1)); break;          /* sub */
         case 0x36: store(vm, (uint16_t)(a0 * a1)); break;          /* mul */
@@ -459,17 +489,17 @@ void zm_execute(jitrl_zvm *vm)
             break;
         case 0x41: zm_ww(vm, (uint16_t)(a0 + 2 * a1), ops[2]); break; /* storew */
         case 0x42: zm_wb(vm, (uint16_t)(a0 + a1), (uint8_t)ops[2]); break; /* storeb */
-        case 0x43: zm_put_prop(vm, a0, a1, ops[2]); break;         /* put_prop */
+        case 0x43:                                                 /* put_prop */
+            if (!a0) zm_warn(vm, 25, "@put_prop called with object 0");
+            zm_put_prop(vm, a0, a1, ops[2]);
+            break;
         case 0x44:                                                 /* sread / aread */
-            if (v == 3) zm_show_status(vm);
             vm->r.in_text = a0;
             vm->r.in_parse = n > 1 ? a1 : 0;
             vm->r.in_store = v >= 5 ? (int16_t)vm->mem[vm->r.pc++] : -1;
-            if (v >= 5 && zm_rb(vm, a0 + 1) != 0) {
-                /* §15 aread: text already in the buffer is kept; we start afresh like dumb frotz */
-                zm_wb(vm, a0 + 1, 0);
-            }
-            zm_flush_upper(vm);
+            vm->r.nkeys = 0;                                       /* a line read drops typed-ahead keys */
+            if (v <= 3) zm_show_status(vm);
+            zm_before_read(vm, 1);
             vm->r.wait = JITRL_ZVM_INPUT;
             break;
         case 0x45: zm_print_char(vm, a0); break;                   /* print_char */
@@ -486,20 +516,30 @@ void zm_execute(jitrl_zvm *vm)
             call_routine(vm, a0, ops + 1, n ? n - 1 : 0, vm->mem[vm->r.pc++]);
             break;
         case 0x4d: zm_erase_window(vm, (int16_t)a0); break;        /* erase_window */
-        case 0x4e: break;                                          /* erase_line */
+        case 0x4e: if (v >= 4) zm_erase_line(vm, a0); break;      /* erase_line */
         case 0x4f: zm_set_cursor(vm, (int16_t)a0, (int16_t)a1); break; /* set_cursor */
-        case 0x50:                                                 /* get_cursor */
-            zm_ww(vm, a0, (uint16_t)(vm->r.cur_row + 1));
-            zm_ww(vm, (uint16_t)(a0 + 2), (uint16_t)(vm->r.cur_col + 1));
+        case 0x50: {                                               /* get_cursor */
+            unsigned row, col;
+            zm_get_cursor(vm, &row, &col);
+            zm_ww(vm, a0, (uint16_t)row);
+            zm_ww(vm, (uint16_t)(a0 + 2), (uint16_t)col);
             break;
+        }
         case 0x51: zm_set_style(vm, a0); break;                    /* set_text_style */
-        case 0x52: break;                                          /* buffer_mode */
+        case 0x52: zm_buffer_mode(vm, a0); break;                  /* buffer_mode */
         case 0x53: zm_output_stream(vm, (int16_t)a0, a1); break;   /* output_stream */
         case 0x54: break;                                          /* input_stream */
         case 0x55: break;                                          /* sound_effect */
         case 0x56:                                                 /* read_char */
+            if (vm->r.nkeys) {
+                uint16_t k = (unsigned char)vm->r.keys[0];
+                memmove(vm->r.keys, vm->r.keys + 1, --vm->r.nkeys);
+                zm_after_key(vm);
+                store(vm, k);
+                break;
+            }
             vm->r.in_store = (int16_t)vm->mem[vm->r.pc++];
-            zm_flush_upper(vm);
+            zm_before_read(vm, 0);
             vm->r.wait = JITRL_ZVM_CHAR;
             break;
         case 0x57: {                                               /* scan_table */
@@ -530,7 +570,7 @@ void zm_execute(jitrl_zvm *vm)
         }
         case 0x5d: copy_table(vm, a0, a1, (int16_t)ops[2]); break; /* copy_table */
         case 0x5e:                                                 /* print_table */
-            print_table(vm, a0, a1, n > 2 ? ops[2] : 1, n > 3 ? ops[3] : 0);
+            zm_print_table(vm, a0, a1, n > 2 ? ops[2] : 1, n > 3 ? ops[3] : 0);
             break;
         case 0x5f: branch(vm, a0 <= vm->frames[vm->r.nframes - 1].argc); break; /* check_arg_count */
         /* ---- EXT (v5+) ---- */

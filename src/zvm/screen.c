@@ -1,84 +1,628 @@
 /*
- * screen.c -- output streams (§7), windows (§8) and the v3 status line.
- * (First cut: lower window to the text buffer; upper window ignored.)
+ * screen.c -- output streams (§7), windows (§8) and the v3 status line,
+ * reproducing what `dfrotz -m -p -q` prints.
+ *
+ * Why a screen model: dumb frotz does not print text as it is produced.  It
+ * keeps a grid of cells (both windows and the status line draw into it),
+ * remembers which cells changed, and prints the changed rows when the game
+ * asks for input or when a screenful has scrolled (the elided MORE prompt).
+ * Which words appear, in which order, and even whether a word is split at a
+ * hyphen depend on that model: upper-window text appears at its row, text
+ * in some styles prints as nothing, rows that scrolled away unseen are lost.
+ * So we keep the same grid with the same rules, written from the observed
+ * behaviour of dfrotz 2.54 and the facts of the Z-machine standard:
+ *  - text is buffered into words (a break before a space and after a
+ *    hyphen) and wrapped at the window's width (§8.4.2);
+ *  - windows: lower window (scrolls; the cursor starts at the bottom in
+ *    v3/v4 and at the top in v5+), upper window (no wrap, no scroll), and in
+ *    v3 a one-row status line above them (§8.6);
+ *  - a row is printed without its trailing blanks; cells in styles other
+ *    than roman, reverse (lower window) or fixed print nothing;
+ *  - runs of unchanged rows between changed ones print as one blank line.
+ * All state lives in vm->scr, so snapshots carry it.
  */
 #include "zvm/zvm_int.h"
 
 #include <stdio.h>
 #include <string.h>
 
-void zm_screen_reset(jitrl_zvm *vm)
+enum { ST_REVERSE = 1, ST_FIXED = 8 };
+
+/* -p: Latin-1 160..255 as plain ASCII (the letters without accents). */
+static const char *const latin1_ascii[96] = {
+    " ", "!", "c", "L", ">o<", "Y", "|", "S", "''", "C", "a", "<<", "not", "-", "R", "_",
+    "^0", "+/-", "^2", "^3", "'", "my", "P", ".", ",", "^1", "o", ">>", "1/4", "1/2", "3/4", "?",
+    "A", "A", "A", "A", "Ae", "A", "AE", "C", "E", "E", "E", "E", "I", "I", "I", "I",
+    "Th", "N", "O", "O", "O", "O", "Oe", "*", "O", "U", "U", "U", "Ue", "Y", "Th", "ss",
+    "a", "a", "a", "a", "ae", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "th", "n", "o", "o", "o", "o", "oe", ":", "o", "u", "u", "u", "ue", "y", "th", "y",
+};
+
+/* ---- the grid ---- */
+
+static inline int ncells(const struct zm_screen *s) { return s->rows * s->cols; }
+
+static void set_cell(struct zm_screen *s, int idx, uint16_t c)
 {
-    vm->r.window = 0;
-    vm->r.upper_rows = 0;
-    vm->r.cur_row = vm->r.cur_col = 0;
-    vm->r.text_style = 0;
+    if (idx < 0 || idx >= ncells(s)) return;
+    s->changed[idx] = s->cell[idx] != c;
+    s->cell[idx] = c;
 }
 
-static void out_char(jitrl_zvm *vm, unsigned z)
+static inline uint16_t mk(int style, int ch) { return (uint16_t)((style & 0xff) << 8 | (ch & 0xff)); }
+
+static void grid_char(struct zm_screen *s, int ch)
 {
-    if (vm->r.window != 0) return;
-    if (z == 13) { jr_buf_putc(&vm->out, '\n'); return; }
-    if (z >= 32 && z < 127) { jr_buf_putc(&vm->out, (char)z); return; }
-    if (z >= 155 && z <= 251) {
-        unsigned u = zm_zscii_to_unicode(vm, z);
-        jr_buf_putc(&vm->out, u < 128 ? (char)u : '?');
+    set_cell(s, s->cur_row * s->cols + s->cur_col, mk(s->os_style, ch));
+    if (++s->cur_col == s->cols) {
+        if (s->cur_row == s->rows - 1) s->cur_col--;
+        else { s->cur_row++; s->cur_col = 0; }
     }
 }
 
+/* width of one character as displayed (Latin-1 expands under -p) */
+static int char_width(unsigned c)
+{
+    if (c >= 160 && c <= 255) return (int)strlen(latin1_ascii[c - 160]);
+    return 1;
+}
+
+static void display_char(struct zm_screen *s, unsigned c)
+{
+    if (c >= 160 && c <= 255) {
+        for (const char *p = latin1_ascii[c - 160]; *p; p++) grid_char(s, *p);
+    } else if (c >= 32 && c <= 126) {
+        grid_char(s, (int)c);
+    } else if (c > 255) {
+        grid_char(s, '?');
+    }
+}
+
+/* 1-based inclusive rectangle, erased in the current style */
+static void erase_area(struct zm_screen *s, int top, int left, int bottom, int right)
+{
+    for (int r = top - 1; r <= bottom - 1; r++)
+        for (int c = left - 1; c <= right - 1; c++)
+            if (r >= 0 && r < s->rows && c >= 0 && c < s->cols) set_cell(s, r * s->cols + c, mk(s->os_style, ' '));
+}
+
+static void scroll_area(struct zm_screen *s, int top, int left, int bottom, int right)
+{
+    for (int r = top - 1; r <= bottom - 2; r++)
+        for (int c = left - 1; c <= right - 1; c++) {
+            if (r < 0 || r + 1 >= s->rows || c < 0 || c >= s->cols) continue;
+            s->cell[r * s->cols + c] = s->cell[(r + 1) * s->cols + c];
+            s->changed[r * s->cols + c] = s->changed[(r + 1) * s->cols + c];
+        }
+    erase_area(s, bottom, left, bottom, right);
+}
+
+/* ---- showing the grid (what lands in the output text) ---- */
+
+/* dfrotz 2.54 prints roman, fixed and reverse cells; bold, italic and the
+ * combinations (the upper window is always fixed, so reverse there is 9)
+ * print as nothing at all. */
+static int style_visible(int st) { return st == 0 || st == ST_FIXED || st == ST_REVERSE; }
+static int will_print_blank(uint16_t c) { return (c & 0xff) == ' '; }
+static int is_blank(uint16_t c) { return (c & 0xff) == ' '; }
+
+static void put_cell(jitrl_zvm *vm, uint16_t c)
+{
+    if (style_visible(c >> 8)) jr_buf_putc(&vm->out, (char)(c & 0xff));
+}
+
+static void show_row(jitrl_zvm *vm, int r)
+{
+    struct zm_screen *s = &vm->scr;
+    if (r >= 0 && r < s->rows) {
+        const uint16_t *row = s->cell + r * s->cols;
+        int last = s->cols - 1;
+        while (last >= 0 && will_print_blank(row[last])) last--;
+        for (int c = 0; c <= last; c++) put_cell(vm, row[c]);
+    }
+    jr_buf_putc(&vm->out, '\n');
+}
+
+static void show_screen(jitrl_zvm *vm, int show_cursor)
+{
+    struct zm_screen *s = &vm->scr;
+    uint8_t changed_rows[ZM_MAX_ROWS + 1];
+    int first = -1, last = -1;
+    memset(changed_rows, 0, sizeof changed_rows);
+    for (int r = 0; r < s->rows; r++) {
+        for (int c = 0; c < s->cols; c++) {
+            int i = r * s->cols + c;
+            if (s->changed[i] && !is_blank(s->cell[i])) { changed_rows[r] = 1; break; }
+        }
+        if (changed_rows[r]) {
+            if (first < 0) first = r;
+            last = r;
+        }
+    }
+    if (first < 0) return;
+    if (show_cursor && s->cur_row == last) {
+        int c = s->cur_col;
+        while (c < s->cols && is_blank(s->cell[last * s->cols + c])) c++;
+        if (c >= s->cols) last--;
+    }
+    for (int r = first; r <= last; r++) {
+        if (changed_rows[r] || changed_rows[r + 1]) {
+            show_row(vm, r);
+        } else {
+            while (r + 1 < s->rows && !changed_rows[r + 1]) r++;
+            show_row(vm, -1);
+        }
+    }
+    if (show_cursor && s->cur_row > last + 1) show_row(vm, s->cur_row == last + 2 ? last + 1 : -1);
+    memset(s->changed, 0, (size_t)ncells(s));
+}
+
+static void show_prompt(jitrl_zvm *vm)
+{
+    struct zm_screen *s = &vm->scr;
+    if (s->cur_row < 0 || s->cur_row >= s->rows) return;
+    for (int c = 0; c < s->cur_col && c < s->cols; c++) put_cell(vm, s->cell[s->cur_row * s->cols + c]);
+}
+
+/* ---- frotz's window layer ---- */
+
+static struct zm_win *cw(jitrl_zvm *vm) { return &vm->scr.win[vm->scr.cwin]; }
+
+static void update_cursor(jitrl_zvm *vm)
+{
+    struct zm_screen *s = &vm->scr;
+    const struct zm_win *w = cw(vm);
+    s->cur_row = (int16_t)(w->y_pos + w->y_cursor - 2);
+    s->cur_col = (int16_t)(w->x_cursor - 1);
+    if (s->cur_row >= s->rows) s->cur_row = (int16_t)(s->rows - 1);
+}
+
+static int units_left(jitrl_zvm *vm)
+{
+    const struct zm_win *w = cw(vm);
+    return w->x_size - w->x_cursor + 1;
+}
+
+static void reset_cursor(jitrl_zvm *vm, int win)
+{
+    struct zm_win *w = &vm->scr.win[win];
+    int lines = 0;
+    if (vm->version <= 4 && win == 0) lines = w->y_size - 1;
+    w->y_cursor = (int16_t)(lines + 1);
+    w->x_cursor = 1;
+    if (win == vm->scr.cwin) update_cursor(vm);
+}
+
+static void screen_new_line(jitrl_zvm *vm)
+{
+    struct zm_screen *s = &vm->scr;
+    struct zm_win *w = cw(vm);
+    w->x_cursor = 1;
+    if (w->y_cursor + 1 > w->y_size) {
+        if (w->attribute & 2)
+            scroll_area(s, w->y_pos, 1, w->y_pos + w->y_size - 1, w->x_size);
+        else
+            w->y_cursor = 1;
+    } else {
+        w->y_cursor++;
+    }
+    update_cursor(vm);
+    if ((w->attribute & 2) && w->line_count != -999) {
+        int above = w->y_cursor - 1, below = w->y_size - w->y_cursor + 1;
+        w->line_count++;
+        if (w->line_count >= above + below - 1) {
+            /* the MORE prompt -m elides: show the screen, then a blank line */
+            show_screen(vm, 0);
+            show_row(vm, -1);
+            w->line_count = 0;
+        }
+    }
+}
+
+static void screen_char(jitrl_zvm *vm, unsigned c)
+{
+    struct zm_win *w = cw(vm);
+    int width = char_width(c);
+    if (units_left(vm) < width) {
+        if (!(w->attribute & 1)) {
+            w->x_cursor = w->x_size;
+            return;
+        }
+        screen_new_line(vm);
+    }
+    display_char(&vm->scr, c);
+    w->x_cursor = (int16_t)(w->x_cursor + width);
+}
+
+static int word_width(const uint16_t *p, int n)
+{
+    int w = 0;
+    for (int i = 0; i < n; i++)
+        if (!(p[i] & ZM_STYLE_CODE)) w += char_width(p[i]);
+    return w;
+}
+
+static void screen_word(jitrl_zvm *vm, const uint16_t *p, int n)
+{
+    struct zm_win *w = cw(vm);
+    int width = word_width(p, n);
+    if (units_left(vm) < width) {
+        if (!(w->attribute & 1)) {
+            for (int i = 0; i < n; i++) {
+                if (p[i] & ZM_STYLE_CODE) vm->scr.os_style = (uint8_t)p[i];
+                else screen_char(vm, p[i]);
+            }
+            return;
+        }
+        if (n && p[0] == ' ') {
+            p++;
+            n--;
+            width = word_width(p, n);
+        }
+        screen_new_line(vm);
+        w = cw(vm);
+    }
+    for (int i = 0; i < n; i++) {
+        if (p[i] & ZM_STYLE_CODE) vm->scr.os_style = (uint8_t)p[i];
+        else display_char(&vm->scr, p[i]);
+    }
+    w->x_cursor = (int16_t)(w->x_cursor + width);
+}
+
+void zm_flush(jitrl_zvm *vm)
+{
+    struct zm_screen *s = &vm->scr;
+    if (!s->buflen) return;
+    if (!s->stream1_off) screen_word(vm, s->buf, s->buflen);
+    s->buflen = 0;
+    s->prev_c = 0;
+}
+
+void zm_new_line(jitrl_zvm *vm)
+{
+    zm_flush(vm);
+    if (!vm->scr.stream1_off) screen_new_line(vm);
+}
+
+static void buffer_char(jitrl_zvm *vm, uint16_t c)
+{
+    struct zm_screen *s = &vm->scr;
+    if (s->buflen >= ZM_TEXTBUF) zm_flush(vm);
+    s->buf[s->buflen++] = c;
+}
+
+static void refresh_style(jitrl_zvm *vm)
+{
+    struct zm_screen *s = &vm->scr;
+    unsigned st = s->wstyle;
+    if (s->cwin != 0 || (vm->mem[0x11] & 2)) st |= ST_FIXED;
+    if (!s->stream3_depth && !s->stream1_off && (cw(vm)->attribute & 8))
+        buffer_char(vm, (uint16_t)(ZM_STYLE_CODE | st));
+    else
+        s->os_style = (uint8_t)st;
+}
+
+/* Everything printed goes through here: ZSCII in, streams out (§7.1). */
 void zm_print_char(jitrl_zvm *vm, unsigned z)
 {
-    if (vm->r.stream3_depth) {
-        unsigned d = vm->r.stream3_depth - 1;
-        uint32_t t = vm->r.s3_table[d];
-        uint16_t n = vm->r.s3_len[d];
-        zm_wb(vm, t + 2 + n, (uint8_t)(z == 10 ? 13 : z));
-        vm->r.s3_len[d] = (uint16_t)(n + 1);
+    struct zm_screen *s = &vm->scr;
+    if (s->stream3_depth) {
+        unsigned d = s->stream3_depth - 1u;
+        uint32_t t = s->s3_table[d];
+        uint16_t n = s->s3_len[d];
+        zm_wb(vm, t + 2 + n, (uint8_t)z);
+        s->s3_len[d] = (uint16_t)(n + 1);
         return;
     }
-    if (vm->r.stream1_off) return;
-    out_char(vm, z);
+    if (z == 13) { zm_new_line(vm); return; }
+    if (z == 0) return;
+    unsigned c = z >= 155 ? zm_zscii_to_unicode(vm, z) : z;
+    if (cw(vm)->attribute & 8) {
+        if (c == ' ' || (s->prev_c == '-' && c != '-')) zm_flush(vm);
+        s->prev_c = (uint16_t)c;
+        buffer_char(vm, (uint16_t)c);
+    } else if (!s->stream1_off) {
+        screen_char(vm, c);
+    }
 }
 
-void zm_print_ascii(jitrl_zvm *vm, const char *s)
+void zm_print_ascii(jitrl_zvm *vm, const char *str)
 {
-    while (*s) zm_print_char(vm, (unsigned char)*s++);
+    while (*str) zm_print_char(vm, (unsigned char)*str++);
 }
 
 void zm_output_stream(jitrl_zvm *vm, int n, uint32_t table)
 {
-    if (n == 1) vm->r.stream1_off = 0;
-    else if (n == -1) vm->r.stream1_off = 1;
+    struct zm_screen *s = &vm->scr;
+    zm_flush(vm);
+    if (n == 1) s->stream1_off = 0;
+    else if (n == -1) s->stream1_off = 1;
     else if (n == 3) {
-        if (vm->r.stream3_depth >= ZM_MAX_STREAM3) { zm_fail(vm, "output stream 3 nested too deeply"); return; }
-        vm->r.s3_table[vm->r.stream3_depth] = table;
-        vm->r.s3_len[vm->r.stream3_depth] = 0;
-        vm->r.stream3_depth++;
+        if (s->stream3_depth >= ZM_MAX_STREAM3) { zm_fail(vm, "output stream 3 nested too deeply"); return; }
+        s->s3_table[s->stream3_depth] = table;
+        s->s3_len[s->stream3_depth] = 0;
+        s->stream3_depth++;
     } else if (n == -3) {
-        if (!vm->r.stream3_depth) return;
-        unsigned d = --vm->r.stream3_depth;
-        zm_ww(vm, vm->r.s3_table[d], vm->r.s3_len[d]);
+        if (!s->stream3_depth) return;
+        unsigned d = --s->stream3_depth;
+        zm_ww(vm, s->s3_table[d], s->s3_len[d]);
     }
 }
 
-void zm_split_window(jitrl_zvm *vm, unsigned rows) { vm->r.upper_rows = (uint16_t)rows; }
-void zm_set_window(jitrl_zvm *vm, unsigned w) { vm->r.window = w ? 1 : 0; vm->r.cur_row = vm->r.cur_col = 0; }
-void zm_erase_window(jitrl_zvm *vm, int w) { if (w == -1) { vm->r.upper_rows = 0; vm->r.window = 0; } }
-void zm_set_cursor(jitrl_zvm *vm, int row, int col) { vm->r.cur_row = (uint16_t)(row - 1); vm->r.cur_col = (uint16_t)(col - 1); }
-void zm_set_style(jitrl_zvm *vm, unsigned style) { vm->r.text_style = (uint8_t)style; }
-void zm_flush_upper(jitrl_zvm *vm) { (void)vm; }
-void zm_echo_input(jitrl_zvm *vm, const char *line) { (void)vm; (void)line; }
+static void set_window(jitrl_zvm *vm, int win)
+{
+    zm_flush(vm);
+    vm->scr.cwin = (uint8_t)win;
+    refresh_style(vm);
+    if (win != 0) {
+        vm->scr.win[win].y_cursor = 1;
+        vm->scr.win[win].x_cursor = 1;
+    }
+    update_cursor(vm);
+}
 
-/* §8.2: the v3 status line: location name, then score/moves or time. */
+static void erase_window(jitrl_zvm *vm, int win)
+{
+    struct zm_win *w = &vm->scr.win[win];
+    erase_area(&vm->scr, w->y_pos, 1, w->y_pos + w->y_size - 1, w->x_size);
+    reset_cursor(vm, win);
+    w->line_count = 0;
+}
+
+static void split_window(jitrl_zvm *vm, int height)
+{
+    struct zm_screen *s = &vm->scr;
+    int stat = vm->version <= 3 ? 1 : 0;
+    zm_flush(vm);
+    if (height > s->rows) height = s->rows;
+    struct zm_win *up = &s->win[1], *lo = &s->win[0];
+    up->y_cursor = (int16_t)(up->y_cursor + up->y_pos - 1 - stat);
+    up->y_pos = (int16_t)(1 + stat);
+    up->y_size = (int16_t)height;
+    if (up->y_cursor > up->y_size) reset_cursor(vm, 1);
+    lo->y_cursor = (int16_t)(lo->y_cursor + lo->y_pos - 1 - stat - height);
+    lo->y_pos = (int16_t)(1 + stat + height);
+    lo->y_size = (int16_t)(s->rows - stat - height);
+    if (lo->y_cursor < 1) reset_cursor(vm, 0);
+    if (vm->version <= 3 && height != 0) erase_window(vm, 1);
+}
+
+void zm_split_window(jitrl_zvm *vm, unsigned rows) { split_window(vm, (int)(rows > 255 ? 255 : rows)); }
+
+void zm_set_window(jitrl_zvm *vm, unsigned w)
+{
+    if (w > 1) { zm_fail(vm, "illegal window %u", w); return; }
+    set_window(vm, (int)w);
+}
+
+static void erase_screen(jitrl_zvm *vm, int win)
+{
+    struct zm_screen *s = &vm->scr;
+    erase_area(s, 1, 1, s->rows, s->cols);
+    if (win == -1) {
+        split_window(vm, 0);
+        set_window(vm, 0);
+        reset_cursor(vm, 0);
+    }
+    for (int i = 0; i < 3; i++) s->win[i].line_count = 0;
+}
+
+void zm_erase_window(jitrl_zvm *vm, int w)
+{
+    zm_flush(vm);
+    if (w == -1 || w == -2) erase_screen(vm, w);
+    else if (w == 0 || w == 1) erase_window(vm, w);
+}
+
+void zm_erase_line(jitrl_zvm *vm, unsigned val)
+{
+    zm_flush(vm);
+    int n = (int)val - 1, left = units_left(vm);
+    if (n <= 0 || n > left) n = left;
+    const struct zm_win *w = cw(vm);
+    int y = w->y_pos + w->y_cursor - 1;
+    erase_area(&vm->scr, y, w->x_cursor, y, w->x_cursor + n - 1);
+}
+
+void zm_set_cursor(jitrl_zvm *vm, int y, int x)
+{
+    struct zm_screen *s = &vm->scr;
+    zm_flush(vm);
+    if (y < 0) {
+        if (y == -2) s->cursor_on = 1;
+        if (y == -1) s->cursor_on = 0;
+        return;
+    }
+    if (s->cwin == 0) return;   /* §8.7.2.3: only the upper window */
+    struct zm_win *w = &s->win[1];
+    if (y == 0) y = w->y_cursor;
+    if (x == 0) x = w->x_cursor;
+    if (x <= 0 || x > w->x_size) x = 1;
+    w->y_cursor = (int16_t)y;
+    w->x_cursor = (int16_t)x;
+    if (s->cwin == 1) update_cursor(vm);
+}
+
+void zm_get_cursor(jitrl_zvm *vm, unsigned *row, unsigned *col)
+{
+    zm_flush(vm);
+    *row = (unsigned)cw(vm)->y_cursor;
+    *col = (unsigned)cw(vm)->x_cursor;
+}
+
+void zm_set_style(jitrl_zvm *vm, unsigned style)
+{
+    struct zm_screen *s = &vm->scr;
+    if (style == 0) s->wstyle = 0;
+    else s->wstyle = (uint8_t)(s->wstyle | style);
+    refresh_style(vm);
+}
+
+void zm_buffer_mode(jitrl_zvm *vm, unsigned on)
+{
+    zm_flush(vm);
+    vm->scr.win[0].attribute = (uint8_t)((vm->scr.win[0].attribute & ~8) | (on ? 8 : 0));
+}
+
+/* §15 print_table: rows below each other starting at the cursor column. */
+void zm_print_table(jitrl_zvm *vm, uint32_t addr, unsigned width, unsigned height, unsigned skip)
+{
+    zm_flush(vm);
+    int x = cw(vm)->x_cursor;
+    for (unsigned r = 0; r < height && !vm->halted; r++) {
+        if (r) {
+            zm_flush(vm);
+            cw(vm)->y_cursor++;
+            cw(vm)->x_cursor = (int16_t)x;
+            update_cursor(vm);
+        }
+        for (unsigned c = 0; c < width && !vm->halted; c++) zm_print_char(vm, zm_rb(vm, addr++));
+        addr += skip;
+    }
+}
+
+void zm_screen_reset(jitrl_zvm *vm)
+{
+    struct zm_screen *s = &vm->scr;
+    unsigned rows = vm->opt.screen_height ? vm->opt.screen_height : ZM_SCREEN_ROWS;
+    unsigned cols = vm->opt.screen_width ? vm->opt.screen_width : ZM_SCREEN_COLS;
+    uint8_t warned[sizeof s->warned];
+    int first = s->rows == 0;
+    memcpy(warned, s->warned, sizeof warned);
+    if (!first) zm_flush(vm);
+    /* frotz keeps the grid across @restart; only the windows are reset */
+    if (first) {
+        memset(s, 0, sizeof *s);
+        s->rows = (uint8_t)(rows < 2 ? 2 : rows > ZM_MAX_ROWS ? ZM_MAX_ROWS : rows);
+        s->cols = (uint8_t)(cols < 10 ? 10 : cols > ZM_MAX_COLS ? ZM_MAX_COLS : cols);
+        for (int i = 0; i < ncells(s); i++) s->cell[i] = mk(0, ' ');
+    } else {
+        memcpy(s->warned, warned, sizeof warned);
+    }
+    s->buflen = 0;
+    s->prev_c = 0;
+    s->stream1_off = 0;
+    s->stream3_depth = 0;
+    s->os_style = 0;
+    s->wstyle = 0;
+    s->cursor_on = 1;
+    for (int i = 0; i < 3; i++) {
+        struct zm_win *w = &s->win[i];
+        memset(w, 0, sizeof *w);
+        w->y_pos = 1;
+        w->y_cursor = 1;
+        w->x_cursor = 1;
+        w->attribute = 8;
+        w->x_size = s->cols;
+    }
+    s->win[0].attribute = 15;
+    if (vm->version <= 3) s->win[2].y_size = 1;
+    s->cwin = 0;
+    erase_screen(vm, -1);
+}
+
+/* ---- input ---- */
+
+void zm_before_read(jitrl_zvm *vm, int line_input)
+{
+    zm_flush(vm);
+    if (line_input && vm->scr.cwin == 0 && units_left(vm) < 10) screen_new_line(vm);
+    show_screen(vm, line_input ? 1 : vm->scr.cursor_on);
+    if (line_input || vm->scr.cursor_on) show_prompt(vm);
+}
+
+void zm_after_read(jitrl_zvm *vm, const char *typed, size_t n)
+{
+    struct zm_screen *s = &vm->scr;
+    /* dumb frotz copies the typed text onto the grid without marking it changed */
+    for (size_t i = 0; i < n; i++) {
+        int idx = s->cur_row * s->cols + s->cur_col;
+        if (idx >= 0 && idx < ncells(s)) s->cell[idx] = mk(0, (unsigned char)typed[i]);
+        s->cur_col++;
+    }
+    cw(vm)->x_cursor = (int16_t)(cw(vm)->x_cursor + (int)n);
+    for (int i = 0; i < 3; i++) s->win[i].line_count = 0;
+    screen_new_line(vm);
+}
+
+void zm_after_key(jitrl_zvm *vm)
+{
+    for (int i = 0; i < 3; i++) vm->scr.win[i].line_count = 0;
+}
+
+void zm_show_screen_final(jitrl_zvm *vm)
+{
+    zm_flush(vm);
+    show_screen(vm, 0);
+}
+
+/* ---- runtime warnings, printed into the text as frotz does ---- */
+
+void zm_warn(jitrl_zvm *vm, int code, const char *what)
+{
+    if (code < 0 || code >= (int)sizeof vm->scr.warned || vm->scr.warned[code]) return;
+    vm->scr.warned[code] = 1;
+    char msg[160];
+    snprintf(msg, sizeof msg, "Warning: %s (PC = %x) (will ignore further occurrences)", what, (unsigned)vm->r.pc);
+    zm_print_ascii(vm, msg);
+    zm_new_line(vm);
+}
+
+/* ---- §8.2: the v3 status line, drawn into its own one-row window ---- */
+
+static void pad_status(jitrl_zvm *vm, int column)
+{
+    zm_flush(vm);
+    int spaces = units_left(vm) - column;
+    while (spaces-- > 0) screen_char(vm, ' ');
+}
+
+static void print_num_str(jitrl_zvm *vm, int v)
+{
+    char b[16];
+    snprintf(b, sizeof b, "%d", v);
+    zm_print_ascii(vm, b);
+}
+
 void zm_show_status(jitrl_zvm *vm)
 {
     char name[160];
     unsigned loc = jitrl_zvm_global(vm, 0);
+    int16_t g1 = (int16_t)jitrl_zvm_global(vm, 1), g2 = (int16_t)jitrl_zvm_global(vm, 2);
     name[0] = 0;
     if (loc && loc <= vm->obj_count) zm_decode(vm, zm_obj_name_addr(vm, loc), name, sizeof name, NULL);
-    int16_t a = (int16_t)jitrl_zvm_global(vm, 1), b = (int16_t)jitrl_zvm_global(vm, 2);
-    if (vm->mem[1] & 2)
-        snprintf(vm->status, sizeof vm->status, "%s  Time: %d:%02d", name, a, b);
-    else
-        snprintf(vm->status, sizeof vm->status, "%s  Score: %d  Moves: %d", name, a, b);
+    int brief = vm->scr.cols < 55, time = vm->mem[1] & 2;
+    if (time) {
+        int h = (g1 + 11) % 12 + 1;
+        snprintf(vm->status, sizeof vm->status, "%s  Time: %d:%02d %cm", name, h, g2, g1 >= 12 ? 'p' : 'a');
+    } else {
+        snprintf(vm->status, sizeof vm->status, "%s  Score: %d  Moves: %d", name, g1, g2);
+    }
+    if (vm->scr.stream3_depth) return;  /* frotz would draw it into the table; nobody does this */
+    set_window(vm, 2);
+    buffer_char(vm, (uint16_t)(ZM_STYLE_CODE | ST_REVERSE | ST_FIXED));
+    zm_print_char(vm, ' ');
+    if (loc) zm_print_zstring(vm, zm_obj_name_addr(vm, loc));
+    if (time) {
+        int h = (g1 + 11) % 12 + 1;
+        pad_status(vm, brief ? 15 : 20);
+        zm_print_ascii(vm, "Time: ");
+        if (h < 10) zm_print_char(vm, ' ');
+        print_num_str(vm, h);
+        zm_print_char(vm, ':');
+        if (g2 < 10) zm_print_char(vm, '0');
+        print_num_str(vm, g2);
+        zm_print_char(vm, ' ');
+        zm_print_char(vm, g1 >= 12 ? 'p' : 'a');
+        zm_print_char(vm, 'm');
+    } else {
+        pad_status(vm, brief ? 15 : 30);
+        zm_print_ascii(vm, brief ? "S: " : "Score: ");
+        print_num_str(vm, g1);
+        pad_status(vm, brief ? 8 : 14);
+        zm_print_ascii(vm, brief ? "M: " : "Moves: ");
+        print_num_str(vm, g2);
+    }
+    pad_status(vm, 0);
+    set_window(vm, 0);
 }

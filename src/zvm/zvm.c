@@ -59,6 +59,20 @@ int zm_header_init(jitrl_zvm *vm)
     return JITRL_OK;
 }
 
+/* frotz turns '?' in input into a space for some early Infocom games (their
+ * parsers choke on it); these are the ones we know by release and serial. */
+static int blanks_question_mark(const uint8_t *story)
+{
+    static const struct { uint16_t release; char serial[7]; } games[] = {
+        {88, "840726"},  /* Zork I */
+        {17, "840727"},  /* Zork III */
+    };
+    if (story[0] > 3) return 0;
+    for (size_t i = 0; i < sizeof games / sizeof games[0]; i++)
+        if (hw(story, 2) == games[i].release && !memcmp(story + 0x12, games[i].serial, 6)) return 1;
+    return 0;
+}
+
 static int open_fail(char *errmsg, size_t errlen, int rc, const char *msg)
 {
     if (errmsg && errlen) snprintf(errmsg, errlen, "%s", msg);
@@ -133,6 +147,7 @@ int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_opti
     for (uint32_t i = 0x40; i < mlen; i++) sum += story[i];
     vm->checksum = (uint16_t)sum;
     if (opt) vm->opt = *opt;
+    vm->qmark_to_space = blanks_question_mark(story);
     jr_buf_init(&vm->out, ZM_OUT_MAX);
     vm->obj_count = zm_count_objects(vm);
     zm_header_init(vm);
@@ -199,7 +214,7 @@ int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop)
     vm->stop_at = vm->r.icount + budget;
     zm_execute(vm);
     if (vm->halted) return JITRL_EVM;
-    if (vm->r.quit) { zm_flush_upper(vm); *stop = JITRL_ZVM_QUIT; }
+    if (vm->r.quit) *stop = JITRL_ZVM_QUIT;
     else if (vm->r.wait) *stop = (jitrl_zvm_stop)vm->r.wait;
     else *stop = JITRL_ZVM_BUDGET;
     return JITRL_OK;
@@ -209,7 +224,6 @@ int jitrl_zvm_input(jitrl_zvm *vm, const char *line)
 {
     if (!vm || !line) return JITRL_EINVAL;
     if (vm->halted || !vm->r.wait) return JITRL_ESTATE;
-    zm_echo_input(vm, line);
     return zm_finish_read(vm, line);
 }
 

@@ -37,6 +37,39 @@ struct zm_frame {
     uint16_t pad;
 };
 
+/* One frotz-style window (§8.6-8.7): position, size and cursor are
+ * 1-based in screen cells, as frotz keeps them. */
+struct zm_win {
+    int16_t y_pos, y_size, x_size, y_cursor, x_cursor, line_count;
+    uint8_t attribute;    /* 1 wrap, 2 scroll, 8 buffer */
+};
+
+#define ZM_TEXTBUF 276      /* frotz's word buffer */
+#define ZM_MAX_ROWS 48
+#define ZM_MAX_COLS 160
+#define ZM_STYLE_CODE 0x8000 /* marks a style change in the word buffer */
+
+/* The screen as dumb frotz keeps it (screen.c): a grid of cells, which of
+ * them changed since last shown, and the windows over it.  Part of the
+ * snapshot because what is shown next depends on it. */
+struct zm_screen {
+    uint8_t rows, cols;
+    uint8_t cwin;         /* 0 lower, 1 upper, 2 the v3 status line */
+    uint8_t wstyle;       /* text style of window 0 (§8.7.1.1: shared) */
+    uint8_t os_style;     /* style of the next cell written */
+    uint8_t stream1_off, stream3_depth;
+    uint8_t cursor_on;
+    int16_t cur_row, cur_col;   /* the grid cursor, 0-based */
+    struct zm_win win[3];
+    uint16_t buf[ZM_TEXTBUF];
+    uint16_t buflen, prev_c;
+    uint32_t s3_table[ZM_MAX_STREAM3];
+    uint16_t s3_len[ZM_MAX_STREAM3];
+    uint8_t warned[40];   /* frotz reports each runtime warning once */
+    uint16_t cell[ZM_MAX_ROWS * ZM_MAX_COLS];   /* char | style << 8 */
+    uint8_t changed[ZM_MAX_ROWS * ZM_MAX_COLS];
+};
+
 /* Everything scalar that a snapshot carries. */
 struct zm_regs {
     uint32_t pc;
@@ -51,15 +84,8 @@ struct zm_regs {
     uint32_t in_text, in_parse;
     int16_t in_store;     /* v5+ store variable of @aread / @read_char, -1 = none */
     uint8_t quit;
-    /* output streams (§7) and windows (§8) */
-    uint8_t stream1_off;
-    uint8_t stream3_depth;
-    uint8_t window;       /* 0 lower, 1 upper */
-    uint16_t upper_rows;
-    uint16_t cur_row, cur_col; /* upper-window cursor, 0-based */
-    uint32_t s3_table[ZM_MAX_STREAM3];
-    uint16_t s3_len[ZM_MAX_STREAM3];
-    uint8_t text_style;
+    uint8_t nkeys;        /* keys typed ahead for @read_char (dumb frotz reads lines) */
+    char keys[62];
 };
 
 struct jitrl_zvm {
@@ -84,8 +110,8 @@ struct jitrl_zvm {
     /* Output, not part of snapshots. */
     jr_buf out;           /* lower-window text */
     char status[256];     /* v3 status line */
-    char upper[ZM_SCREEN_ROWS][ZM_SCREEN_COLS + 1]; /* upper window grid */
-    uint8_t upper_dirty;
+    struct zm_screen scr;
+    uint8_t qmark_to_space; /* frotz blanks '?' in input for early Infocom games */
     int halted;
     char err[256];
 
@@ -157,19 +183,32 @@ unsigned zm_next_prop(jitrl_zvm *vm, unsigned obj, unsigned prop);
 unsigned zm_prop_len(jitrl_zvm *vm, uint32_t data_addr);
 unsigned zm_count_objects(jitrl_zvm *vm);
 
-/* ---- screen.c (§7, §8) ---- */
+/* ---- screen.c (§7, §8): dumb frotz's screen, so output matches it ---- */
 void zm_print_char(jitrl_zvm *vm, unsigned zscii);
 void zm_print_ascii(jitrl_zvm *vm, const char *s);
+void zm_new_line(jitrl_zvm *vm);
 void zm_output_stream(jitrl_zvm *vm, int n, uint32_t table);
 void zm_split_window(jitrl_zvm *vm, unsigned rows);
 void zm_set_window(jitrl_zvm *vm, unsigned w);
 void zm_erase_window(jitrl_zvm *vm, int w);
+void zm_erase_line(jitrl_zvm *vm, unsigned val);
 void zm_set_cursor(jitrl_zvm *vm, int row, int col);
+void zm_get_cursor(jitrl_zvm *vm, unsigned *row, unsigned *col);
 void zm_set_style(jitrl_zvm *vm, unsigned style);
-void zm_flush_upper(jitrl_zvm *vm);
-void zm_echo_input(jitrl_zvm *vm, const char *line);
+void zm_buffer_mode(jitrl_zvm *vm, unsigned on);
+void zm_print_table(jitrl_zvm *vm, uint32_t addr, unsigned width, unsigned height, unsigned skip);
+void zm_flush(jitrl_zvm *vm);                       /* the word buffer */
+/* Before input: show what changed and the prompt, as dumb frotz does. */
+void zm_before_read(jitrl_zvm *vm, int line_input);
+/* After a line was read: the typed text joins the screen. */
+void zm_after_read(jitrl_zvm *vm, const char *typed, size_t n);
+void zm_after_key(jitrl_zvm *vm);
+void zm_show_screen_final(jitrl_zvm *vm);          /* at @quit */
 void zm_show_status(jitrl_zvm *vm);
 void zm_screen_reset(jitrl_zvm *vm);
+/* frotz's once-only runtime warnings (object 0 and friends), which it
+ * prints into the game text. */
+void zm_warn(jitrl_zvm *vm, int code, const char *what);
 
 /* ---- random.c ---- */
 void zm_rng_seed(jitrl_zvm *vm, int32_t value);
