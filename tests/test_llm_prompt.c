@@ -14,6 +14,7 @@
  * 4).  Both overestimate slightly for plain English with cl100k/o200k.
  */
 #include <ctype.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
