@@ -575,17 +575,28 @@ void zm_execute(jitrl_zvm *vm)
         case 0x5f: branch(vm, a0 <= vm->frames[vm->r.nframes - 1].argc); break; /* check_arg_count */
         /* ---- EXT (v5+) ---- */
         case 0x60: case 0x61: store(vm, 0); break;                 /* save / restore: fail */
-        case 0x62:                                                 /* log_shift */
-            store(vm, (int16_t)a1 >= 0 ? (uint16_t)(a0 << ((int16_t)a1 & 15)) : (uint16_t)(a0 >> ((-(int16_t)a1) & 15)));
+        case 0x62: {                                               /* log_shift */
+            int16_t sh = (int16_t)a1;
+            store(vm, sh >= 16 || sh <= -16 ? 0 : sh >= 0 ? (uint16_t)(a0 << sh) : (uint16_t)(a0 >> -sh));
             break;
+        }
         case 0x63: {                                               /* art_shift */
-            int16_t s = (int16_t)a1, x = (int16_t)a0;
-            store(vm, s >= 0 ? (uint16_t)(a0 << (s & 15)) : (uint16_t)(x >> ((-s) & 15)));
+            int16_t sh = (int16_t)a1, x = (int16_t)a0;
+            if (sh >= 16) store(vm, 0);
+            else if (sh <= -16) store(vm, x < 0 ? 0xffff : 0);
+            else store(vm, sh >= 0 ? (uint16_t)(a0 << sh) : (uint16_t)(x >> -sh));
             break;
         }
         case 0x64: store(vm, a0 == 1 || a0 == 4 ? 1 : 0); break;   /* set_font */
-        case 0x69: store(vm, (uint16_t)-1); break;                 /* save_undo: unavailable */
-        case 0x6a: store(vm, 0); break;                            /* restore_undo */
+        case 0x69:                                                 /* save_undo */
+            /* the slot is taken with the PC on the store byte, so that
+             * restore_undo can resume there and store 2 */
+            store(vm, (uint16_t)zm_save_undo(vm));
+            break;
+        case 0x6a:                                                 /* restore_undo */
+            if (zm_restore_undo(vm)) store(vm, 2);
+            else store(vm, 0);
+            break;
         case 0x6b: zm_print_char(vm, zm_unicode_to_zscii(vm, a0)); break; /* print_unicode */
         case 0x6c: store(vm, a0 < 128 || zm_unicode_to_zscii(vm, a0) != '?' ? 3 : 0); break;
         case 0x6d: break;                                          /* set_true_colour */

@@ -73,6 +73,13 @@ static void display_char(struct zm_screen *s, unsigned c)
         for (const char *p = latin1_ascii[c - 160]; *p; p++) grid_char(s, *p);
     } else if (c >= 32 && c <= 126) {
         grid_char(s, (int)c);
+    } else if (c == 11) {          /* frotz's "gap" (ZSCII 11): two spaces */
+        grid_char(s, ' ');
+        grid_char(s, ' ');
+    } else if (c == 9) {           /* frotz's "indent" (ZSCII 9): three spaces */
+        grid_char(s, ' ');
+        grid_char(s, ' ');
+        grid_char(s, ' ');
     } else if (c > 255) {
         grid_char(s, '?');
     }
@@ -222,6 +229,7 @@ static void screen_new_line(jitrl_zvm *vm)
 static void screen_char(jitrl_zvm *vm, unsigned c)
 {
     struct zm_win *w = cw(vm);
+    if (c == 9 && w->x_cursor != 1) c = ' ';
     int width = char_width(c);
     if (units_left(vm) < width) {
         if (!(w->attribute & 1)) {
@@ -234,38 +242,56 @@ static void screen_char(jitrl_zvm *vm, unsigned c)
     w->x_cursor = (int16_t)(w->x_cursor + width);
 }
 
+/* The word buffer holds characters and, as in frotz, two-entry style
+ * changes (ZM_STYLE_CODE, then the style). */
 static int word_width(const uint16_t *p, int n)
 {
     int w = 0;
-    for (int i = 0; i < n; i++)
-        if (!(p[i] & ZM_STYLE_CODE)) w += char_width(p[i]);
+    for (int i = 0; i < n; i++) {
+        if (p[i] == ZM_STYLE_CODE) i++;
+        else w += char_width(p[i]);
+    }
     return w;
+}
+
+static void display_word(jitrl_zvm *vm, const uint16_t *p, int n, int via_screen_char)
+{
+    for (int i = 0; i < n; i++) {
+        if (p[i] == ZM_STYLE_CODE) {
+            if (i + 1 < n) vm->scr.os_style = (uint8_t)p[++i];
+        } else if (via_screen_char) {
+            screen_char(vm, p[i]);
+        } else {
+            display_char(&vm->scr, p[i]);
+        }
+    }
 }
 
 static void screen_word(jitrl_zvm *vm, const uint16_t *p, int n)
 {
     struct zm_win *w = cw(vm);
+    if (n && p[0] == 9 && w->x_cursor != 1) {
+        screen_char(vm, *p++);
+        n--;
+    }
     int width = word_width(p, n);
     if (units_left(vm) < width) {
+        /* frotz 2.54 looks at entry width-1 (sic) to spot a trailing space,
+         * and then does not break the line */
+        int last_space = width > 0 && width - 1 < n && p[width - 1] == ' ';
         if (!(w->attribute & 1)) {
-            for (int i = 0; i < n; i++) {
-                if (p[i] & ZM_STYLE_CODE) vm->scr.os_style = (uint8_t)p[i];
-                else screen_char(vm, p[i]);
-            }
+            display_word(vm, p, n, 1);
             return;
         }
-        if (n && p[0] == ' ') {
+        if (n && (p[0] == ' ' || p[0] == 9 || p[0] == 11)) {
             p++;
             n--;
             width = word_width(p, n);
         }
-        screen_new_line(vm);
+        if (!last_space) screen_new_line(vm);
         w = cw(vm);
     }
-    for (int i = 0; i < n; i++) {
-        if (p[i] & ZM_STYLE_CODE) vm->scr.os_style = (uint8_t)p[i];
-        else display_char(&vm->scr, p[i]);
-    }
+    display_word(vm, p, n, 0);
     w->x_cursor = (int16_t)(w->x_cursor + width);
 }
 
@@ -287,8 +313,14 @@ void zm_new_line(jitrl_zvm *vm)
 static void buffer_char(jitrl_zvm *vm, uint16_t c)
 {
     struct zm_screen *s = &vm->scr;
-    if (s->buflen >= ZM_TEXTBUF) zm_flush(vm);
+    if (s->buflen >= ZM_TEXTBUF - 2) zm_flush(vm);  /* frotz would stop with an error */
     s->buf[s->buflen++] = c;
+}
+
+static void buffer_style(jitrl_zvm *vm, unsigned st)
+{
+    buffer_char(vm, ZM_STYLE_CODE);
+    vm->scr.buf[vm->scr.buflen++] = (uint16_t)st;
 }
 
 static void refresh_style(jitrl_zvm *vm)
@@ -297,7 +329,7 @@ static void refresh_style(jitrl_zvm *vm)
     unsigned st = s->wstyle;
     if (s->cwin != 0 || (vm->mem[0x11] & 2)) st |= ST_FIXED;
     if (!s->stream3_depth && !s->stream1_off && (cw(vm)->attribute & 8))
-        buffer_char(vm, (uint16_t)(ZM_STYLE_CODE | st));
+        buffer_style(vm, st);
     else
         s->os_style = (uint8_t)st;
 }
@@ -306,6 +338,7 @@ static void refresh_style(jitrl_zvm *vm)
 void zm_print_char(jitrl_zvm *vm, unsigned z)
 {
     struct zm_screen *s = &vm->scr;
+    if (z == 0) return;
     if (s->stream3_depth) {
         unsigned d = s->stream3_depth - 1u;
         uint32_t t = s->s3_table[d];
@@ -315,10 +348,9 @@ void zm_print_char(jitrl_zvm *vm, unsigned z)
         return;
     }
     if (z == 13) { zm_new_line(vm); return; }
-    if (z == 0) return;
     unsigned c = z >= 155 ? zm_zscii_to_unicode(vm, z) : z;
     if (cw(vm)->attribute & 8) {
-        if (c == ' ' || (s->prev_c == '-' && c != '-')) zm_flush(vm);
+        if (c == ' ' || c == 9 || c == 11 || (s->prev_c == '-' && c != '-')) zm_flush(vm);
         s->prev_c = (uint16_t)c;
         buffer_char(vm, (uint16_t)c);
     } else if (!s->stream1_off) {
@@ -470,7 +502,9 @@ void zm_print_table(jitrl_zvm *vm, uint32_t addr, unsigned width, unsigned heigh
     zm_flush(vm);
     int x = cw(vm)->x_cursor;
     for (unsigned r = 0; r < height && !vm->halted; r++) {
-        if (r) {
+        if (r && vm->scr.cwin == 0) {
+            zm_new_line(vm);        /* frotz 2.54: the lower window gets newlines */
+        } else if (r) {
             zm_flush(vm);
             cw(vm)->y_cursor++;
             cw(vm)->x_cursor = (int16_t)x;
@@ -600,7 +634,7 @@ void zm_show_status(jitrl_zvm *vm)
     }
     if (vm->scr.stream3_depth) return;  /* frotz would draw it into the table; nobody does this */
     set_window(vm, 2);
-    buffer_char(vm, (uint16_t)(ZM_STYLE_CODE | ST_REVERSE | ST_FIXED));
+    buffer_style(vm, ST_REVERSE | ST_FIXED);
     zm_print_char(vm, ' ');
     if (loc) zm_print_zstring(vm, zm_obj_name_addr(vm, loc));
     if (time) {

@@ -189,6 +189,7 @@ int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zv
 void jitrl_zvm_close(jitrl_zvm *vm)
 {
     if (!vm) return;
+    zm_free_undo(vm);
     jr_free(vm->mem);
     jr_free(vm->orig);
     jr_buf_free(&vm->out);

@@ -25,6 +25,7 @@
 #define ZM_MAX_STREAM3 16      /* §7.1.2.1: nesting depth of output stream 3 */
 #define ZM_OUT_MAX (64u << 20) /* cap on buffered main-window text */
 #define ZM_PAD 64              /* zero bytes after memory so decoding never overruns */
+#define ZM_UNDO_SLOTS 16
 #define ZM_SCREEN_ROWS 24
 #define ZM_SCREEN_COLS 80
 
@@ -47,7 +48,7 @@ struct zm_win {
 #define ZM_TEXTBUF 276      /* frotz's word buffer */
 #define ZM_MAX_ROWS 48
 #define ZM_MAX_COLS 160
-#define ZM_STYLE_CODE 0x8000 /* marks a style change in the word buffer */
+#define ZM_STYLE_CODE 0x8000 /* in the word buffer: the next entry is a style */
 
 /* The screen as dumb frotz keeps it (screen.c): a grid of cells, which of
  * them changed since last shown, and the windows over it.  Part of the
@@ -117,6 +118,11 @@ struct jitrl_zvm {
 
     /* budget for one run call */
     uint64_t stop_at;
+
+    /* §15 save_undo slots: snapshots, newest last; not part of snapshots */
+    uint8_t *undo[ZM_UNDO_SLOTS];
+    size_t undo_len[ZM_UNDO_SLOTS];
+    unsigned nundo;
 };
 
 /* ---- zvm.c ---- */
@@ -209,6 +215,11 @@ void zm_screen_reset(jitrl_zvm *vm);
 /* frotz's once-only runtime warnings (object 0 and friends), which it
  * prints into the game text. */
 void zm_warn(jitrl_zvm *vm, int code, const char *what);
+
+/* ---- snapshot.c ---- */
+int zm_save_undo(jitrl_zvm *vm);      /* 1 on success */
+int zm_restore_undo(jitrl_zvm *vm);   /* 1 on success; the machine is then back at the save */
+void zm_free_undo(jitrl_zvm *vm);
 
 /* ---- random.c ---- */
 void zm_rng_seed(jitrl_zvm *vm, int32_t value);
