@@ -410,6 +410,39 @@ static void test_auth_and_extra(void)
     testsrv_stop(&s3);
 }
 
+/* Sequence mode: the server follows a walkthrough from the recent actions,
+ * matching abbreviations ("N", "Get egg") to full commands. */
+static void test_sequence(void)
+{
+    char pref[512];
+    snprintf(pref, sizeof pref, "%s/walk.txt", tu_tmpdir());
+    FILE *f = fopen(pref, "w");
+    if (!f) { CHECK(0); return; }
+    fputs("N\nGet egg\nopen mailbox\nW\n", f);
+    fclose(f);
+    const char *args[] = {"--prefer", pref, "--mode", "sequence", NULL};
+    testsrv s;
+    if (testsrv_start(&s, args)) { CHECK(0); return; }
+    jitrl_llm *llm = open_llm(s.base, JITRL_LLM_TOKEN, NULL, NULL);
+    static const char *const cands[] = {"west", "take egg", "open mailbox", "north"};
+    static const char *const h3[] = {"look", "north", "take egg"};
+    static const char *const h4[] = {"north", "take egg", "open mailbox", "west"};
+    static const struct { const char *const *h; size_t n; int want; } steps[] = {
+        {NULL, 0, 3}, {h3 + 1, 1, 1}, {h3, 3, 2}, {h4, 3, 0},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        jitrl_llm_context ctx = CTX;
+        ctx.history = steps[i].h;
+        ctx.n_history = steps[i].n;
+        double lg[4];
+        jitrl_llm_call info;
+        CHECK_INT(jitrl_llm_prior(llm, &ctx, cands, 4, NULL, lg, &info), JITRL_OK);
+        CHECK_MSG(argmax(lg, 4) == steps[i].want, "sequence step %zu: argmax %d", i, argmax(lg, 4));
+    }
+    jitrl_llm_close(llm);
+    testsrv_stop(&s);
+}
+
 int main(void)
 {
     char pref[512];
@@ -431,5 +464,6 @@ int main(void)
     testsrv_stop(&s);
     test_refused();
     test_auth_and_extra();
+    test_sequence();
     return tu_done();
 }

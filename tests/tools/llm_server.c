@@ -12,12 +12,17 @@
  *   --port N            port on 127.0.0.1 (default 0 = ephemeral).  The
  *                       bound port is printed on stdout as "PORT N".
  *   --port-file FILE    also write the port number to FILE (for scripts).
- *   --mode M            oracle | uniform | adversarial (default oracle)
+ *   --mode M            oracle | uniform | adversarial | sequence (default oracle)
  *                         oracle: candidates listed in --prefer get the
  *                           highest logprobs (earlier in the file = higher);
  *                         uniform: every label ln(1/m);
  *                         adversarial: preferred commands get the lowest
- *                           logprobs (without --prefer: the last label wins).
+ *                           logprobs (without --prefer: the last label wins);
+ *                         sequence: --prefer is a walkthrough; the server
+ *                           finds where the prompt's "Recent actions" leave
+ *                           off in it and prefers the next command.
+ *                       Commands are compared lower-cased with the usual
+ *                       abbreviations expanded (n, get, x, i, go north...).
  *   --prefer FILE       preferred commands, one per line (a walkthrough works),
  *                       compared case-insensitively with the candidate text.
  *   --faults LIST       comma list of faults for the rotation (default: all
@@ -87,8 +92,8 @@ static const char *const FAULT_NAMES[F_COUNT] = {
     "empty", "badlabel",
 };
 
-enum mode { M_ORACLE, M_UNIFORM, M_ADVERSARIAL };
-static const char *const MODE_NAMES[] = {"oracle", "uniform", "adversarial"};
+enum mode { M_ORACLE, M_UNIFORM, M_ADVERSARIAL, M_SEQUENCE, M_NMODES };
+static const char *const MODE_NAMES[M_NMODES] = {"oracle", "uniform", "adversarial", "sequence"};
 
 typedef struct server {
     pthread_mutex_t mu;
@@ -129,7 +134,7 @@ static int parse_fault(const char *s, enum fault *f)
 
 static int parse_mode(const char *s, enum mode *m)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < M_NMODES; i++)
         if (strcasecmp(s, MODE_NAMES[i]) == 0) { *m = (enum mode)i; return 0; }
     return -1;
 }
@@ -234,11 +239,84 @@ static const char *validate(server *sv, json_t *req)
 
 /* ---- answers ------------------------------------------------------------ */
 
+/* Commands compared in one canonical form: lower case, single spaces, the
+ * usual abbreviations expanded ("n" -> "north", "get" -> "take", "x" ->
+ * "examine", "go north" -> "north"), so a walkthrough's "N" / "Get egg"
+ * matches the environment's "north" / "take egg". */
+static void canon(const char *in, char *out, size_t cap)
+{
+    static const char *const abbr[][2] = {
+        {"n", "north"}, {"s", "south"}, {"e", "east"}, {"w", "west"}, {"ne", "northeast"},
+        {"nw", "northwest"}, {"se", "southeast"}, {"sw", "southwest"}, {"u", "up"}, {"d", "down"},
+        {"i", "inventory"}, {"l", "look"}, {"x", "examine"}, {"z", "wait"}, {"get", "take"},
+        {"inv", "inventory"}, {"g", "again"},
+    };
+    char tmp[256];
+    size_t j = 0;
+    int space = 0;
+    for (const char *p = in; *p && j + 1 < sizeof tmp; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') { space = j > 0; continue; }
+        if (space && j + 2 < sizeof tmp) tmp[j++] = ' ';
+        space = 0;
+        tmp[j++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    tmp[j] = '\0';
+    const char *rest = strchr(tmp, ' ');
+    size_t wlen = rest ? (size_t)(rest - tmp) : strlen(tmp);
+    const char *word = tmp;
+    char first[32];
+    snprintf(first, sizeof first, "%.*s", (int)(wlen < 31 ? wlen : 31), tmp);
+    for (size_t k = 0; k < sizeof abbr / sizeof abbr[0]; k++)
+        if (strcmp(first, abbr[k][0]) == 0) { word = abbr[k][1]; wlen = strlen(word); break; }
+    if (strcmp(first, "go") == 0 && rest) {   /* "go north" -> "north" */
+        char sub[256];
+        canon(rest + 1, sub, sizeof sub);
+        static const char *const dirs[] = {"north", "south", "east", "west", "northeast", "northwest",
+                                           "southeast", "southwest", "up", "down", "in", "out"};
+        for (size_t k = 0; k < sizeof dirs / sizeof dirs[0]; k++)
+            if (strcmp(sub, dirs[k]) == 0) { snprintf(out, cap, "%s", sub); return; }
+    }
+    snprintf(out, cap, "%.*s%s", (int)wlen, word, rest ? rest : "");
+}
+
 static int preferred_rank(const server *sv, const char *cmd)
 {
+    char c[256];
+    canon(cmd, c, sizeof c);
     for (size_t i = 0; i < sv->n_prefer; i++)
-        if (strcasecmp(sv->prefer[i], cmd) == 0) return (int)i;
+        if (strcmp(sv->prefer[i], c) == 0) return (int)i;
     return -1;
+}
+
+/* Sequence mode: where in the preferred sequence (a walkthrough) the
+ * recent actions leave off -- the longest suffix of "Recent actions: a;
+ * b; c" that matches a run of the sequence -- and so which command comes
+ * next.  No history = the start.  -1 if the history matches nothing. */
+static long sequence_next(const server *sv, const char *user)
+{
+    const char *h = strstr(user, "Recent actions: ");
+    if (!h) return sv->n_prefer ? 0 : -1;
+    h += 16;
+    char hist[8][256];
+    size_t nh = 0;
+    char line[2048];
+    const char *eol = strchr(h, '\n');
+    size_t len = eol ? (size_t)(eol - h) : strlen(h);
+    snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line - 1 ? len : sizeof line - 1), h);
+    for (char *save = NULL, *t = strtok_r(line, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+        if (nh == 8) { memmove(hist, hist + 1, sizeof hist[0] * 7); nh = 7; }
+        canon(t, hist[nh++], sizeof hist[0]);
+    }
+    size_t best_k = 0;
+    long best = -1;
+    for (size_t p = 1; p <= sv->n_prefer; p++) {   /* the next command is prefer[p] */
+        size_t k = 0;
+        while (k < nh && k < p && strcmp(sv->prefer[p - 1 - k], hist[nh - 1 - k]) == 0) k++;
+        if (k > best_k) { best_k = k; best = (long)p; }
+    }
+    if (best >= (long)sv->n_prefer) return -1;   /* the sequence is done */
+    return best;
 }
 
 /* Candidates "X. text" at line starts of the prompt, in label order. */
@@ -259,11 +337,21 @@ static size_t read_candidates(const char *user, char cands[][128])
     return m;
 }
 
-/* A score per candidate: higher = the server "wants" it more. */
-static double cand_score(const server *sv, enum mode mode, const char *cand, size_t i, size_t m)
+/* A score per candidate: higher = the server "wants" it more.  next is
+ * the sequence position (sequence mode), -1 otherwise. */
+static double cand_score(const server *sv, enum mode mode, const char *cand, size_t i, size_t m, long next)
 {
     int r = preferred_rank(sv, cand);
     switch (mode) {
+    case M_SEQUENCE:
+        if (next >= 0) {
+            char c[256];
+            canon(cand, c, sizeof c);
+            if (strcmp(c, sv->prefer[next]) == 0) return 10.0;
+            return -(double)i * 0.01;
+        }
+        return r >= 0 ? 5.0 : -(double)i * 0.01;   /* lost: any walkthrough command */
+    case M_NMODES: return 0;
     case M_UNIFORM: return 0;
     case M_ORACLE: return r >= 0 ? 10.0 - 0.5 * (r < 10 ? r : 10) : -(double)i * 0.01;
     case M_ADVERSARIAL:
@@ -310,6 +398,7 @@ static json_t *answer(server *sv, enum mode mode, json_t *req, enum fault f, lon
     }
     static char cands[MAX_CANDS][128];   /* guarded by the caller's lock */
     size_t n = read_candidates(user, cands);
+    long next = mode == M_SEQUENCE ? sequence_next(sv, user) : -1;
     char content[4096] = "";
     json_t *logprobs = NULL;
     int kind;
@@ -318,7 +407,7 @@ static json_t *answer(server *sv, enum mode mode, json_t *req, enum fault f, lon
         long top = (long)json_integer_value(json_object_get(req, "top_logprobs"));
         double sc[MAX_CANDS];
         size_t order[MAX_CANDS];
-        for (size_t k = 0; k < n; k++) { sc[k] = cand_score(sv, mode, cands[k], k, n); order[k] = k; }
+        for (size_t k = 0; k < n; k++) { sc[k] = cand_score(sv, mode, cands[k], k, n, next); order[k] = k; }
         for (size_t a = 1; a < n; a++) {
             size_t v = order[a], b = a;
             while (b > 0 && sc[order[b - 1]] < sc[v]) { order[b] = order[b - 1]; b--; }
@@ -350,9 +439,9 @@ static json_t *answer(server *sv, enum mode mode, json_t *req, enum fault f, lon
         json_t *o = json_object();
         for (size_t k = 0; k < n; k++) {
             char key[2] = {(char)('A' + (int)k), 0};
-            double s = cand_score(sv, mode, cands[k], k, n);
+            double s = cand_score(sv, mode, cands[k], k, n, next);
             int pr = preferred_rank(sv, cands[k]);
-            int c = mode == M_UNIFORM ? 50 : s >= 4 ? 95 - 10 * (pr < 5 ? pr : 5) : s <= -4 ? 0 : (mode == M_ADVERSARIAL && !sv->n_prefer) ? (int)(100 * (k + 1) / n) : 10;
+            int c = mode == M_SEQUENCE ? (s >= 10 ? 95 : s >= 5 ? 50 : 10) : mode == M_UNIFORM ? 50 : s >= 4 ? 95 - 10 * (pr < 5 ? pr : 5) : s <= -4 ? 0 : (mode == M_ADVERSARIAL && !sv->n_prefer) ? (int)(100 * (k + 1) / n) : 10;
             json_object_set_new(o, key, json_integer(c));
         }
         char *s = json_dumps(o, JSON_COMPACT);
@@ -365,6 +454,7 @@ static json_t *answer(server *sv, enum mode mode, json_t *req, enum fault f, lon
         if (k < 1 || k > 20) k = 3;
         static const char *const generic[] = {"look", "inventory", "north", "south", "east", "west", "up", "down", "wait", "examine room"};
         json_t *a = json_array();
+        if (next >= 0) json_array_append_new(a, json_string(sv->prefer[next]));
         for (size_t q = 0; q < sv->n_prefer && (long)json_array_size(a) < k && mode == M_ORACLE; q++)
             json_array_append_new(a, json_string(sv->prefer[q]));
         for (size_t q = 0; q < 10 && (long)json_array_size(a) < k; q++)
@@ -385,7 +475,7 @@ static json_t *answer(server *sv, enum mode mode, json_t *req, enum fault f, lon
                 act[q] = '\0';
             }
             int pr = preferred_rank(sv, act);
-            double v = mode == M_UNIFORM ? 0 : pr >= 0 ? (mode == M_ORACLE ? 5 : -5) : 0;
+            double v = mode == M_UNIFORM ? 0 : pr >= 0 ? (mode == M_ADVERSARIAL ? -5 : 5) : 0;
             json_array_append_new(r, json_real(v));
         }
         json_t *o = json_pack("{s:o}", "rewards", r);
@@ -663,7 +753,9 @@ static int load_prefer(server *sv, const char *path)
         e = s + strlen(s);
         while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ')) *--e = '\0';
         if (!*s || *s == '#') continue;
-        sv->prefer[sv->n_prefer] = strdup(s);
+        char c[256];
+        canon(s, c, sizeof c);
+        sv->prefer[sv->n_prefer] = strdup(c);
         if (sv->prefer[sv->n_prefer]) sv->n_prefer++;
     }
     fclose(f);
