@@ -76,7 +76,7 @@ int jitrl_llm_evaluate(jitrl_llm *llm, const char *task, const char *const *obse
         rewards_out[i] = r < lo ? lo : r > hi ? hi : r;
     }
 out:
-    if (rc && rc != JITRL_EAUTH && rc != JITRL_EHTTP) llm->stats.errors++;
+    if (rc && rc != JITRL_EAUTH && rc != JITRL_EHTTP && rc != JITRL_EINTERRUPTED) llm->stats.errors++;
     json_decref(obj);
     json_decref(arr);
     llm_reply_free(&rep);

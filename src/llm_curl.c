@@ -76,6 +76,14 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     return rc ? 0 : n;   /* 0 makes curl stop with CURLE_WRITE_ERROR */
 }
 
+/* Progress callback: a set cancel flag aborts the transfer. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    const jitrl_llm *llm = ud;
+    (void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
+    return llm->cfg.cancel && *llm->cfg.cancel;
+}
+
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
     curl_rx *rx = ud;
@@ -150,12 +158,19 @@ int llm_curl_post(void *ctx, const char *url, const char *api_key, const char *b
     curl_easy_setopt(c, CURLOPT_USERAGENT, "jitrl");
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    if (llm->cfg.cancel) {
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, llm);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
 
     CURLcode cc = curl_easy_perform(c);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     if (cc != CURLE_OK) {
         if (rx.too_big) {
             rc = JITRL_ETOOBIG;
+        } else if (cc == CURLE_ABORTED_BY_CALLBACK) {
+            rc = JITRL_EINTERRUPTED;
         } else if (cc == CURLE_OUT_OF_MEMORY) {
             rc = JITRL_ENOMEM;
         } else {

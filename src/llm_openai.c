@@ -104,12 +104,16 @@ int jitrl_llm_config_env(jitrl_llm_config *cfg, char *errmsg, size_t errlen)
     return JITRL_OK;
 }
 
-static void sleep_default(void *ctx, long ms)
+static int cancelled(const jitrl_llm *llm) { return llm->cfg.cancel && *llm->cfg.cancel; }
+
+/* The default wait: in short slices, so a cancel flag ends it promptly. */
+static void sleep_default(const jitrl_llm *llm, long ms)
 {
-    (void)ctx;
-    if (ms <= 0) return;
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {
+    while (ms > 0 && !cancelled(llm)) {
+        long slice = ms < 50 ? ms : 50;
+        struct timespec ts = {0, slice * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= slice;
     }
 }
 
@@ -197,7 +201,6 @@ int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, s
         if (rc) { why = "cannot initialise libcurl"; goto out; }
         llm->tr.post = llm_curl_post;   /* its context is the handle; tr.ctx stays the caller's */
     }
-    if (!llm->tr.sleep_ms) llm->tr.sleep_ms = sleep_default;
     jr_rng_seed(&llm->rng, cfg->seed);
     *out = llm;
     llm = NULL;
@@ -379,6 +382,11 @@ int llm_chat(jitrl_llm *llm, const llm_request *req, llm_reply *rep, jitrl_llm_c
         char *reply = NULL;
         size_t reply_len = 0;
         char terr[160] = "";
+        if (cancelled(llm)) {
+            rc = JITRL_EINTERRUPTED;
+            snprintf(llm->err, sizeof llm->err, "llm: interrupted");
+            goto out;
+        }
         info->attempts++;
         llm->stats.requests++;
         void *pctx = llm->tr.post == llm_curl_post ? (void *)llm : llm->tr.ctx;
@@ -387,7 +395,12 @@ int llm_chat(jitrl_llm *llm, const llm_request *req, llm_reply *rep, jitrl_llm_c
                                terr, sizeof terr);
         info->http_status = status;
         int transient = 0;
-        if (trc == JITRL_ENOMEM) {
+        if (trc == JITRL_EINTERRUPTED) {
+            free(reply);
+            rc = JITRL_EINTERRUPTED;
+            snprintf(llm->err, sizeof llm->err, "llm: interrupted");
+            goto out;
+        } else if (trc == JITRL_ENOMEM) {
             free(reply);
             rc = JITRL_ENOMEM;
             snprintf(llm->err, sizeof llm->err, "llm: out of memory receiving the reply");
@@ -442,7 +455,8 @@ int llm_chat(jitrl_llm *llm, const llm_request *req, llm_reply *rep, jitrl_llm_c
         long wait = backoff_wait(llm, attempt, retry_after);
         llm->stats.retries++;
         llm_log(llm, "llm: %s; retry %d/%d in %ld ms", why, attempt + 1, llm->cfg.max_retries, wait);
-        llm->tr.sleep_ms(llm->tr.ctx, wait);
+        if (llm->tr.sleep_ms) llm->tr.sleep_ms(llm->tr.ctx, wait);
+        else sleep_default(llm, wait);
     }
 out:
     free(body);

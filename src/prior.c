@@ -220,7 +220,7 @@ int jitrl_llm_prior(jitrl_llm *llm, const jitrl_llm_context *ctx,
 out:
     if (rc) {
         uniform(logits_out, n);
-        if (rc != JITRL_EAUTH && rc != JITRL_EHTTP) llm->stats.errors++;
+        if (rc != JITRL_EAUTH && rc != JITRL_EHTTP && rc != JITRL_EINTERRUPTED) llm->stats.errors++;
     }
     llm_reply_free(&rep);
     jr_buf_free(&sys);
@@ -287,7 +287,7 @@ out:
         jitrl_llm_free_strings(list, cnt);
         list = NULL;
         cnt = 0;
-        if (rc != JITRL_EAUTH && rc != JITRL_EHTTP) llm->stats.errors++;
+        if (rc != JITRL_EAUTH && rc != JITRL_EHTTP && rc != JITRL_EINTERRUPTED) llm->stats.errors++;
     }
     *actions_out = list;
     *n_out = cnt;

@@ -8,6 +8,8 @@
  * without spending it.
  */
 #include <math.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -410,6 +412,53 @@ static void test_auth_and_extra(void)
     testsrv_stop(&s3);
 }
 
+static volatile sig_atomic_t cancel_flag;
+
+static void *raise_cancel(void *arg)
+{
+    (void)arg;
+    struct timespec ts = {0, 150 * 1000000L};
+    nanosleep(&ts, NULL);
+    cancel_flag = 1;
+    return NULL;
+}
+
+/* The cancel flag ends a transfer in flight and a backoff wait. */
+static void test_cancel(testsrv *s)
+{
+    jitrl_llm_config cfg;
+    jitrl_llm_config_init(&cfg);
+    cfg.base_url = s->base;
+    cfg.model = "test-model";
+    cfg.cancel = &cancel_flag;
+    cfg.timeout_ms = 5000;
+    jitrl_llm *llm = NULL;
+    CHECK_INT(jitrl_llm_open(&cfg, &llm, NULL, 0), JITRL_OK);
+    double lg[4] = {7, 7, 7, 7};
+    jitrl_llm_call info;
+    /* a stalled reply (1.5 s): the flag, raised after 150 ms, aborts it */
+    CHECK_INT(testsrv_ctl(s, "fault=delay"), 0);
+    cancel_flag = 0;
+    pthread_t th;
+    pthread_create(&th, NULL, raise_cancel, NULL);
+    CHECK_INT(jitrl_llm_prior(llm, &CTX, CANDS, 4, NULL, lg, &info), JITRL_EINTERRUPTED);
+    pthread_join(th, NULL);
+    CHECK(info.latency_ms < 1000);
+    CHECK(lg[0] == 0 && lg[3] == 0);
+    /* a 429 with Retry-After: 1: the default wait is cut short too */
+    CHECK_INT(testsrv_ctl(s, "fault=429&count=3"), 0);
+    cancel_flag = 0;
+    pthread_create(&th, NULL, raise_cancel, NULL);
+    CHECK_INT(jitrl_llm_prior(llm, &CTX, CANDS, 4, NULL, lg, &info), JITRL_EINTERRUPTED);
+    pthread_join(th, NULL);
+    CHECK(info.latency_ms < 900);
+    CHECK_INT(info.attempts, 1);
+    CHECK_INT(jitrl_llm_stats_get(llm)->errors, 0);
+    CHECK_INT(testsrv_ctl(s, "reset=1"), 0);
+    cancel_flag = 0;
+    jitrl_llm_close(llm);
+}
+
 /* Sequence mode: the server follows a walkthrough from the recent actions,
  * matching abbreviations ("N", "Get egg") to full commands. */
 static void test_sequence(void)
@@ -461,6 +510,7 @@ int main(void)
     test_token_modes(&s);
     test_verbal_propose_evaluate(&s);
     test_faults(&s);
+    test_cancel(&s);
     testsrv_stop(&s);
     test_refused();
     test_auth_and_extra();

@@ -18,7 +18,8 @@
  *    and the handle's stats count the fallback.  A run never dies of them.
  *  - Only errors a retry cannot fix fail the call: JITRL_EAUTH (HTTP 401,
  *    403, 404: bad key, unknown model or path), JITRL_EHTTP (other 4xx,
- *    e.g. 400 "logprobs not supported"), JITRL_EINVAL, JITRL_ENOMEM.
+ *    e.g. 400 "logprobs not supported"), JITRL_EINVAL, JITRL_ENOMEM, and
+ *    JITRL_EINTERRUPTED when the config's cancel flag was set.
  *    jitrl_llm_errmsg() then says why, with the HTTP status and the
  *    server's message.  The API key is never logged or put in a message.
  *
@@ -33,6 +34,7 @@
 #ifndef JITRL_LLM_H
 #define JITRL_LLM_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "jitrl/error.h"
@@ -100,6 +102,10 @@ typedef struct jitrl_llm_config {
      * hard error (never containing the key).  NULL = silent. */
     void (*log)(void *log_ctx, const char *line);
     void *log_ctx;
+    /* Cooperative cancel (e.g. set by a SIGINT handler), checked during
+     * transfers and backoff waits: a set flag ends the call at once with
+     * JITRL_EINTERRUPTED (uniform logits written).  NULL = never. */
+    const volatile sig_atomic_t *cancel;
 } jitrl_llm_config;
 
 /* Fill *cfg with the defaults above (base_url and model NULL). */
