@@ -27,5 +27,6 @@
 #include "jitrl/llm.h"
 #include "jitrl/summary.h"
 #include "jitrl/report.h"
+#include "jitrl/agent.h"
 
 #endif

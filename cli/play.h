@@ -1,0 +1,83 @@
+/*
+ * play.h -- what `jitrl play`, `jitrl bench play` and `jitrl report` share:
+ * the play options, finding a story (built-in, Jericho name or path),
+ * running a batch of independent runs on worker threads with a live
+ * progress line, and printing the final table beside the paper's numbers.
+ */
+#ifndef JITRL_CLI_PLAY_H
+#define JITRL_CLI_PLAY_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "jitrl.h"
+#include "jitrl/agent.h"
+
+typedef struct play_opts {
+    const char *story;        /* NULL = built-in game */
+    int episodes, max_steps, runs;
+    uint64_t seed;
+    const char *memory;       /* NULL = a fresh in-RAM memory per run */
+    const char *llm_url;      /* NULL = offline, uniform prior */
+    const char *model;
+    const char *prior;        /* token | verbal | propose */
+    int evaluator;
+    double price_in, price_out;
+    long llm_timeout_ms, llm_backoff_ms;  /* 0 = the client's defaults */
+    int llm_retries;                      /* -1 = the client's default */
+    int threads;              /* worker threads for runs; 0 = auto (2 at most) */
+    int progress;             /* 1 = live progress line on stderr */
+    jitrl_params params;      /* engine parameters (defaults + flags) */
+    size_t history_len;
+    FILE *log;                /* JSON Lines decision trace, or NULL */
+    const volatile sig_atomic_t *stop;
+} play_opts;
+
+/* Defaults: the paper protocol (50 x 60, 1 run, seed 1), offline. */
+void play_opts_init(play_opts *o);
+
+/* A resolved story: bytes in memory plus a display name. */
+typedef struct play_story {
+    const uint8_t *bytes;     /* borrowed (built-in) or owned (file) */
+    size_t len;
+    uint8_t *owned;
+    char name[128];           /* game name as the environment reports it */
+    int max_score;
+} play_story;
+
+/* NULL = built-in; a name like "zork1" = ../shared/jericho/games/zork1.z5;
+ * else a path.  Returns 0, or 1 with a message on stderr. */
+int play_story_load(const char *story, play_story *out);
+void play_story_free(play_story *s);
+
+/* The ../shared directory (env JITRL_SHARED, ../shared, or beside the
+ * build directory of this binary), or NULL. Static buffer. */
+const char *play_shared_dir(void);
+/* The paper's numbers, or NULL when the table is absent. */
+jitrl_paper *play_paper_load(void);
+
+/* Progress shared by the runs of one command. */
+typedef struct play_progress play_progress;
+play_progress *play_progress_new(int enabled, long total_episodes);
+void play_progress_free(play_progress *p);
+void play_progress_finish(play_progress *p);   /* ends the line */
+
+/* Run o->runs independent runs of one agent kind on a story; fills a
+ * summary (the caller's).  Returns 0 on success, 1 when a run failed (the
+ * message is printed; completed episodes are still in the summary), 130
+ * when interrupted. */
+int play_batch(const play_opts *o, jitrl_agent_kind kind, const play_story *story,
+               play_progress *prog, jitrl_summary **out);
+
+/* The final table for summaries s[0..n) of one game. */
+void play_print_table(FILE *f, jitrl_summary *const *s, size_t n, const jitrl_paper *paper);
+
+/* Write text to path; 0 or 1 with a message. */
+int play_write_file(const char *path, const char *text);
+/* Parse a double/int flag value; 0 or 1 with a message naming the flag. */
+int play_parse_double(const char *flag, const char *v, double *out);
+int play_parse_int(const char *flag, const char *v, long lo, long hi, long *out);
+
+#endif

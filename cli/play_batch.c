@@ -1,0 +1,421 @@
+/*
+ * play_batch.c -- running N independent runs of one agent on one story,
+ * on up to two worker threads, with a live progress line.
+ *
+ * Each run owns every handle it touches (environment, memory, model client,
+ * agent), so runs share nothing but the progress line and the log file, and
+ * a run's result depends on its seed alone, never on which thread ran it or
+ * when.  Scores are kept per run in the order episodes were played; a run
+ * resumed from its memory file first reads back the scores of the episodes
+ * already stored there.
+ */
+#include "play.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct play_progress {
+    pthread_mutex_t lock;
+    int enabled;
+    long total, done;
+    double t0, last_draw;
+    long tokens;
+    int open_line;
+    char line[256];
+};
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+play_progress *play_progress_new(int enabled, long total_episodes)
+{
+    play_progress *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    pthread_mutex_init(&p->lock, NULL);
+    p->enabled = enabled;
+    p->total = total_episodes;
+    p->t0 = mono_s();
+    return p;
+}
+
+void play_progress_finish(play_progress *p)
+{
+    if (!p) return;
+    pthread_mutex_lock(&p->lock);
+    if (p->open_line) fputc('\n', stderr);
+    p->open_line = 0;
+    pthread_mutex_unlock(&p->lock);
+}
+
+void play_progress_free(play_progress *p)
+{
+    if (!p) return;
+    play_progress_finish(p);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+static void fmt_tokens(char *buf, size_t cap, long t)
+{
+    if (t >= 1000000) snprintf(buf, cap, "%.1fM", (double)t / 1e6);
+    else if (t >= 1000) snprintf(buf, cap, "%.1fk", (double)t / 1e3);
+    else snprintf(buf, cap, "%ld", t);
+}
+
+/* Caller holds the lock. */
+static void draw(play_progress *p)
+{
+    if (!p->enabled) return;
+    fprintf(stderr, "\r%s\033[K", p->line);
+    fflush(stderr);
+    p->open_line = 1;
+    p->last_draw = mono_s();
+}
+
+/* What one run reports to the progress line. */
+typedef struct run_view {
+    const char *agent;
+    int run, runs;
+    int episode, episodes, step, max_steps;
+    double score, best, avg;
+} run_view;
+
+static void progress_update(play_progress *p, const run_view *v, int episode_done, long new_tokens)
+{
+    if (!p) return;
+    pthread_mutex_lock(&p->lock);
+    if (episode_done) p->done++;
+    p->tokens += new_tokens;
+    double now = mono_s();
+    if (p->enabled && (episode_done || now - p->last_draw > 0.2)) {
+        char eta[32], tok[32];
+        double el = now - p->t0;
+        if (p->done > 0 && p->total > p->done) {
+            long rem = (long)(el / (double)p->done * (double)(p->total - p->done) + 0.5);
+            snprintf(eta, sizeof eta, "%ld:%02ld", rem / 60, rem % 60);
+        } else {
+            snprintf(eta, sizeof eta, p->done >= p->total ? "0:00" : "--");
+        }
+        fmt_tokens(tok, sizeof tok, p->tokens);
+        char stepbuf[40] = "";
+        if (!episode_done && v->step > 0) snprintf(stepbuf, sizeof stepbuf, " step %d/%d", v->step, v->max_steps);
+        snprintf(p->line, sizeof p->line,
+                 "%-6s run %d/%d  episode %d/%d%s  score %g  best %g  avg %.1f  ETA %s  tokens %s",
+                 v->agent, v->run, v->runs, v->episode, v->episodes, stepbuf, v->score, v->best, v->avg,
+                 eta, tok);
+        draw(p);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* A message on stderr that does not tear the progress line. */
+static void progress_say(play_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress_say(play_progress *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (p) pthread_mutex_lock(&p->lock);
+    if (p && p->open_line) fputs("\r\033[K", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    if (p && p->open_line) draw(p);
+    if (p) pthread_mutex_unlock(&p->lock);
+    va_end(ap);
+}
+
+/* ---- one run ---- */
+
+typedef struct run_slot {
+    uint64_t seed;
+    double *scores;
+    size_t n_scores, cap;
+    long prompt, completion, calls, fallbacks, steps;
+    double wall, best, sum;
+    int rc;
+} run_slot;
+
+typedef struct batch {
+    const play_opts *o;
+    jitrl_agent_kind kind;
+    const play_story *story;
+    play_progress *prog;
+    run_slot *slots;
+    int next_run;
+    pthread_mutex_t lock;
+    int workers;
+} batch;
+
+typedef struct run_ctx {
+    batch *b;
+    int run;
+    run_slot *slot;
+    run_view view;
+    long last_tokens;
+} run_ctx;
+
+static int push_score(run_slot *s, double score)
+{
+    if (s->n_scores == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 64;
+        double *p = realloc(s->scores, nc * sizeof *p);
+        if (!p) return 1;
+        s->scores = p;
+        s->cap = nc;
+    }
+    s->scores[s->n_scores++] = score;
+    if (s->n_scores == 1 || score > s->best) s->best = score;
+    s->sum += score;
+    return 0;
+}
+
+/* The scores of this game's episodes already in a memory (resume), oldest
+ * first, from its JSON Lines export. */
+static int load_scores(jitrl_memory *mem, const char *game, run_slot *s)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return JITRL_ENOMEM;
+    int rc = jitrl_memory_export(mem, f);
+    fclose(f);
+    for (char *line = text; !rc && line && *line;) {
+        char *nl = strchr(line, '\n');
+        size_t ll = nl ? (size_t)(nl - line) : strlen(line);
+        json_t *o = json_loadb(line, ll, 0, NULL);
+        json_t *task = json_object_get(o, "task"), *score = json_object_get(o, "score");
+        if (json_is_string(task) && !strcmp(json_string_value(task), game) && json_is_number(score))
+            if (push_score(s, json_number_value(score))) rc = JITRL_ENOMEM;
+        json_decref(o);
+        line = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    return rc;
+}
+
+static void on_step(void *ctx, int episode, int step, int score)
+{
+    run_ctx *rc = ctx;
+    rc->view.episode = episode + 1;
+    rc->view.step = step;
+    rc->view.score = score;
+    progress_update(rc->b->prog, &rc->view, 0, 0);
+}
+
+static void on_llm_log(void *ctx, const char *line)
+{
+    run_ctx *rc = ctx;
+    progress_say(rc->b->prog, "jitrl: run %d: model: %s", rc->run + 1, line);
+}
+
+static void on_trace(void *ctx, const char *json_line)
+{
+    run_ctx *rc = ctx;
+    pthread_mutex_lock(&rc->b->lock);
+    fputs(json_line, rc->b->o->log);
+    fputc('\n', rc->b->o->log);
+    pthread_mutex_unlock(&rc->b->lock);
+}
+
+static int run_one(batch *b, int run)
+{
+    const play_opts *o = b->o;
+    run_slot *slot = &b->slots[run];
+    run_ctx ctx = {b, run, slot, {0}, 0};
+    ctx.view.agent = b->kind == JITRL_AGENT_STATIC ? "static" : "jitrl";
+    ctx.view.run = run + 1;
+    ctx.view.runs = o->runs;
+    ctx.view.episodes = o->episodes;
+    ctx.view.max_steps = o->max_steps;
+    jitrl_env *env = NULL;
+    jitrl_memory *mem = NULL;
+    jitrl_llm *llm = NULL;
+    jitrl_agent *ag = NULL;
+    char err[512] = "", path[4096];
+    int rc = 0;
+    double t0 = mono_s();
+
+    jitrl_env_options eo;
+    jitrl_env_options_init(&eo);
+    if (b->workers > 1) eo.threads = 1;
+    if ((rc = jitrl_env_open_buffer(b->story->bytes, b->story->len, &eo, &env, err, sizeof err))) goto out;
+    if (b->kind == JITRL_AGENT_JITRL) {
+        const char *mpath = NULL;
+        if (o->memory) {
+            if (o->runs > 1) snprintf(path, sizeof path, "%s.run%d", o->memory, run + 1);
+            else snprintf(path, sizeof path, "%s", o->memory);
+            mpath = path;
+        }
+        jitrl_memory_options mo;
+        jitrl_memory_options_default(&mo);
+        if ((rc = jitrl_memory_open(mpath, &mo, &mem, err, sizeof err))) goto out;
+        if (mpath && (rc = load_scores(mem, jitrl_env_game_name(env), slot))) {
+            snprintf(err, sizeof err, "reading %.200s: %.280s", mpath, jitrl_memory_errmsg(mem));
+            goto out;
+        }
+        if (mpath && slot->n_scores)
+            progress_say(b->prog, "jitrl: run %d: resuming %s after %zu stored episode%s", run + 1, mpath,
+                         slot->n_scores, slot->n_scores == 1 ? "" : "s");
+    }
+    jitrl_agent_config ac;
+    jitrl_agent_config_init(&ac);
+    if (o->llm_url) {
+        jitrl_llm_config lc;
+        jitrl_llm_config_init(&lc);
+        lc.base_url = o->llm_url;
+        lc.model = o->model;
+        lc.price_in = o->price_in;
+        lc.price_out = o->price_out;
+        lc.seed = o->seed + (uint64_t)run;
+        if (o->llm_timeout_ms > 0) lc.timeout_ms = o->llm_timeout_ms;
+        if (o->llm_backoff_ms > 0) lc.backoff_ms = o->llm_backoff_ms;
+        if (o->llm_retries >= 0) lc.max_retries = o->llm_retries;
+        lc.log = on_llm_log;
+        lc.log_ctx = &ctx;
+        if ((rc = jitrl_llm_mode_parse(o->prior, &lc.mode))) {
+            snprintf(err, sizeof err, "unknown --prior '%s' (token, verbal or propose)", o->prior);
+            goto out;
+        }
+        if ((rc = jitrl_llm_open(&lc, &llm, err, sizeof err))) goto out;
+        ac.llm = llm;
+        ac.prior_mode = lc.mode;
+        ac.evaluator = o->evaluator;
+    }
+    ac.kind = b->kind;
+    ac.max_steps = o->max_steps;
+    ac.seed = slot->seed;
+    ac.params = o->params;
+    ac.history_len = o->history_len;
+    ac.run_id = run + 1;
+    ac.stop = o->stop;
+    if (o->log) {
+        ac.trace = on_trace;
+        ac.trace_ctx = &ctx;
+    }
+    if ((rc = jitrl_agent_open(env, mem, &ac, &ag, err, sizeof err))) goto out;
+    if (b->prog) jitrl_agent_on_step(ag, on_step, &ctx);
+    for (int e = (int)slot->n_scores; e < o->episodes; e++) {
+        jitrl_episode_result res;
+        rc = jitrl_agent_run_episode(ag, e, &res);
+        if (rc) {
+            snprintf(err, sizeof err, "%s", jitrl_agent_errmsg(ag));
+            break;
+        }
+        if (push_score(slot, res.score)) {
+            rc = JITRL_ENOMEM;
+            break;
+        }
+        slot->prompt += res.prompt_tokens;
+        slot->completion += res.completion_tokens;
+        slot->calls += res.calls;
+        slot->fallbacks += res.fallbacks;
+        slot->steps += res.steps;
+        if (o->log) {
+            pthread_mutex_lock(&b->lock);
+            fflush(o->log);
+            pthread_mutex_unlock(&b->lock);
+        }
+        ctx.view.episode = e + 1;
+        ctx.view.step = 0;
+        ctx.view.score = res.score;
+        ctx.view.best = slot->best;
+        ctx.view.avg = slot->sum / (double)slot->n_scores;
+        progress_update(b->prog, &ctx.view, 1, res.prompt_tokens + res.completion_tokens);
+    }
+out:
+    slot->wall = mono_s() - t0;
+    if (rc == JITRL_EINTERRUPTED) {
+        slot->rc = 130;
+    } else if (rc) {
+        progress_say(b->prog, "jitrl: %s run %d (seed %llu): %s: %s", ctx.view.agent, run + 1,
+                     (unsigned long long)slot->seed, jitrl_strerror(rc), err[0] ? err : "failed");
+        slot->rc = 1;
+    }
+    jitrl_agent_close(ag);
+    jitrl_llm_close(llm);
+    jitrl_memory_close(mem);
+    jitrl_env_close(env);
+    return slot->rc;
+}
+
+static void *worker(void *arg)
+{
+    batch *b = arg;
+    for (;;) {
+        pthread_mutex_lock(&b->lock);
+        int run = b->next_run < b->o->runs ? b->next_run++ : -1;
+        pthread_mutex_unlock(&b->lock);
+        if (run < 0) break;
+        run_one(b, run);
+    }
+    return NULL;
+}
+
+int play_batch(const play_opts *o, jitrl_agent_kind kind, const play_story *story, play_progress *prog,
+               jitrl_summary **out)
+{
+    *out = NULL;
+    batch b = {o, kind, story, prog, NULL, 0, PTHREAD_MUTEX_INITIALIZER, 1};
+    b.slots = calloc((size_t)o->runs, sizeof *b.slots);
+    jitrl_summary *s = jitrl_summary_new();
+    if (!b.slots || !s) {
+        free(b.slots);
+        jitrl_summary_free(s);
+        fprintf(stderr, "jitrl: out of memory\n");
+        return 1;
+    }
+    for (int r = 0; r < o->runs; r++) b.slots[r].seed = o->seed + (uint64_t)r;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int workers = o->threads > 0 ? o->threads : (ncpu >= 2 ? 2 : 1);
+    if (workers > o->runs) workers = o->runs;
+    if (workers < 1) workers = 1;
+    b.workers = workers;
+    double t0 = mono_s();
+    pthread_t th[16];
+    int started = 0;
+    for (int i = 1; i < workers && i < 16; i++)
+        if (pthread_create(&th[started], NULL, worker, &b) == 0) started++;
+    worker(&b);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+
+    int status = 0;
+    jitrl_summary_set(&s->game, story->name);
+    jitrl_summary_set(&s->agent, kind == JITRL_AGENT_STATIC ? "static" : "jitrl");
+    jitrl_summary_set(&s->model, o->llm_url ? o->model : "none");
+    jitrl_summary_set(&s->prior, o->llm_url ? o->prior : "uniform");
+    s->max_score = story->max_score;
+    s->episodes = o->episodes;
+    s->max_steps = o->max_steps;
+    s->beta = o->params.beta;
+    s->price_in = o->price_in;
+    s->price_out = o->price_out;
+    for (int r = 0; r < o->runs; r++) {
+        run_slot *sl = &b.slots[r];
+        if (sl->rc == 130) status = 130;
+        else if (sl->rc && status == 0) status = 1;
+        if (jitrl_summary_add_run(s, sl->seed, sl->scores, sl->n_scores) == JITRL_OK) {
+            jitrl_run_summary *rs = &s->runs[s->n_runs - 1];
+            rs->prompt_tokens = (uint64_t)sl->prompt;
+            rs->completion_tokens = (uint64_t)sl->completion;
+            rs->calls = (uint64_t)sl->calls;
+            rs->fallbacks = (uint64_t)sl->fallbacks;
+            rs->steps = (uint64_t)sl->steps;
+            rs->wall_s = sl->wall;
+        }
+        free(sl->scores);
+    }
+    free(b.slots);
+    s->wall_s = mono_s() - t0;
+    jitrl_summary_finish(s);
+    pthread_mutex_destroy(&b.lock);
+    *out = s;
+    return status;
+}
