@@ -3,7 +3,7 @@
 # run.  Uses sudo when not root.  Safe to run again: apt-get skips what is
 # already installed, and nothing is fetched when every package is present.
 set -eu
-PKGS="build-essential pkg-config clang python3 libsqlite3-dev sqlite3 libcurl4-openssl-dev \
+PKGS="build-essential pkg-config clang libclang-rt-dev python3 libsqlite3-dev sqlite3 libcurl4-openssl-dev \
 libjansson-dev libxxhash-dev libmicrohttpd-dev frotz inform6-compiler inform6-library \
 chromium"
 missing=""
