@@ -289,6 +289,30 @@ static int preferred_rank(const server *sv, const char *cmd)
     return -1;
 }
 
+/* Does every word of want appear in have?  Words match when equal or when
+ * one is a prefix of the other of at least 6 letters (version 3
+ * dictionaries keep 6), so "open window" is in "open small window". */
+static int words_within(const char *want, const char *have)
+{
+    char w[256];
+    snprintf(w, sizeof w, "%s", want);
+    int any = 0;
+    for (char *save = NULL, *t = strtok_r(w, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        size_t tl = strlen(t);
+        int found = 0;
+        for (const char *h = have; *h && !found; ) {
+            while (*h == ' ') h++;
+            size_t hl = strcspn(h, " ");
+            size_t k = tl < hl ? tl : hl;
+            if (hl && ((tl == hl && strncmp(t, h, tl) == 0) || (k >= 6 && strncmp(t, h, k) == 0))) found = 1;
+            h += hl;
+        }
+        if (!found) return 0;
+        any = 1;
+    }
+    return any;
+}
+
 /* Sequence mode: where in the preferred sequence (a walkthrough) the
  * recent actions leave off -- the longest suffix of "Recent actions: a;
  * b; c" that matches a run of the sequence -- and so which command comes
@@ -348,6 +372,7 @@ static double cand_score(const server *sv, enum mode mode, const char *cand, siz
             char c[256];
             canon(cand, c, sizeof c);
             if (strcmp(c, sv->prefer[next]) == 0) return 10.0;
+            if (words_within(sv->prefer[next], c)) return 9.0 - (double)strlen(c) * 0.01;
             return -(double)i * 0.01;
         }
         return r >= 0 ? 5.0 : -(double)i * 0.01;   /* lost: any walkthrough command */
