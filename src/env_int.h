@@ -1,0 +1,138 @@
+/*
+ * env_int.h -- internals shared by the environment's files: facts.c (known
+ * games), grammar.c (the game's parser tables), state.c (object tree reading
+ * and naming), actions.c (valid actions) and env_zgame.c (the handle).
+ *
+ * Everything here is library-internal (env_ prefix); the public contract is
+ * include/jitrl/env.h.
+ */
+#ifndef JITRL_ENV_INT_H
+#define JITRL_ENV_INT_H
+
+#include "jitrl/env.h"
+#include "jitrl/zvm.h"
+#include "base/buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- facts.c ---- */
+
+/* Where a number lives in memory: a byte or a big-endian word. */
+typedef struct env_loc {
+    int kind;        /* 0 none, 1 byte, 2 word */
+    uint32_t addr;
+} env_loc;
+
+typedef struct env_facts {
+    int known;                 /* 1 = found in the facts table */
+    char name[64];
+    int32_t seed;
+    int max_score;
+    env_loc score, moves;
+    char victory[128], death[128];
+    char intro[64];            /* lines separated by '\n' */
+    int walk_result;           /* walkthrough_result score, -1 unknown */
+} env_facts;
+
+void env_md5(const uint8_t *data, size_t len, uint8_t out[16]);
+/* Look the story up by md5; fills *f (known = 0 and defaults if absent). */
+void env_facts_lookup(const uint8_t *story, size_t len, env_facts *f);
+/* The embedded facts table text (TSV, generated from data/games.tsv). */
+extern const char env_facts_tsv[];
+
+/* ---- grammar.c ---- */
+
+enum { GR_NONE = 0, GR_INFOCOM, GR_INFOCOM_VAR, GR_INFORM_GV1, GR_INFORM_GV2 };
+
+enum { GT_PREP = 1, GT_OBJ, GT_TOPIC, GT_NUMBER, GT_OTHER };
+/* object token flags */
+#define GF_HELD 0x01       /* must (should) be held */
+#define GF_MULTI 0x02      /* accepts "all" */
+#define GF_CREATURE 0x04   /* animate */
+#define GF_INSIDE 0x08     /* things inside the other noun */
+#define GF_ATTR 0x10       /* must have attribute `attr` */
+#define GF_FIND 0x20       /* Infocom: prefers attribute `attr` */
+#define GF_ROUTINE 0x40    /* noun=Routine / scope=Routine */
+
+#define GR_MAX_TOK 8
+
+typedef struct gr_tok {
+    uint8_t kind, flags, attr;
+    uint32_t word;   /* GT_PREP: dictionary address */
+} gr_tok;
+
+typedef struct gr_line {
+    uint16_t action;
+    uint8_t ntok;
+    uint8_t nobj;
+    gr_tok tok[GR_MAX_TOK];
+} gr_line;
+
+typedef struct gr_verb {
+    uint32_t word;         /* the dictionary word we print */
+    size_t first, n;       /* lines[first .. first+n) */
+    int meta;
+} gr_verb;
+
+typedef struct env_grammar {
+    int kind;
+    gr_verb *verbs;
+    size_t nverbs;
+    gr_line *lines;
+    size_t nlines;
+    /* dictionary geometry */
+    uint32_t dict_start, dict_end;
+    unsigned entry_len, text_len;
+} env_grammar;
+
+/* Parse the grammar of the story in mem[0..len) (a Z-machine image).
+ * Returns JITRL_OK, JITRL_ENOTFOUND (no grammar we can read) or
+ * JITRL_ENOMEM; on failure *g is empty. */
+int env_grammar_parse(const jitrl_zvm *vm, env_grammar *g, char *err, size_t errlen);
+void env_grammar_free(env_grammar *g);
+/* Dictionary flags byte of the entry at addr (0 if not an entry). */
+int env_dict_is_entry(const env_grammar *g, uint32_t addr);
+
+/* ---- state.c ---- */
+
+typedef struct env_world {
+    unsigned nobj;
+    unsigned name_prop;        /* property listing an object's dictionary words */
+    unsigned adj_prop;         /* Infocom: adjective numbers (bytes); 0 none */
+    unsigned player;           /* 0 unknown */
+    uint32_t obj_lo, obj_hi;   /* object table + property tables region */
+    uint32_t glob_lo, glob_hi; /* globals region */
+} env_world;
+
+void env_world_init(const jitrl_zvm *vm, const env_grammar *g, env_world *w);
+unsigned env_location(const jitrl_zvm *vm);
+unsigned env_find_player(const jitrl_zvm *vm, const env_world *w);
+/* Is `obj` inside `anc` (any depth)? */
+int env_inside(const jitrl_zvm *vm, unsigned obj, unsigned anc, unsigned nobj);
+/* A readable noun phrase for obj, unique among `others` if possible. */
+int env_obj_phrase(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, unsigned obj,
+                   const unsigned *others, size_t nothers, char *buf, size_t cap);
+/* Does obj list dictionary word `word` among its names? */
+int env_obj_has_word(const jitrl_zvm *vm, const env_world *w, unsigned obj, uint32_t word);
+/* Structured state text into the buffers. */
+int env_state_text(const jitrl_zvm *vm, const env_world *w, jr_buf *loc, jr_buf *inv, jr_buf *vis);
+
+/* ---- actions.c ---- */
+
+typedef struct env_actions env_actions;
+int env_actions_create(const uint8_t *story, size_t len, const jitrl_zvm_options *zopt,
+                       const env_grammar *g, const env_world *w, const env_facts *f, int threads,
+                       uint64_t budget, env_actions **out, char *err, size_t errlen);
+void env_actions_free(env_actions *a);
+/* Compute (or fetch from the memo) the valid actions for the machine state in
+ * `vm` (stopped at input; `snap` is its snapshot) with the last observation
+ * text `obs`.  The returned arrays stay valid until the next call. */
+int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen,
+                    const char *obs, const char *const **acts, const uint64_t **outcomes, size_t *n,
+                    jitrl_env_action_stats *st, char *err, size_t errlen);
+/* Outcome of one command at the snapshot: *changed and *outcome (0 if not). */
+int env_actions_outcome(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen,
+                        const char *obs, const char *cmd, int *changed, uint64_t *outcome);
+
+#endif

@@ -1,0 +1,635 @@
+/*
+ * env_zgame.c -- the environment handle: a Z-machine game played through
+ * reset/step with Jericho's observation (text, reward = score delta, done,
+ * score, moves, max score, victory, death), valid actions, structured state,
+ * get/set state on VM snapshots, and a world-state hash.
+ *
+ * Shape: the handle owns one machine that plays the game; valid actions are
+ * computed by actions.c on its own machines from a snapshot of this one, so
+ * asking for them never disturbs the game.  Score and moves come from the
+ * facts (known games), else the version 3 status-line globals, else the
+ * game's own `score` verb run on a snapshot and parsed.
+ */
+#include "env_int.h"
+
+#include "base/alloc.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ENV_DEFAULT_BUDGET 20000000ull
+#define ENV_MAX_KEYS 50
+#define ENV_OBS_MAX (1u << 20)
+
+enum { SCORE_FACTS, SCORE_V3, SCORE_VERB, SCORE_NONE };
+
+struct jitrl_env {
+    jitrl_zvm *vm;
+    uint8_t *story;
+    size_t story_len;
+    uint8_t md5[16];
+    jitrl_env_options opt;
+    jitrl_zvm_options zopt;
+    env_facts facts;
+    char name[64];
+    int score_mode;
+    env_grammar gram;
+    int have_grammar;
+    char gram_err[160];
+    env_world world;
+    env_actions *acts;
+    char err[256];
+
+    int started, done, victory, death, score, moves, max_score;
+    jr_buf obs, loc, inv, vis, cur;
+    uint8_t *snap;
+    size_t snap_cap, snap_len;
+
+    const char *const *va;
+    const uint64_t *vo;
+    size_t nva;
+    int va_valid;
+    jitrl_env_action_stats stats;
+};
+
+void jitrl_env_options_init(jitrl_env_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->seed = -1;
+    opt->use_facts = 1;
+}
+
+static void seterr(jitrl_env *e, const char *fmt, const char *detail)
+{
+    snprintf(e->err, sizeof e->err, fmt, detail ? detail : "");
+}
+
+const char *jitrl_env_errmsg(const jitrl_env *env) { return env ? env->err : "no environment"; }
+
+static uint64_t budget(const jitrl_env *e) { return e->opt.step_budget ? e->opt.step_budget : ENV_DEFAULT_BUDGET; }
+
+/* Run until the game wants a line (answering key presses with Return) or
+ * quits.  Output accumulates in the VM. */
+static int run_to_input(jitrl_zvm *vm, uint64_t bud, jitrl_zvm_stop *stop, char *err, size_t errlen)
+{
+    for (int keys = 0;; keys++) {
+        int rc = jitrl_zvm_run(vm, bud, stop);
+        if (rc) {
+            snprintf(err, errlen, "story halted: %s", jitrl_zvm_errmsg(vm));
+            return rc;
+        }
+        if (*stop == JITRL_ZVM_INPUT || *stop == JITRL_ZVM_QUIT) return JITRL_OK;
+        if (*stop == JITRL_ZVM_BUDGET) {
+            snprintf(err, errlen, "the story ran %llu instructions without asking for input",
+                     (unsigned long long)bud);
+            return JITRL_EBUDGET;
+        }
+        if (*stop == JITRL_ZVM_CHAR) {
+            if (keys >= ENV_MAX_KEYS) {
+                snprintf(err, errlen, "the story keeps asking for key presses");
+                return JITRL_EBUDGET;
+            }
+            rc = jitrl_zvm_input(vm, "");
+            if (rc) return rc;
+            continue;
+        }
+        snprintf(err, errlen, "story halted: %s", jitrl_zvm_errmsg(vm));
+        return JITRL_EVM;
+    }
+}
+
+/* Parse the game's answer to `score`: "Your score is 10 (total of 350
+ * points), in 5 moves." or "You have so far scored 3 out of a possible 30,
+ * in 12 turns."  Returns 1 if a score was found. */
+static int parse_score_text(const char *t, int *score, int *max, int *moves)
+{
+    const char *p = NULL;
+    for (const char *s = t; *s; s++)
+        if (!strncasecmp(s, "score", 5)) { p = s; break; }
+    if (!p) return 0;
+    while (*p && !isdigit((unsigned char)*p) && !(*p == '-' && isdigit((unsigned char)p[1]))) p++;
+    if (!*p) return 0;
+    *score = (int)strtol(p, (char **)&p, 10);
+    const char *q;
+    if ((q = strstr(p, "possible")) || (q = strstr(p, "total of")) || (q = strstr(p, "out of"))) {
+        while (*q && !isdigit((unsigned char)*q)) q++;
+        if (*q) *max = (int)strtol(q, NULL, 10);
+    }
+    const char *m = NULL;
+    for (const char *s = p; *s; s++)
+        if (!strncmp(s, " in ", 4) && isdigit((unsigned char)s[4])) { m = s + 4; break; }
+    if (m) *moves = (int)strtol(m, NULL, 10);
+    return 1;
+}
+
+/* Run `score` on a snapshot of the main machine and restore it. */
+static int score_by_verb(jitrl_env *e, int *score, int *max, int *moves)
+{
+    size_t len = 0;
+    if (jitrl_zvm_snapshot(e->vm, e->snap, e->snap_cap, &len)) return 0;
+    jitrl_zvm_clear_output(e->vm);
+    jitrl_zvm_stop stop;
+    char err[64];
+    int found = 0;
+    if (!jitrl_zvm_input(e->vm, "score") && !run_to_input(e->vm, budget(e), &stop, err, sizeof err)) {
+        size_t n;
+        found = parse_score_text(jitrl_zvm_output(e->vm, &n), score, max, moves);
+    }
+    jitrl_zvm_restore(e->vm, e->snap, len);
+    jitrl_zvm_clear_output(e->vm);
+    return found;
+}
+
+static int read_loc(const jitrl_zvm *vm, const env_loc *l)
+{
+    if (l->kind == 1) return jitrl_zvm_read_byte(vm, l->addr);
+    if (l->kind == 2) return (int16_t)jitrl_zvm_read_word(vm, l->addr);
+    return 0;
+}
+
+static void read_score(jitrl_env *e)
+{
+    switch (e->score_mode) {
+    case SCORE_FACTS:
+        e->score = read_loc(e->vm, &e->facts.score);
+        e->moves = read_loc(e->vm, &e->facts.moves);
+        break;
+    case SCORE_V3:
+        e->score = (int16_t)jitrl_zvm_global(e->vm, 1);
+        e->moves = jitrl_zvm_global(e->vm, 2);
+        break;
+    case SCORE_VERB: {
+        int s = e->score, m = e->max_score, mv = e->moves;
+        if (score_by_verb(e, &s, &m, &mv)) {
+            e->score = s;
+            e->moves = mv;
+            if (m > 0) e->max_score = m;
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
+static int has_text(const char *hay, const char *needle) { return needle[0] && strstr(hay, needle); }
+
+static void detect_end(jitrl_env *e, const char *text, jitrl_zvm_stop stop)
+{
+    if (e->facts.known) {
+        if (has_text(text, e->facts.victory)) e->victory = 1;
+        else if (has_text(text, e->facts.death)) e->death = 1;
+    } else {
+        if (strstr(text, "You have won") || strstr(text, "you have won")) e->victory = 1;
+        else if (strstr(text, "You have died") || strstr(text, "you have died")) e->death = 1;
+    }
+    if (e->victory || e->death || stop == JITRL_ZVM_QUIT) e->done = 1;
+}
+
+/* Keep the output as the observation, without the trailing prompt. */
+static int take_obs(jitrl_env *e)
+{
+    size_t n = 0;
+    const char *t = jitrl_zvm_output(e->vm, &n);
+    while (n > 0 && (isspace((unsigned char)t[n - 1]) || t[n - 1] == '>')) n--;
+    size_t s = 0;
+    while (s < n && (t[s] == '\n' || t[s] == '\r')) s++;
+    jr_buf_reset(&e->obs);
+    int rc = jr_buf_append(&e->obs, t + s, n - s);
+    if (rc == JITRL_ETOOBIG) rc = jr_buf_append(&e->obs, t + s, ENV_OBS_MAX - 1);
+    return rc;
+}
+
+static int take_snapshot(jitrl_env *e)
+{
+    return jitrl_zvm_snapshot(e->vm, e->snap, e->snap_cap, &e->snap_len);
+}
+
+static void fill_obs(const jitrl_env *e, jitrl_obs *out, double reward)
+{
+    if (!out) return;
+    out->text = jr_buf_str(&e->obs);
+    out->reward = reward;
+    out->done = e->done;
+    out->victory = e->victory;
+    out->death = e->death;
+    out->score = e->score;
+    out->moves = e->moves;
+    out->max_score = e->max_score;
+}
+
+static void base_name(const char *path, char *out, size_t cap)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    snprintf(out, cap, "%s", b);
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out) *dot = 0;
+}
+
+static int env_open(const uint8_t *story, size_t len, const jitrl_env_options *opt, const char *path,
+                    jitrl_env **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    jitrl_env *e = jr_calloc(1, sizeof *e);
+    if (!e) {
+        if (err && errlen) snprintf(err, errlen, "out of memory");
+        return JITRL_ENOMEM;
+    }
+    if (opt) e->opt = *opt;
+    else jitrl_env_options_init(&e->opt);
+    int rc = JITRL_ENOMEM;
+    jr_buf_init(&e->obs, ENV_OBS_MAX);
+    jr_buf_init(&e->loc, 1 << 16);
+    jr_buf_init(&e->inv, 1 << 16);
+    jr_buf_init(&e->vis, 1 << 16);
+    jr_buf_init(&e->cur, 1 << 18);
+    e->story = jr_malloc(len ? len : 1);
+    if (!e->story) goto fail;
+    memcpy(e->story, story, len);
+    e->story_len = len;
+    env_md5(story, len, e->md5);
+    if (e->opt.use_facts) env_facts_lookup(story, len, &e->facts);
+    else memset(&e->facts, 0, sizeof e->facts);
+    if (e->facts.known) snprintf(e->name, sizeof e->name, "%s", e->facts.name);
+    else if (path) base_name(path, e->name, sizeof e->name);
+    else snprintf(e->name, sizeof e->name, "story");
+
+    memset(&e->zopt, 0, sizeof e->zopt);
+    e->zopt.seed = e->opt.seed >= 0 ? e->opt.seed : e->facts.known ? e->facts.seed : 0;
+    rc = jitrl_zvm_open_buffer(story, len, &e->zopt, &e->vm, err, errlen);
+    if (rc) goto fail;
+    e->snap_cap = jitrl_zvm_snapshot_size(e->vm);
+    e->snap = jr_malloc(e->snap_cap);
+    rc = JITRL_ENOMEM;
+    if (!e->snap) goto fail;
+
+    int grc = env_grammar_parse(e->vm, &e->gram, e->gram_err, sizeof e->gram_err);
+    if (grc == JITRL_ENOMEM) goto fail;
+    e->have_grammar = grc == JITRL_OK;
+    if (!e->have_grammar) seterr(e, "%s", e->gram_err);
+
+    if (e->facts.known) {
+        e->score_mode = SCORE_FACTS;
+        e->max_score = e->facts.max_score;
+    } else if (jitrl_zvm_version(e->vm) <= 3 && !(jitrl_zvm_read_byte(e->vm, 1) & 0x02)) {
+        e->score_mode = SCORE_V3;
+    } else {
+        e->score_mode = e->have_grammar ? SCORE_VERB : SCORE_NONE;
+    }
+    *out = e;
+    return JITRL_OK;
+fail:
+    if (err && errlen && rc == JITRL_ENOMEM) snprintf(err, errlen, "out of memory");
+    jitrl_env_close(e);
+    return rc;
+}
+
+int jitrl_env_open_buffer(const uint8_t *story, size_t len, const jitrl_env_options *opt, jitrl_env **out,
+                          char *err, size_t errlen)
+{
+    if (!out) return JITRL_EINVAL;
+    *out = NULL;
+    if (!story || !len) {
+        if (err && errlen) snprintf(err, errlen, "empty story");
+        return JITRL_EINVAL;
+    }
+    return env_open(story, len, opt, NULL, out, err, errlen);
+}
+
+int jitrl_env_open_file(const char *path, const jitrl_env_options *opt, jitrl_env **out, char *err,
+                        size_t errlen)
+{
+    if (!out || !path) return JITRL_EINVAL;
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (err && errlen) snprintf(err, errlen, "cannot open %s", path);
+        return JITRL_EIO;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = JITRL_OK;
+    for (;;) {
+        if (len == cap) {
+            if (cap >= (64u << 20)) { rc = JITRL_ECORRUPT; break; }
+            size_t nc = cap ? cap * 2 : 1 << 17;
+            uint8_t *p = jr_realloc(buf, nc);
+            if (!p) { rc = JITRL_ENOMEM; break; }
+            buf = p;
+            cap = nc;
+        }
+        size_t k = fread(buf + len, 1, cap - len, f);
+        len += k;
+        if (k == 0) break;
+    }
+    if (ferror(f) && !rc) rc = JITRL_EIO;
+    fclose(f);
+    if (rc) {
+        if (err && errlen) snprintf(err, errlen, "cannot read %s: %s", path, jitrl_strerror(rc));
+        jr_free(buf);
+        return rc;
+    }
+    if (!len) {
+        jr_free(buf);
+        if (err && errlen) snprintf(err, errlen, "%s is empty", path);
+        return JITRL_ECORRUPT;
+    }
+    rc = env_open(buf, len, opt, path, out, err, errlen);
+    jr_free(buf);
+    return rc;
+}
+
+void jitrl_env_close(jitrl_env *e)
+{
+    if (!e) return;
+    env_actions_free(e->acts);
+    env_grammar_free(&e->gram);
+    jitrl_zvm_close(e->vm);
+    jr_free(e->story);
+    jr_free(e->snap);
+    jr_buf_free(&e->obs);
+    jr_buf_free(&e->loc);
+    jr_buf_free(&e->inv);
+    jr_buf_free(&e->vis);
+    jr_buf_free(&e->cur);
+    jr_free(e);
+}
+
+/* Restart the machine from the story bytes (a fresh open keeps the seed
+ * semantics of `dfrotz -s N` exact). */
+static int restart_vm(jitrl_env *e)
+{
+    jitrl_zvm *vm = NULL;
+    char err[200];
+    int rc = jitrl_zvm_open_buffer(e->story, e->story_len, &e->zopt, &vm, err, sizeof err);
+    if (rc) {
+        seterr(e, "%s", err);
+        return rc;
+    }
+    jitrl_zvm_close(e->vm);
+    e->vm = vm;
+    return JITRL_OK;
+}
+
+int jitrl_env_reset(jitrl_env *e, jitrl_obs *out)
+{
+    if (!e) return JITRL_EINVAL;
+    int rc = restart_vm(e);
+    if (rc) return rc;
+    e->started = 1;
+    e->done = e->victory = e->death = 0;
+    e->va_valid = 0;
+    e->score = e->moves = 0;
+    jitrl_zvm_stop stop;
+    jitrl_zvm_clear_output(e->vm);
+    rc = run_to_input(e->vm, budget(e), &stop, e->err, sizeof e->err);
+    /* the intro input: lines separated by '\n' (an empty line is one Return) */
+    const char *intro = e->facts.intro;
+    while (!rc && *intro && stop == JITRL_ZVM_INPUT) {
+        const char *nl = strchr(intro, '\n');
+        char line[64];
+        size_t n = nl ? (size_t)(nl - intro) : strlen(intro);
+        if (n >= sizeof line) n = sizeof line - 1;
+        memcpy(line, intro, n);
+        line[n] = 0;
+        rc = jitrl_zvm_input(e->vm, line);
+        if (!rc) rc = run_to_input(e->vm, budget(e), &stop, e->err, sizeof e->err);
+        intro = nl ? nl + 1 : intro + n;
+    }
+    if (rc) {
+        e->done = 1;
+        return rc;
+    }
+    if ((rc = take_obs(e))) return rc;
+    if (!e->world.nobj && e->have_grammar) env_world_init(e->vm, &e->gram, &e->world);
+    else if (e->have_grammar) e->world.player = env_find_player(e->vm, &e->world);
+    if ((rc = take_snapshot(e))) return rc;
+    read_score(e);
+    detect_end(e, jr_buf_str(&e->obs), stop);
+    fill_obs(e, out, 0);
+    return JITRL_OK;
+}
+
+int jitrl_env_step(jitrl_env *e, const char *action, jitrl_obs *out)
+{
+    if (!e) return JITRL_EINVAL;
+    if (!action) {
+        seterr(e, "NULL action%s", NULL);
+        return JITRL_EINVAL;
+    }
+    if (!e->started || e->done) {
+        seterr(e, "%s", e->started ? "the game is over: call reset" : "call reset first");
+        return JITRL_ESTATE;
+    }
+    char line[256];
+    size_t n = 0;
+    for (const char *p = action; *p && n + 1 < sizeof line; p++)
+        line[n++] = (*p == '\n' || *p == '\r') ? ' ' : *p;
+    line[n] = 0;
+    int before = e->score;
+    jitrl_zvm_clear_output(e->vm);
+    e->va_valid = 0;
+    int rc = jitrl_zvm_input(e->vm, line);
+    jitrl_zvm_stop stop = JITRL_ZVM_HALT;
+    if (!rc) rc = run_to_input(e->vm, budget(e), &stop, e->err, sizeof e->err);
+    int trc = take_obs(e);
+    if (rc) {
+        e->done = 1;
+        fill_obs(e, out, 0);
+        return rc;
+    }
+    if (trc) return trc;
+    if (stop == JITRL_ZVM_INPUT && (rc = take_snapshot(e))) return rc;
+    if (stop == JITRL_ZVM_INPUT) read_score(e);
+    else if (e->score_mode == SCORE_FACTS || e->score_mode == SCORE_V3) read_score(e);
+    detect_end(e, jr_buf_str(&e->obs), stop);
+    fill_obs(e, out, (double)(e->score - before));
+    return JITRL_OK;
+}
+
+static int ensure_actions(jitrl_env *e)
+{
+    if (e->acts) return JITRL_OK;
+    return env_actions_create(e->story, e->story_len, &e->zopt, &e->gram, &e->world, &e->facts,
+                              e->opt.threads, budget(e), &e->acts, e->err, sizeof e->err);
+}
+
+int jitrl_env_valid_actions(jitrl_env *e, const char *const **actions, size_t *n)
+{
+    if (!e || !actions || !n) return JITRL_EINVAL;
+    *actions = NULL;
+    *n = 0;
+    if (!e->started) {
+        seterr(e, "%s", "call reset first");
+        return JITRL_ESTATE;
+    }
+    if (!e->have_grammar) {
+        seterr(e, "%s", e->gram_err);
+        return JITRL_EUNSUPPORTED;
+    }
+    if (e->done) {
+        static const char *const none[1] = {NULL};
+        *actions = none;
+        return JITRL_OK;
+    }
+    if (!e->va_valid) {
+        int rc = ensure_actions(e);
+        if (rc) return rc;
+        rc = env_actions_get(e->acts, e->vm, e->snap, e->snap_len, jr_buf_str(&e->obs), &e->va, &e->vo,
+                             &e->nva, &e->stats, e->err, sizeof e->err);
+        if (rc) return rc;
+        e->va_valid = 1;
+    }
+    *actions = e->va;
+    *n = e->nva;
+    return JITRL_OK;
+}
+
+int jitrl_env_check_action(jitrl_env *e, const char *action, int *changes_world, long *valid_index)
+{
+    if (!e || !action || !changes_world || !valid_index) return JITRL_EINVAL;
+    *changes_world = 0;
+    *valid_index = -1;
+    const char *const *acts;
+    size_t n;
+    int rc = jitrl_env_valid_actions(e, &acts, &n);
+    if (rc) return rc;
+    if (e->done) return JITRL_OK;
+    uint64_t oc = 0;
+    rc = env_actions_outcome(e->acts, e->vm, e->snap, e->snap_len, jr_buf_str(&e->obs), action,
+                             changes_world, &oc);
+    if (rc) return rc;
+    for (size_t i = 0; i < e->nva && *changes_world; i++)
+        if (e->vo[i] == oc) { *valid_index = (long)i; break; }
+    return JITRL_OK;
+}
+
+void jitrl_env_last_action_stats(const jitrl_env *e, jitrl_env_action_stats *out)
+{
+    if (!out) return;
+    if (!e) { memset(out, 0, sizeof *out); return; }
+    *out = e->stats;
+}
+
+int jitrl_env_state(jitrl_env *e, jitrl_env_state_text *out)
+{
+    if (!e || !out) return JITRL_EINVAL;
+    env_state_text(e->vm, &e->world, &e->loc, &e->inv, &e->vis);
+    jr_buf_reset(&e->cur);
+    jr_buf_printf(&e->cur, "location: %s\ninventory: %s\nvisible: %s", jr_buf_str(&e->loc),
+                  jr_buf_str(&e->inv), jr_buf_str(&e->vis));
+    out->location = jr_buf_str(&e->loc);
+    out->inventory = jr_buf_str(&e->inv);
+    out->visible = jr_buf_str(&e->vis);
+    out->current = jr_buf_str(&e->cur);
+    out->observation = jr_buf_str(&e->obs);
+    out->score = e->score;
+    out->moves = e->moves;
+    return JITRL_OK;
+}
+
+/* ---- state blobs: "JENV" 1, md5, flags and numbers, text, VM snapshot ---- */
+
+#define BLOB_HEAD (4 + 4 + 16 + 7 * 4 + 8)
+
+static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+size_t jitrl_env_state_size(const jitrl_env *e)
+{
+    if (!e) return 0;
+    return BLOB_HEAD + e->obs.len + e->snap_len;
+}
+
+int jitrl_env_get_state(const jitrl_env *e, void *buf, size_t cap, size_t *len)
+{
+    if (!e || !buf || !len) return JITRL_EINVAL;
+    if (!e->started) return JITRL_ESTATE;
+    size_t need = jitrl_env_state_size(e);
+    if (cap < need) return JITRL_ETOOBIG;
+    uint8_t *p = buf;
+    memcpy(p, "JENV", 4);
+    put32(p + 4, 1);
+    memcpy(p + 8, e->md5, 16);
+    int v[7] = {e->done, e->victory, e->death, e->score, e->moves, e->max_score, 0};
+    for (int i = 0; i < 7; i++) put32(p + 24 + 4 * i, (uint32_t)v[i]);
+    put32(p + 52, (uint32_t)e->obs.len);
+    put32(p + 56, (uint32_t)e->snap_len);
+    memcpy(p + BLOB_HEAD, jr_buf_str(&e->obs), e->obs.len);
+    memcpy(p + BLOB_HEAD + e->obs.len, e->snap, e->snap_len);
+    *len = need;
+    return JITRL_OK;
+}
+
+int jitrl_env_set_state(jitrl_env *e, const void *buf, size_t len)
+{
+    if (!e || !buf) return JITRL_EINVAL;
+    const uint8_t *p = buf;
+    if (len < BLOB_HEAD || memcmp(p, "JENV", 4) || get32(p + 4) != 1 || memcmp(p + 8, e->md5, 16)) {
+        seterr(e, "%s", "not a state of this story");
+        return JITRL_ECORRUPT;
+    }
+    size_t tl = get32(p + 52), sl = get32(p + 56);
+    if (BLOB_HEAD + tl + sl != len || sl > e->snap_cap) {
+        seterr(e, "%s", "truncated state");
+        return JITRL_ECORRUPT;
+    }
+    if (!e->started) {
+        /* a fresh handle: the machine needs its header set up first */
+        int rc = restart_vm(e);
+        if (rc) return rc;
+    }
+    int rc = jitrl_zvm_restore(e->vm, p + BLOB_HEAD + tl, sl);
+    if (rc) {
+        seterr(e, "snapshot rejected: %s", jitrl_zvm_errmsg(e->vm));
+        return JITRL_ECORRUPT;
+    }
+    jr_buf_reset(&e->obs);
+    if ((rc = jr_buf_append(&e->obs, p + BLOB_HEAD, tl))) return rc;
+    memcpy(e->snap, p + BLOB_HEAD + tl, sl);
+    e->snap_len = sl;
+    e->done = (int)get32(p + 24);
+    e->victory = (int)get32(p + 28);
+    e->death = (int)get32(p + 32);
+    e->score = (int)get32(p + 36);
+    e->moves = (int)get32(p + 40);
+    e->max_score = (int)get32(p + 44);
+    if (!e->started && e->have_grammar && !e->world.nobj) env_world_init(e->vm, &e->gram, &e->world);
+    e->started = 1;
+    e->va_valid = 0;
+    jitrl_zvm_clear_output(e->vm);
+    return JITRL_OK;
+}
+
+uint64_t jitrl_env_hash(const jitrl_env *e)
+{
+    if (!e || !e->started) return 0;
+    jitrl_zvm_range r[2];
+    size_t n = 0;
+    uint32_t glo = jitrl_zvm_read_word(e->vm, 0x0c), ghi = glo + 480;
+    uint32_t ma = 0, mlen = 0;
+    if (e->score_mode == SCORE_FACTS && e->facts.moves.kind) {
+        ma = e->facts.moves.addr;
+        mlen = e->facts.moves.kind == 1 ? 1 : 2;
+    } else if (e->score_mode == SCORE_V3 || e->score_mode == SCORE_VERB) {
+        ma = glo + 4;
+        mlen = 2;
+    }
+    if (mlen && ma >= glo && ma + mlen <= ghi) {
+        r[n].addr = glo; r[n++].len = ma - glo;
+        r[n].addr = ma + mlen; r[n++].len = ghi - (ma + mlen);
+    } else {
+        r[n].addr = glo; r[n++].len = ghi - glo;
+    }
+    return jitrl_zvm_hash(e->vm, r, n);
+}
+
+const char *jitrl_env_game_name(const jitrl_env *e) { return e ? e->name : "story"; }
+int jitrl_env_max_score(const jitrl_env *e) { return e ? e->max_score : 0; }
+int32_t jitrl_env_seed(const jitrl_env *e) { return e ? e->zopt.seed : 0; }
+int jitrl_env_known(const jitrl_env *e) { return e ? e->facts.known : 0; }
+const char *jitrl_env_intro(const jitrl_env *e) { return e ? e->facts.intro : ""; }
+const jitrl_zvm *jitrl_env_zvm(const jitrl_env *e) { return e ? e->vm : NULL; }

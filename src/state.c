@@ -1,0 +1,251 @@
+/*
+ * state.c -- reading the world from the Z-machine: where the object tree,
+ * property tables and globals lie (the region valid-action tests compare),
+ * which property holds an object's dictionary words, who the player is,
+ * what to call an object so the game's parser understands it, and the
+ * structured state text (location, inventory, visible objects).
+ *
+ * Nothing here knows a particular game: the name property is found by
+ * looking for the property whose data are dictionary addresses on most
+ * objects, and the location is global 0 (the status-line location in
+ * version 3, Inform's `location` in every version).
+ */
+#include "env_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static unsigned max_prop(const jitrl_zvm *vm) { return jitrl_zvm_version(vm) <= 3 ? 31 : 63; }
+
+static uint32_t prop_table(const jitrl_zvm *vm, unsigned obj)
+{
+    int v3 = jitrl_zvm_version(vm) <= 3;
+    uint32_t objtab = jitrl_zvm_read_word(vm, 0x0a);
+    uint32_t e = objtab + (v3 ? 62 : 126) + (obj - 1) * (v3 ? 9 : 14);
+    return jitrl_zvm_read_word(vm, e + (v3 ? 7 : 12));
+}
+
+static int all_dict_words(const jitrl_zvm *vm, const env_grammar *g, uint32_t a, unsigned len)
+{
+    if (len == 0 || len % 2) return 0;
+    for (unsigned i = 0; i < len; i += 2)
+        if (!env_dict_is_entry(g, jitrl_zvm_read_word(vm, a + i))) return 0;
+    return 1;
+}
+
+/* Is byte b the value of some adjective in the dictionary (Infocom)? */
+static int is_adj_number(const jitrl_zvm *vm, const env_grammar *g, unsigned b)
+{
+    for (uint32_t a = g->dict_start; a < g->dict_end; a += g->entry_len) {
+        unsigned fl = jitrl_zvm_read_byte(vm, a + g->text_len);
+        if (!(fl & 0x20)) continue;
+        unsigned val = (fl & 3) == 2 ? jitrl_zvm_read_byte(vm, a + g->text_len + 1)
+                                     : jitrl_zvm_read_byte(vm, a + g->text_len + 2);
+        if (val == b) return 1;
+    }
+    return 0;
+}
+
+void env_world_init(const jitrl_zvm *vm, const env_grammar *g, env_world *w)
+{
+    memset(w, 0, sizeof *w);
+    w->nobj = jitrl_zvm_object_count(vm);
+    unsigned np = max_prop(vm);
+    unsigned counts[64] = {0}, adj[64] = {0};
+    uint32_t hi = 0;
+    for (unsigned o = 1; o <= w->nobj; o++) {
+        for (unsigned p = jitrl_zvm_next_prop(vm, o, 0), guard = 0; p && guard < 64;
+             p = jitrl_zvm_next_prop(vm, o, p), guard++) {
+            unsigned len = 0;
+            uint32_t a = jitrl_zvm_prop_addr(vm, o, p, &len);
+            if (!a || p > np) continue;
+            if (a + len > hi) hi = a + len;
+            if (g->entry_len && all_dict_words(vm, g, a, len)) counts[p]++;
+            if (g->kind == GR_INFOCOM || g->kind == GR_INFOCOM_VAR) {
+                int ok = len > 0;
+                for (unsigned i = 0; ok && i < len && i < 8; i++)
+                    ok = is_adj_number(vm, g, jitrl_zvm_read_byte(vm, a + i));
+                if (ok) adj[p]++;
+            }
+        }
+        uint32_t pt = prop_table(vm, o);
+        if (pt + 1 > hi) hi = pt + 1;
+    }
+    for (unsigned p = 1; p <= np; p++)
+        if (counts[p] > counts[w->name_prop]) w->name_prop = p;
+    for (unsigned p = 1; p <= np; p++)
+        if (p != w->name_prop && adj[p] > adj[w->adj_prop] && adj[p] >= 3) w->adj_prop = p;
+    size_t memlen = 0;
+    jitrl_zvm_memory(vm, &memlen);
+    uint32_t dyn = jitrl_zvm_read_word(vm, 0x0e);
+    w->obj_lo = jitrl_zvm_read_word(vm, 0x0a);
+    w->obj_hi = hi + 1 < dyn ? hi + 1 : dyn;
+    if (w->obj_hi < w->obj_lo) w->obj_hi = w->obj_lo;
+    w->glob_lo = jitrl_zvm_read_word(vm, 0x0c);
+    w->glob_hi = w->glob_lo + 480 < dyn ? w->glob_lo + 480 : dyn;
+    w->player = env_find_player(vm, w);
+}
+
+unsigned env_location(const jitrl_zvm *vm)
+{
+    unsigned loc = jitrl_zvm_global(vm, 0);
+    return loc <= jitrl_zvm_object_count(vm) ? loc : 0;
+}
+
+int env_inside(const jitrl_zvm *vm, unsigned obj, unsigned anc, unsigned nobj)
+{
+    for (unsigned guard = 0; obj && guard <= nobj; guard++) {
+        obj = jitrl_zvm_parent(vm, obj);
+        if (obj == anc) return 1;
+    }
+    return 0;
+}
+
+int env_obj_has_word(const jitrl_zvm *vm, const env_world *w, unsigned obj, uint32_t word)
+{
+    if (!w->name_prop || !word) return 0;
+    unsigned len = 0;
+    uint32_t a = jitrl_zvm_prop_addr(vm, obj, w->name_prop, &len);
+    for (unsigned i = 0; a && i + 1 < len + 1 && i < len; i += 2)
+        if (jitrl_zvm_read_word(vm, a + i) == word) return 1;
+    return 0;
+}
+
+/* Is `word` (a dictionary address) one of obj's adjectives (Infocom)? */
+static int obj_has_adj(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, unsigned obj,
+                       uint32_t word)
+{
+    if (!w->adj_prop || !word) return 0;
+    unsigned fl = jitrl_zvm_read_byte(vm, word + g->text_len);
+    if (!(fl & 0x20)) return 0;
+    unsigned val = (fl & 3) == 2 ? jitrl_zvm_read_byte(vm, word + g->text_len + 1)
+                                 : jitrl_zvm_read_byte(vm, word + g->text_len + 2);
+    unsigned len = 0;
+    uint32_t a = jitrl_zvm_prop_addr(vm, obj, w->adj_prop, &len);
+    for (unsigned i = 0; a && i < len; i++)
+        if (jitrl_zvm_read_byte(vm, a + i) == val) return 1;
+    return 0;
+}
+
+static const char *const player_words[] = {"me", "myself", "self", "yourself", "cretin", "adventurer", NULL};
+
+unsigned env_find_player(const jitrl_zvm *vm, const env_world *w)
+{
+    unsigned loc = env_location(vm);
+    if (!loc) return 0;
+    uint32_t words[8];
+    size_t nw = 0;
+    for (int i = 0; player_words[i] && nw < 8; i++) {
+        uint32_t a = jitrl_zvm_dict_lookup(vm, player_words[i]);
+        if (a) words[nw++] = a;
+    }
+    unsigned best = 0;
+    for (unsigned o = 1; o <= w->nobj; o++) {
+        if (!env_inside(vm, o, loc, w->nobj)) continue;
+        char name[64];
+        jitrl_zvm_object_name(vm, o, name, sizeof name);
+        if (!strcmp(name, "yourself") || !strcmp(name, "(self object)") || !strcmp(name, "cretin") ||
+            !strcmp(name, "you") || !strcmp(name, "self"))
+            return o;
+        for (size_t i = 0; i < nw && !best; i++)
+            if (env_obj_has_word(vm, w, o, words[i]) && jitrl_zvm_child(vm, o)) best = o;
+    }
+    return best;
+}
+
+/* Split an object's short name into lower-case words. */
+static size_t split_words(const char *name, char words[][32], size_t max)
+{
+    size_t n = 0;
+    const char *p = name;
+    while (*p && n < max) {
+        while (*p && !isalnum((unsigned char)*p) && *p != '-' && *p != '\'') p++;
+        size_t k = 0;
+        while (*p && (isalnum((unsigned char)*p) || *p == '-' || *p == '\'')) {
+            if (k < 31) words[n][k++] = (char)tolower((unsigned char)*p);
+            p++;
+        }
+        if (k) { words[n][k] = 0; n++; }
+    }
+    return n;
+}
+
+int env_obj_phrase(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, unsigned obj,
+                   const unsigned *others, size_t nothers, char *buf, size_t cap)
+{
+    char name[128], words[12][32];
+    buf[0] = 0;
+    jitrl_zvm_object_name(vm, obj, name, sizeof name);
+    size_t n = split_words(name, words, 12);
+    uint32_t addr[12];
+    int noun = -1;
+    for (size_t i = 0; i < n; i++) {
+        addr[i] = jitrl_zvm_dict_lookup(vm, words[i]);
+        if (env_obj_has_word(vm, w, obj, addr[i])) noun = (int)i;
+    }
+    if (noun < 0) {
+        /* the short name does not parse: fall back on the first name word */
+        unsigned len = 0;
+        uint32_t a = w->name_prop ? jitrl_zvm_prop_addr(vm, obj, w->name_prop, &len) : 0;
+        if (!a || len < 2) return 0;
+        uint32_t wd = jitrl_zvm_read_word(vm, a);
+        jitrl_zvm_decode_text(vm, wd, buf, cap);
+        return buf[0] != 0 && isalpha((unsigned char)buf[0]);
+    }
+    /* does another object in scope answer to the same noun? */
+    int clash = 0;
+    for (size_t i = 0; i < nothers && !clash; i++)
+        if (others[i] != obj && env_obj_has_word(vm, w, others[i], addr[noun])) clash = 1;
+    size_t start = (size_t)noun;
+    if (clash) {
+        while (start > 0 && (env_obj_has_word(vm, w, obj, addr[start - 1]) ||
+                             obj_has_adj(vm, g, w, obj, addr[start - 1])) &&
+               (size_t)noun - start < 2)
+            start--;
+    }
+    size_t off = 0;
+    for (size_t i = start; i <= (size_t)noun; i++) {
+        int k = snprintf(buf + off, cap - off, "%s%s", off ? " " : "", words[i]);
+        if (k < 0 || (size_t)k >= cap - off) break;
+        off += (size_t)k;
+    }
+    return off > 0;
+}
+
+static int list_children(const jitrl_zvm *vm, const env_world *w, unsigned parent, unsigned skip,
+                         jr_buf *b, int depth)
+{
+    int any = 0;
+    unsigned guard = 0;
+    for (unsigned o = jitrl_zvm_child(vm, parent); o && guard <= w->nobj; o = jitrl_zvm_sibling(vm, o), guard++) {
+        if (o == skip) continue;
+        char name[128];
+        jitrl_zvm_object_name(vm, o, name, sizeof name);
+        if (!name[0]) continue;
+        if (any) jr_buf_puts(b, ", ");
+        jr_buf_puts(b, name);
+        any = 1;
+        if (depth < 2 && jitrl_zvm_child(vm, o)) {
+            size_t mark = b->len;
+            jr_buf_puts(b, " (");
+            if (list_children(vm, w, o, skip, b, depth + 1)) jr_buf_puts(b, ")");
+            else { b->len = mark; if (b->data) b->data[mark] = 0; }
+        }
+    }
+    return any;
+}
+
+int env_state_text(const jitrl_zvm *vm, const env_world *w, jr_buf *loc, jr_buf *inv, jr_buf *vis)
+{
+    jr_buf_reset(loc);
+    jr_buf_reset(inv);
+    jr_buf_reset(vis);
+    unsigned l = env_location(vm);
+    char name[128] = "";
+    if (l) jitrl_zvm_object_name(vm, l, name, sizeof name);
+    jr_buf_puts(loc, name[0] ? name : "unknown");
+    if (!w->player || !list_children(vm, w, w->player, 0, inv, 0)) jr_buf_puts(inv, "nothing");
+    if (!l || !list_children(vm, w, l, w->player, vis, 0)) jr_buf_puts(vis, "nothing");
+    return JITRL_OK;
+}
