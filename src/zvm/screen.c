@@ -93,14 +93,22 @@ static void erase_area(struct zm_screen *s, int top, int left, int bottom, int r
             if (r >= 0 && r < s->rows && c >= 0 && c < s->cols) set_cell(s, r * s->cols + c, mk(s->os_style, ' '));
 }
 
+/* Scroll rows top..bottom (1-based) up by one, carrying each cell's
+ * changed flag with it, and erase the bottom row. */
 static void scroll_area(struct zm_screen *s, int top, int left, int bottom, int right)
 {
-    for (int r = top - 1; r <= bottom - 2; r++)
-        for (int c = left - 1; c <= right - 1; c++) {
-            if (r < 0 || r + 1 >= s->rows || c < 0 || c >= s->cols) continue;
-            s->cell[r * s->cols + c] = s->cell[(r + 1) * s->cols + c];
-            s->changed[r * s->cols + c] = s->changed[(r + 1) * s->cols + c];
+    if (top < 1) top = 1;
+    if (bottom > s->rows) bottom = s->rows;
+    if (left < 1) left = 1;
+    if (right > s->cols) right = s->cols;
+    if (top < bottom && left <= right) {
+        size_t w = (size_t)(right - left + 1);
+        for (int r = top - 1; r <= bottom - 2; r++) {
+            size_t d = (size_t)r * s->cols + (size_t)(left - 1), from = d + s->cols;
+            memcpy(s->cell + d, s->cell + from, w * sizeof s->cell[0]);
+            memcpy(s->changed + d, s->changed + from, w);
         }
+    }
     erase_area(s, bottom, left, bottom, right);
 }
 

@@ -84,6 +84,7 @@ int jitrl_zvm_restore(jitrl_zvm *vm, const void *buf, size_t len)
     memcpy(vm->mem, p, vm->dyn_size); p += vm->dyn_size;
     memcpy(vm->stack, p, vm->r.sp * sizeof(uint16_t)); p += vm->r.sp * sizeof(uint16_t);
     memcpy(vm->frames, p, vm->r.nframes * sizeof(struct zm_frame));
+    zm_sync_frame(vm);
     vm->halted = 0;
     vm->err[0] = '\0';
     vm->nundo = 0;   /* undo history belongs to the timeline we left */

@@ -26,6 +26,7 @@ void zm_fail(jitrl_zvm *vm, const char *fmt, ...)
     va_end(ap);
     snprintf(vm->err, sizeof vm->err, "%s (PC = %#x)", msg, (unsigned)vm->r.pc);
     vm->halted = 1;
+    vm->brk = 1;
 }
 
 static uint16_t hw(const uint8_t *m, uint32_t a) { return (uint16_t)(m[a] << 8 | m[a + 1]); }
@@ -169,7 +170,10 @@ int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zv
         snprintf(msg, sizeof msg, "cannot open %s: %s", path, strerror(errno));
         return open_fail(errmsg, errlen, JITRL_EIO, msg);
     }
-    size_t cap = 1u << 20, n = 0;  /* no story exceeds 512 KB; read one byte more to notice */
+    /* no story exceeds 512 KB: read at most one byte more to notice */
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    size_t cap = size >= 0 && size < (1L << 19) ? (size_t)size + 1 : (1u << 19) + 1, n;
+    rewind(f);
     uint8_t *buf = jr_malloc(cap);
     if (!buf) { fclose(f); return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory"); }
     n = fread(buf, 1, cap, f);

@@ -20,8 +20,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#define ZM_STACK_WORDS 16384   /* evaluation stack + locals, in words */
-#define ZM_MAX_FRAMES 4096     /* routine call depth */
+#define ZM_STACK_WORDS 8192    /* evaluation stack + locals, in words */
+#define ZM_MAX_FRAMES 1024     /* routine call depth */
 #define ZM_MAX_STREAM3 16      /* §7.1.2.1: nesting depth of output stream 3 */
 #define ZM_OUT_MAX (64u << 20) /* cap on buffered main-window text */
 #define ZM_PAD 64              /* zero bytes after memory so decoding never overruns */
@@ -46,8 +46,8 @@ struct zm_win {
 };
 
 #define ZM_TEXTBUF 276      /* frotz's word buffer */
-#define ZM_MAX_ROWS 48
-#define ZM_MAX_COLS 160
+#define ZM_MAX_ROWS 32
+#define ZM_MAX_COLS 132
 #define ZM_STYLE_CODE 0x8000 /* in the word buffer: the next entry is a style */
 
 /* The screen as dumb frotz keeps it (screen.c): a grid of cells, which of
@@ -118,6 +118,10 @@ struct jitrl_zvm {
 
     /* budget for one run call */
     uint64_t stop_at;
+    uint8_t brk;          /* the loop must stop: halted, waiting or quit */
+    /* cached from frames[nframes-1] by zm_sync_frame */
+    uint32_t lp, floor;
+    unsigned nlocals;
 
     /* §15 save_undo slots: snapshots, newest last; not part of snapshots */
     uint8_t *undo[ZM_UNDO_SLOTS];
@@ -156,6 +160,7 @@ static inline void zm_ww(jitrl_zvm *vm, uint32_t a, uint16_t v)
 
 /* ---- exec.c ---- */
 void zm_reset_machine(jitrl_zvm *vm);   /* registers, stack, PC for a (re)start */
+void zm_sync_frame(jitrl_zvm *vm);      /* after frames or sp change outside exec.c */
 void zm_execute(jitrl_zvm *vm);         /* run until stop_at, wait, quit or halt */
 int zm_finish_read(jitrl_zvm *vm, const char *line);
 
