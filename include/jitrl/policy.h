@@ -36,6 +36,8 @@ extern "C" {
 /* A seeded generator the caller owns (xoshiro256**), so runs reproduce. */
 typedef struct jitrl_rng { uint64_t s[4]; } jitrl_rng;
 void jitrl_rng_seed(jitrl_rng *rng, uint64_t seed);
+uint64_t jitrl_rng_next(jitrl_rng *rng);
+double jitrl_rng_uniform(jitrl_rng *rng);   /* in [0, 1) */
 
 typedef enum jitrl_mode {
     JITRL_MODE_SAMPLE = 0,   /* sample from softmax(z + beta*A~) */

@@ -1,0 +1,194 @@
+/*
+ * estimate.c -- the paper's estimators over a neighbour set N(s):
+ *
+ *   V(s)   = mean return over N(s)                 (or similarity-weighted)
+ *   Q(s,a) = mean return over the neighbours that took a
+ *   unseen a: with probability lambda  Q = V + alpha/|N(s)|  (optimism),
+ *             otherwise Q = 0 (paper) or Q = V (unseen_neutral)
+ *   A = Q - V,  A~ = A / (max|A| + eps)
+ *
+ * and candidate augmentation: actions some neighbour took that the caller
+ * did not offer are appended with prior logit 0, in order of first
+ * appearance among the neighbours (most similar first).
+ *
+ * Fully taken keys are summed from their per-action aggregates, so a state
+ * seen ten thousand times costs one pass over its few actions; only a key
+ * cut by top-k is walked step by step.  Per-action accumulators are found
+ * through a stamp array on the index (no hashing, no clearing).
+ */
+#include "mem_int.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct acc {
+    uint32_t action;
+    uint32_t used;          /* matched a caller's candidate */
+    double n, sum, wn, wsum;
+} acc;
+
+typedef struct accs {
+    acc *a;
+    size_t n, cap;
+} accs;
+
+static int acc_add(mem_index *ix, accs *as, uint32_t action, double count, double sum, double sim)
+{
+    uint32_t slot;
+    if (ix->act_stamp[action] == ix->act_query) {
+        slot = ix->act_pos[action];
+    } else {
+        if (as->n == as->cap) {
+            size_t nc = as->cap ? as->cap * 2 : 16;
+            acc *a = jr_realloc(as->a, nc * sizeof *a);
+            if (!a) return JITRL_ENOMEM;
+            as->a = a;
+            as->cap = nc;
+        }
+        slot = (uint32_t)as->n++;
+        as->a[slot] = (acc){.action = action};
+        ix->act_stamp[action] = ix->act_query;
+        ix->act_pos[action] = slot;
+    }
+    acc *a = &as->a[slot];
+    a->n += count;
+    a->sum += sum;
+    a->wn += sim * count;
+    a->wsum += sim * sum;
+    return JITRL_OK;
+}
+
+static int scratch_ready(mem_index *ix)
+{
+    if (ix->cap_act_scratch < ix->n_act) {
+        size_t nc = ix->n_act + ix->n_act / 2 + 16;
+        uint32_t *s = jr_realloc(ix->act_stamp, nc * sizeof *s);
+        if (!s) return JITRL_ENOMEM;
+        ix->act_stamp = s;
+        uint32_t *pp = jr_realloc(ix->act_pos, nc * sizeof *pp);
+        if (!pp) return JITRL_ENOMEM;
+        ix->act_pos = pp;
+        memset(ix->act_stamp + ix->cap_act_scratch, 0, (nc - ix->cap_act_scratch) * sizeof *s);
+        ix->cap_act_scratch = nc;
+    }
+    if (++ix->act_query == 0) {
+        memset(ix->act_stamp, 0, ix->cap_act_scratch * sizeof *ix->act_stamp);
+        ix->act_query = 1;
+    }
+    return JITRL_OK;
+}
+
+static int ensure(mem_estimate *e, size_t n)
+{
+    if (n <= e->cap) return JITRL_OK;
+    size_t nc = e->cap ? e->cap : 16;
+    while (nc < n) nc *= 2;
+    /* One allocation per array keeps each realloc independent on failure. */
+    void *p;
+#define GROW(field)                                                     \
+    if (!(p = jr_realloc(e->field, nc * sizeof *e->field))) return JITRL_ENOMEM; \
+    e->field = p;
+    GROW(mem_action) GROW(name) GROW(logit) GROW(q) GROW(adv) GROW(adv_norm) GROW(qsource)
+#undef GROW
+    e->cap = nc;
+    return JITRL_OK;
+}
+
+int mem_estimate_run(mem_index *ix, const mem_result *r, const jitrl_params *p, const char *const *cand,
+                     const double *logits, size_t n, jitrl_rng *rng, mem_estimate *e)
+{
+    accs as = {0};
+    int rc = scratch_ready(ix);
+    double tot_n = 0, tot_sum = 0, tot_wn = 0, tot_wsum = 0;
+    for (size_t h = 0; !rc && h < r->n_hits; h++) {
+        const mem_hit *hit = &r->hits[h];
+        const mem_key *k = &ix->keys[hit->key];
+        if (hit->take == k->n_steps) {
+            for (uint32_t a = 0; !rc && a < k->n_acts; a++)
+                if (k->acts[a].count)
+                    rc = acc_add(ix, &as, k->acts[a].action, k->acts[a].count, k->acts[a].sum_ret, hit->sim);
+        } else {
+            for (uint32_t t = 0; !rc && t < hit->take; t++) {
+                const mem_step *s = &ix->steps[k->steps[k->n_steps - 1 - t]];
+                rc = acc_add(ix, &as, s->action, 1, s->ret, hit->sim);
+            }
+        }
+    }
+    for (size_t i = 0; i < as.n; i++) {
+        tot_n += as.a[i].n;
+        tot_sum += as.a[i].sum;
+        tot_wn += as.a[i].wn;
+        tot_wsum += as.a[i].wsum;
+    }
+    /* Weighted means fall back to plain ones when every weight is 0. */
+    int weighted = p->weighted && tot_wn > 0;
+    size_t nn = r->n_neighbours;
+    double v = nn == 0 ? 0 : weighted ? tot_wsum / tot_wn : tot_sum / tot_n;
+
+    e->n_actions = e->n_candidates = 0;
+    if (!rc) rc = ensure(e, n + (p->augment ? as.n : 0));
+    for (size_t i = 0; !rc && i < n; i++) {
+        uint32_t a = mem_index_action(ix, cand[i]);
+        e->mem_action[i] = a;
+        e->name[i] = cand[i];
+        e->logit[i] = logits ? logits[i] : 0.0;
+        if (a != MEM_NONE && a < ix->cap_act_scratch && ix->act_stamp[a] == ix->act_query)
+            as.a[ix->act_pos[a]].used = 1;
+    }
+    if (!rc) {
+        e->n_candidates = e->n_actions = n;
+        for (size_t i = 0; p->augment && i < as.n; i++) {
+            if (as.a[i].used) continue;
+            size_t j = e->n_actions++;
+            e->mem_action[j] = as.a[i].action;
+            e->name[j] = ix->act[as.a[i].action];
+            e->logit[j] = 0.0;
+        }
+    }
+    double maxabs = 0;
+    for (size_t i = 0; !rc && i < e->n_actions; i++) {
+        uint32_t a = e->mem_action[i];
+        const acc *ac = (a != MEM_NONE && a < ix->cap_act_scratch && ix->act_stamp[a] == ix->act_query)
+                            ? &as.a[ix->act_pos[a]] : NULL;
+        if (nn == 0) {
+            e->q[i] = 0;
+            e->qsource[i] = JITRL_Q_NONE;
+        } else if (ac && ac->n > 0) {
+            e->q[i] = weighted && ac->wn > 0 ? ac->wsum / ac->wn : ac->sum / ac->n;
+            e->qsource[i] = JITRL_Q_SEEN;
+        } else {
+            int optimistic;
+            if (rng) {
+                optimistic = jitrl_rng_uniform(rng) < p->lambda;
+            } else {
+                optimistic = p->lambda >= 1;
+            }
+            if (optimistic) {
+                e->q[i] = v + p->alpha / (double)nn;
+                e->qsource[i] = JITRL_Q_OPTIMISTIC;
+            } else {
+                e->q[i] = p->unseen_neutral ? v : 0.0;
+                e->qsource[i] = JITRL_Q_UNSEEN;
+            }
+        }
+        e->adv[i] = e->q[i] - v;
+        if (fabs(e->adv[i]) > maxabs) maxabs = fabs(e->adv[i]);
+    }
+    for (size_t i = 0; !rc && i < e->n_actions; i++)
+        e->adv_norm[i] = maxabs + p->eps > 0 ? e->adv[i] / (maxabs + p->eps) : 0.0;
+    e->v = v;
+    jr_free(as.a);
+    return rc;
+}
+
+void mem_estimate_free(mem_estimate *e)
+{
+    jr_free(e->mem_action);
+    jr_free(e->name);
+    jr_free(e->logit);
+    jr_free(e->q);
+    jr_free(e->adv);
+    jr_free(e->adv_norm);
+    jr_free(e->qsource);
+    memset(e, 0, sizeof *e);
+}

@@ -1,0 +1,468 @@
+/*
+ * index.c -- the in-RAM retrieval index of a memory (see mem_int.h for the
+ * data layout): interned shingle sets per field, distinct states ("keys"),
+ * per-key step lists and action aggregates, the inverted index of the
+ * primary field, and the action name table.
+ *
+ * It is rebuilt from SQLite at open and extended after each committed
+ * episode.  Adding is two-phase (prepare may fail, commit may not) so that
+ * an out-of-memory leaves the index answering exactly as before: the only
+ * things prepare leaves behind on failure are interned sets, keys, postings
+ * and action names that no step points to, which retrieval never reports
+ * (a key with no steps contributes no neighbours).
+ */
+#include "mem_int.h"
+
+#include <string.h>
+
+/* ---------- open-addressing table of uint32 ids ---------- */
+
+static int htab_reserve(mem_htab *t, size_t n_after, const uint64_t *digest)
+{
+    size_t cap = t->slot ? t->mask + 1 : 0;
+    if (n_after * 10 < cap * 7) return JITRL_OK;
+    size_t nc = cap ? cap : 64;
+    while (n_after * 10 >= nc * 7) nc *= 2;
+    uint32_t *s = jr_malloc(nc * sizeof *s);
+    if (!s) return JITRL_ENOMEM;
+    memset(s, 0xff, nc * sizeof *s);
+    for (size_t i = 0; i < cap; i++) {
+        uint32_t id = t->slot[i];
+        if (id == MEM_NONE) continue;
+        size_t h = (size_t)digest[id] & (nc - 1);
+        while (s[h] != MEM_NONE) h = (h + 1) & (nc - 1);
+        s[h] = id;
+    }
+    jr_free(t->slot);
+    t->slot = s;
+    t->mask = nc - 1;
+    return JITRL_OK;
+}
+
+static void htab_insert(mem_htab *t, uint64_t digest, uint32_t id)
+{
+    size_t h = (size_t)digest & t->mask;
+    while (t->slot[h] != MEM_NONE) h = (h + 1) & t->mask;
+    t->slot[h] = id;
+    t->n++;
+}
+
+typedef int (*eq_fn)(const void *ctx, uint32_t id);
+
+static uint32_t htab_find(const mem_htab *t, uint64_t digest, const uint64_t *digests, eq_fn eq,
+                          const void *ctx)
+{
+    if (!t->slot) return MEM_NONE;
+    size_t h = (size_t)digest & t->mask;
+    for (;;) {
+        uint32_t id = t->slot[h];
+        if (id == MEM_NONE) return MEM_NONE;
+        if (digests[id] == digest && (!eq || eq(ctx, id))) return id;
+        h = (h + 1) & t->mask;
+    }
+}
+
+/* Grow an array of `size`-byte elements to hold at least `need`. */
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return JITRL_OK;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need) nc *= 2;
+    void *q = jr_realloc(*p, nc * size);
+    if (!q) return JITRL_ENOMEM;
+    *p = q;
+    *cap = nc;
+    return JITRL_OK;
+}
+
+static int grow32(void **p, uint32_t *cap, size_t need, size_t size)
+{
+    size_t c = *cap;
+    int rc = grow(p, &c, need, size);
+    if (!rc) *cap = (uint32_t)c;
+    return rc;
+}
+
+/* ---------- life cycle ---------- */
+
+int mem_index_init(mem_index *ix, const jitrl_field_spec *fields, size_t n_fields)
+{
+    memset(ix, 0, sizeof *ix);
+    if (n_fields == 0 || n_fields > JITRL_MAX_FIELDS) return JITRL_EINVAL;
+    double wsum = 0;
+    for (size_t f = 0; f < n_fields; f++) {
+        if (!fields[f].name || fields[f].ngram < 1 || fields[f].ngram > 16 || !(fields[f].weight >= 0))
+            return JITRL_EINVAL;
+        wsum += fields[f].weight;
+    }
+    if (!(wsum > 0)) return JITRL_EINVAL;
+    ix->n_fields = n_fields;
+    for (size_t f = 0; f < n_fields; f++) {
+        ix->names[f] = jr_strdup(fields[f].name);
+        if (!ix->names[f]) { mem_index_free(ix); return JITRL_ENOMEM; }
+        ix->ngram[f] = fields[f].ngram;
+        ix->w[f] = fields[f].weight / wsum;
+        if (ix->w[f] > ix->w[ix->primary]) ix->primary = f;
+    }
+    return JITRL_OK;
+}
+
+void mem_index_free(mem_index *ix)
+{
+    if (!ix) return;
+    for (size_t f = 0; f < JITRL_MAX_FIELDS; f++) {
+        jr_free(ix->names[f]);
+        mem_pool *pl = &ix->pool[f];
+        for (size_t i = 0; i < pl->n; i++) {
+            jr_free(pl->sets[i].h);
+            jr_free(pl->sets[i].keys);
+            jr_free(pl->sets[i].kbm);
+        }
+        jr_free(pl->sets);
+        jr_free(pl->psig);
+        jr_free(pl->digest);
+        jr_free(pl->tab.slot);
+    }
+    for (size_t i = 0; i < ix->n_post; i++) jr_free(ix->post[i].ids);
+    jr_free(ix->post);
+    jr_free(ix->post_h);
+    jr_free(ix->post_tab.slot);
+    for (size_t i = 0; i < ix->n_part; i++) jr_free(ix->part[i].ids);
+    jr_free(ix->part);
+    jr_free(ix->part_h);
+    jr_free(ix->part_tab.slot);
+    for (size_t i = 0; i < ix->n_keys; i++) {
+        jr_free(ix->keys[i].steps);
+        jr_free(ix->keys[i].acts);
+    }
+    jr_free(ix->keys);
+    jr_free(ix->key_sets);
+    jr_free(ix->key_digest);
+    jr_free(ix->key_tab.slot);
+    for (size_t i = 0; i < ix->n_act; i++) jr_free(ix->act[i]);
+    jr_free(ix->act);
+    jr_free(ix->act_digest);
+    jr_free(ix->act_tab.slot);
+    jr_free(ix->steps);
+    jr_free(ix->pend);
+    jr_free(ix->stamp);
+    jr_free(ix->count);
+    jr_free(ix->act_stamp);
+    jr_free(ix->act_pos);
+    memset(ix, 0, sizeof *ix);
+}
+
+/* ---------- queries: the shingle sets of a state ---------- */
+
+static const char *field_text(const jitrl_state *st, const char *name)
+{
+    for (size_t i = 0; st && i < st->n_fields; i++)
+        if (st->fields[i].name && !strcmp(st->fields[i].name, name)) return st->fields[i].text;
+    return NULL;
+}
+
+int mem_query_make(const mem_index *ix, const jitrl_state *st, mem_query *q)
+{
+    memset(q, 0, sizeof *q);
+    for (size_t f = 0; f < ix->n_fields; f++) {
+        int rc = mem_shingle(field_text(st, ix->names[f]), ix->ngram[f], &q->h[f], &q->n[f]);
+        if (rc) { mem_query_free(q); return rc; }
+    }
+    return JITRL_OK;
+}
+
+void mem_query_free(mem_query *q)
+{
+    for (size_t f = 0; f < JITRL_MAX_FIELDS; f++) jr_free(q->h[f]);
+    memset(q, 0, sizeof *q);
+}
+
+/* ---------- interning ---------- */
+
+typedef struct { const mem_pool *pl; const uint64_t *h; uint32_t n; } set_ctx;
+
+static int set_eq(const void *vctx, uint32_t id)
+{
+    const set_ctx *c = vctx;
+    const mem_set *s = &c->pl->sets[id];
+    return s->n == c->n && (c->n == 0 || !memcmp(s->h, c->h, c->n * sizeof *c->h));
+}
+
+static int post_eq(const void *ctx, uint32_t id) { (void)ctx; (void)id; return 1; }
+
+/* Append sid to the posting of key h in (post, post_h, tab); resumable:
+ * a posting already ending in sid is left alone. */
+static int post_add(mem_posting **post, uint64_t **post_h, size_t *n_post, size_t *cap_post, mem_htab *tab,
+                    uint64_t h, uint32_t sid)
+{
+    uint32_t pid = htab_find(tab, h, *post_h, post_eq, NULL);
+    if (pid == MEM_NONE) {
+        size_t c = *cap_post;
+        if (grow((void **)post, &c, *n_post + 1, sizeof **post)) return JITRL_ENOMEM;
+        c = *cap_post;
+        if (grow((void **)post_h, &c, *n_post + 1, sizeof **post_h)) return JITRL_ENOMEM;
+        *cap_post = c;
+        (*post_h)[*n_post] = h;
+        if (htab_reserve(tab, *n_post + 1, *post_h)) return JITRL_ENOMEM;
+        pid = (uint32_t)(*n_post)++;
+        memset(&(*post)[pid], 0, sizeof (*post)[pid]);
+        htab_insert(tab, h, pid);
+    }
+    mem_posting *po = &(*post)[pid];
+    if (po->n && po->ids[po->n - 1] == sid) return JITRL_OK;
+    if (grow32((void **)&po->ids, &po->cap, (size_t)po->n + 1, sizeof *po->ids)) return JITRL_ENOMEM;
+    po->ids[po->n++] = sid;
+    return JITRL_OK;
+}
+
+uint64_t mem_part_sig(const uint64_t *h, uint32_t n, unsigned bits, unsigned j, uint32_t *len)
+{
+    /* Partition j holds the hashes whose top `bits` bits are j: a run. */
+    uint32_t lo = 0, hi = n;
+    uint64_t bound = (uint64_t)j << (64 - bits);
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (h[mid] < bound) lo = mid + 1;
+        else hi = mid;
+    }
+    uint32_t b = lo, e = lo;
+    while (e < n && (h[e] >> (64 - bits)) == j) e++;
+    if (len) *len = e - b;
+    return mem_hash_bytes(h + b, (size_t)(e - b) * sizeof *h, ((uint64_t)bits << 32) + j);
+}
+
+const mem_posting *mem_index_part(const mem_index *ix, uint64_t sig)
+{
+    uint32_t pid = htab_find(&ix->part_tab, sig, ix->part_h, post_eq, NULL);
+    return pid == MEM_NONE ? NULL : &ix->part[pid];
+}
+
+/* Write the postings of primary set `sid`: one per shingle, one per
+ * partition signature. */
+static int post_set(mem_index *ix, uint32_t sid)
+{
+    mem_set *s = &ix->pool[ix->primary].sets[sid];
+    for (uint32_t i = 0; i < s->n; i++)
+        if (post_add(&ix->post, &ix->post_h, &ix->n_post, &ix->cap_post, &ix->post_tab, s->h[i], sid))
+            return JITRL_ENOMEM;
+    /* Empty partitions are not posted: they would make one huge list. */
+    uint16_t *ps = &ix->pool[ix->primary].psig[(size_t)sid * MEM_PARTS];
+    for (unsigned j = 0; j < MEM_PARTS; j++) ps[j] = (uint16_t)mem_part_sig(s->h, s->n, 5, j, NULL);
+    for (unsigned bits = MEM_LEVEL_MIN; bits <= MEM_LEVEL_MAX; bits++)
+        for (unsigned j = 0; j < (1u << bits); j++) {
+            uint32_t len;
+            uint64_t sig = mem_part_sig(s->h, s->n, bits, j, &len);
+            if (len && post_add(&ix->part, &ix->part_h, &ix->n_part, &ix->cap_part, &ix->part_tab, sig, sid))
+                return JITRL_ENOMEM;
+        }
+    s->posted = 1;
+    return JITRL_OK;
+}
+
+/* Intern the set (h, n) of field f; takes ownership of h in every case. */
+static int intern_set(mem_index *ix, size_t f, uint64_t *h, uint32_t n, uint32_t *out)
+{
+    mem_pool *pl = &ix->pool[f];
+    uint64_t d = n ? mem_hash_bytes(h, n * sizeof *h, f) : 0x5bd1e995u + f;
+    set_ctx c = {pl, h, n};
+    uint32_t sid = htab_find(&pl->tab, d, pl->digest, set_eq, &c);
+    if (sid != MEM_NONE) {
+        jr_free(h);
+    } else {
+        size_t cap = pl->cap;
+        if (grow((void **)&pl->sets, &cap, pl->n + 1, sizeof *pl->sets)) goto nomem;
+        cap = pl->cap;
+        if (grow((void **)&pl->digest, &cap, pl->n + 1, sizeof *pl->digest)) goto nomem;
+        if (f == ix->primary) {
+            cap = pl->cap;
+            if (grow((void **)&pl->psig, &cap, pl->n + 1, MEM_PARTS * sizeof *pl->psig)) goto nomem;
+        }
+        pl->cap = cap;
+        pl->digest[pl->n] = d;
+        if (htab_reserve(&pl->tab, pl->n + 1, pl->digest)) goto nomem;
+        sid = (uint32_t)pl->n++;
+        memset(&pl->sets[sid], 0, sizeof pl->sets[sid]);
+        pl->sets[sid].h = h;
+        pl->sets[sid].n = n;
+        for (uint32_t i = 0; i < n; i++) pl->sets[sid].bm |= mem_bit(h[i], f);
+        htab_insert(&pl->tab, d, sid);
+    }
+    if (f == ix->primary && !pl->sets[sid].posted) {
+        int rc = post_set(ix, sid);
+        if (rc) return rc;
+    }
+    *out = sid;
+    return JITRL_OK;
+nomem:
+    jr_free(h);
+    return JITRL_ENOMEM;
+}
+
+typedef struct { const mem_index *ix; const uint32_t *sets; } key_ctx;
+
+static int key_eq(const void *vctx, uint32_t id)
+{
+    const key_ctx *c = vctx;
+    return !memcmp(&c->ix->key_sets[(size_t)id * c->ix->n_fields], c->sets, c->ix->n_fields * sizeof *c->sets);
+}
+
+static int intern_key(mem_index *ix, const uint32_t *sets, uint32_t *out)
+{
+    size_t nf = ix->n_fields;
+    uint64_t d = mem_hash_bytes(sets, nf * sizeof *sets, 7);
+    key_ctx c = {ix, sets};
+    uint32_t kid = htab_find(&ix->key_tab, d, ix->key_digest, key_eq, &c);
+    if (kid == MEM_NONE) {
+        size_t cap = ix->cap_keys;
+        if (grow((void **)&ix->keys, &cap, ix->n_keys + 1, sizeof *ix->keys)) return JITRL_ENOMEM;
+        cap = ix->cap_keys;
+        if (grow((void **)&ix->key_digest, &cap, ix->n_keys + 1, sizeof *ix->key_digest)) return JITRL_ENOMEM;
+        cap = ix->cap_keys;
+        if (grow((void **)&ix->key_sets, &cap, ix->n_keys + 1, nf * sizeof *ix->key_sets)) return JITRL_ENOMEM;
+        ix->cap_keys = cap;
+        ix->key_digest[ix->n_keys] = d;
+        if (htab_reserve(&ix->key_tab, ix->n_keys + 1, ix->key_digest)) return JITRL_ENOMEM;
+        kid = (uint32_t)ix->n_keys++;
+        memset(&ix->keys[kid], 0, sizeof ix->keys[kid]);
+        memcpy(&ix->key_sets[(size_t)kid * nf], sets, nf * sizeof *sets);
+        htab_insert(&ix->key_tab, d, kid);
+    }
+    mem_key *k = &ix->keys[kid];
+    if (!k->linked) {
+        mem_set *ps = &ix->pool[ix->primary].sets[sets[ix->primary]];
+        uint32_t cap = ps->cap_keys;
+        if (grow32((void **)&ps->keys, &cap, (size_t)ps->n_keys + 1, sizeof *ps->keys)) return JITRL_ENOMEM;
+        cap = ps->cap_keys;
+        if (grow32((void **)&ps->kbm, &cap, (size_t)ps->n_keys + 1, sizeof *ps->kbm)) return JITRL_ENOMEM;
+        ps->cap_keys = cap;
+        uint64_t bm = 0;
+        for (size_t f = 0; f < nf; f++)
+            if (f != ix->primary) bm |= ix->pool[f].sets[sets[f]].bm;
+        ps->kbm[ps->n_keys] = bm;
+        ps->keys[ps->n_keys++] = kid;
+        k->linked = 1;
+    }
+    *out = kid;
+    return JITRL_OK;
+}
+
+const mem_posting *mem_index_posting(const mem_index *ix, uint64_t h)
+{
+    uint32_t pid = htab_find(&ix->post_tab, h, ix->post_h, post_eq, NULL);
+    return pid == MEM_NONE ? NULL : &ix->post[pid];
+}
+
+static int act_eq(const void *ctx, uint32_t id)
+{
+    const struct { const mem_index *ix; const char *s; } *c = ctx;
+    return !strcmp(c->ix->act[id], c->s);
+}
+
+uint32_t mem_index_action(const mem_index *ix, const char *name)
+{
+    struct { const mem_index *ix; const char *s; } c = {ix, name};
+    return htab_find(&ix->act_tab, mem_hash_bytes(name, strlen(name), 3), ix->act_digest, act_eq, &c);
+}
+
+static int intern_action(mem_index *ix, const char *name, uint32_t *out)
+{
+    uint32_t id = mem_index_action(ix, name);
+    if (id == MEM_NONE) {
+        uint64_t d = mem_hash_bytes(name, strlen(name), 3);
+        size_t cap = ix->cap_act;
+        if (grow((void **)&ix->act, &cap, ix->n_act + 1, sizeof *ix->act)) return JITRL_ENOMEM;
+        cap = ix->cap_act;
+        if (grow((void **)&ix->act_digest, &cap, ix->n_act + 1, sizeof *ix->act_digest)) return JITRL_ENOMEM;
+        ix->cap_act = cap;
+        ix->act_digest[ix->n_act] = d;
+        if (htab_reserve(&ix->act_tab, ix->n_act + 1, ix->act_digest)) return JITRL_ENOMEM;
+        char *s = jr_strdup(name);
+        if (!s) return JITRL_ENOMEM;
+        id = (uint32_t)ix->n_act;
+        ix->act[ix->n_act++] = s;
+        htab_insert(&ix->act_tab, d, id);
+    }
+    *out = id;
+    return JITRL_OK;
+}
+
+/* ---------- two-phase add ---------- */
+
+void mem_index_begin(mem_index *ix) { ix->n_pend = 0; }
+
+int mem_index_prepare(mem_index *ix, const jitrl_state *st, const char *action, double ret,
+                      int64_t step_id, int64_t episode_id)
+{
+    uint32_t sets[JITRL_MAX_FIELDS];
+    int rc;
+    for (size_t f = 0; f < ix->n_fields; f++) {
+        uint64_t *h;
+        uint32_t n;
+        rc = mem_shingle(field_text(st, ix->names[f]), ix->ngram[f], &h, &n);
+        if (rc) return rc;
+        rc = intern_set(ix, f, h, n, &sets[f]);
+        if (rc) return rc;
+    }
+    mem_step s = {.id = step_id, .episode = episode_id, .ret = ret};
+    if ((rc = intern_key(ix, sets, &s.key))) return rc;
+    if ((rc = intern_action(ix, action, &s.action))) return rc;
+    mem_key *k = &ix->keys[s.key];
+    /* Reserve room for this step in the key's list and the aggregate slot. */
+    if (grow32((void **)&k->steps, &k->cap_steps, (size_t)k->n_steps + k->n_res + 1, sizeof *k->steps))
+        return JITRL_ENOMEM;
+    uint32_t a = 0;
+    while (a < k->n_acts && k->acts[a].action != s.action) a++;
+    if (a == k->n_acts) {
+        if (grow32((void **)&k->acts, &k->cap_acts, (size_t)k->n_acts + 1, sizeof *k->acts)) return JITRL_ENOMEM;
+        k->acts[k->n_acts++] = (mem_astat){.action = s.action};
+    }
+    if (grow((void **)&ix->steps, &ix->cap_steps, ix->n_steps + ix->n_pend + 1, sizeof *ix->steps))
+        return JITRL_ENOMEM;
+    if (grow((void **)&ix->pend, &ix->cap_pend, ix->n_pend + 1, sizeof *ix->pend)) return JITRL_ENOMEM;
+    if (ix->n_steps + ix->n_pend + 1 >= MEM_NONE) return JITRL_ETOOBIG;
+    k->n_res++;
+    ix->pend[ix->n_pend++] = s;
+    return JITRL_OK;
+}
+
+void mem_index_commit(mem_index *ix)
+{
+    for (size_t i = 0; i < ix->n_pend; i++) {
+        mem_step *s = &ix->pend[i];
+        mem_key *k = &ix->keys[s->key];
+        uint32_t idx = (uint32_t)ix->n_steps;
+        ix->steps[ix->n_steps++] = *s;
+        k->steps[k->n_steps++] = idx;
+        k->n_res--;
+        for (uint32_t a = 0; a < k->n_acts; a++)
+            if (k->acts[a].action == s->action) {
+                k->acts[a].count++;
+                k->acts[a].sum_ret += s->ret;
+                break;
+            }
+    }
+    ix->n_pend = 0;
+}
+
+void mem_index_abort(mem_index *ix)
+{
+    for (size_t i = 0; i < ix->n_pend; i++) ix->keys[ix->pend[i].key].n_res--;
+    ix->n_pend = 0;
+}
+
+size_t mem_index_bytes(const mem_index *ix)
+{
+    size_t b = ix->cap_steps * sizeof(mem_step) + ix->cap_keys * (sizeof(mem_key) + 8 + ix->n_fields * 4);
+    for (size_t i = 0; i < ix->n_keys; i++)
+        b += ix->keys[i].cap_steps * 4 + ix->keys[i].cap_acts * sizeof(mem_astat);
+    for (size_t f = 0; f < ix->n_fields; f++) {
+        const mem_pool *pl = &ix->pool[f];
+        b += pl->cap * (sizeof(mem_set) + 8) + (pl->tab.slot ? (pl->tab.mask + 1) * 4 : 0);
+        for (size_t i = 0; i < pl->n; i++) b += pl->sets[i].n * 8 + pl->sets[i].cap_keys * 12;
+    }
+    for (size_t i = 0; i < ix->n_post; i++) b += ix->post[i].cap * 4;
+    b += ix->cap_post * (sizeof(mem_posting) + 8);
+    for (size_t i = 0; i < ix->n_part; i++) b += ix->part[i].cap * 4;
+    b += ix->cap_part * (sizeof(mem_posting) + 8);
+    return b;
+}

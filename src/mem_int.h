@@ -1,0 +1,224 @@
+/*
+ * mem_int.h -- private header of the engine (memory store, retrieval
+ * index, estimators, policy).  Nothing outside src/memory*.c, src/index.c,
+ * src/shingle.c, src/retrieve.c, src/estimate.c, src/policy.c and
+ * src/trace.c includes it; the rest of the library uses the public
+ * headers plus src/mem.h.
+ *
+ * The shape, in one paragraph: SQLite holds the truth (episodes, steps,
+ * state texts, returns).  The RAM index holds, per similarity field, the
+ * distinct shingle sets ("sets", interned); a "key" is a tuple of set ids,
+ * one per field, i.e. one distinct state as similarity sees it.  Steps
+ * point to their key, keys keep their steps (oldest first) and per-action
+ * aggregates.  The primary field (largest weight) has an inverted index
+ * shingle -> set ids, and each primary set lists the keys built on it.
+ * Grouping identical states makes repeated states (the common case in
+ * games) cost nothing extra at query time.
+ */
+#ifndef JR_MEM_INT_H
+#define JR_MEM_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "jitrl/memory.h"
+#include "jitrl/policy.h"
+
+#define MEM_NONE UINT32_MAX
+
+/* ---- shingle.c: token n-grams as sorted unique 64-bit hashes ---- */
+
+/* Shingle `text` into a fresh sorted unique array *h (jr_malloc; NULL when
+ * *n == 0).  Returns JITRL_OK or JITRL_ENOMEM. */
+int mem_shingle(const char *text, int ngram, uint64_t **h, uint32_t *n);
+/* Jaccard of two sorted unique arrays; two empty sets are identical (1). */
+double mem_jaccard(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb);
+/* As mem_jaccard but gives up (returns -1) as soon as the result must be
+ * below `min`. */
+double mem_jaccard_min(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb, double min);
+uint64_t mem_hash_bytes(const void *p, size_t n, uint64_t seed);
+
+/* ---- index.c: the RAM index ---- */
+
+/* Open addressing over uint32 ids; the 64-bit digest of each id lives in
+ * an array owned by the table's user. */
+typedef struct mem_htab {
+    uint32_t *slot;
+    size_t mask;   /* capacity - 1; capacity is a power of two (0 = unallocated) */
+    size_t n;
+} mem_htab;
+
+#define MEM_PARTS 32
+typedef struct mem_set {
+    uint64_t *h;          /* sorted unique shingle hashes */
+    uint32_t n;
+    uint64_t bm;          /* 64-bit token bitmap: bit (hash*K + field) >> 58 */
+    uint32_t *keys;       /* primary field only: keys built on this set */
+    uint64_t *kbm;        /* ... and per key the OR of its other fields' bitmaps */
+    uint32_t n_keys, cap_keys;
+    uint8_t posted;       /* primary field only: all postings written */
+} mem_set;
+
+typedef struct mem_pool {     /* the interned sets of one field */
+    mem_set *sets;
+    uint16_t *psig;           /* primary field: MEM_PARTS partition signatures per set
+                                 (low 16 bits), one cache line each */
+    uint64_t *digest;
+    size_t n, cap;
+    mem_htab tab;
+} mem_pool;
+
+typedef struct mem_posting {
+    uint32_t *ids;
+    uint32_t n, cap;
+} mem_posting;
+
+typedef struct mem_astat {    /* per key and action: count and sum of returns */
+    uint32_t action;
+    uint32_t count;
+    double sum_ret;
+} mem_astat;
+
+typedef struct mem_key {
+    uint32_t *steps;      /* internal step indices, oldest first */
+    uint32_t n_steps, cap_steps, n_res;
+    mem_astat *acts;
+    uint32_t n_acts, cap_acts;
+    uint8_t linked;       /* listed in its primary set's keys */
+} mem_key;
+
+typedef struct mem_step {
+    int64_t id, episode;
+    double ret;
+    uint32_t key, action;
+} mem_step;
+
+typedef struct mem_index {
+    size_t n_fields;
+    char *names[JITRL_MAX_FIELDS];
+    int ngram[JITRL_MAX_FIELDS];
+    double w[JITRL_MAX_FIELDS];   /* normalised to sum 1 */
+    size_t primary;
+    mem_pool pool[JITRL_MAX_FIELDS];
+    /* primary field inverted index: shingle hash -> posting */
+    mem_posting *post;
+    uint64_t *post_h;
+    size_t n_post, cap_post;
+    mem_htab post_tab;
+    /* primary field partition index: signature of the shingles whose top
+     * bits select partition j -> sets (see retrieve.c) */
+    mem_posting *part;
+    uint64_t *part_h;
+    size_t n_part, cap_part;
+    mem_htab part_tab;
+    /* keys */
+    mem_key *keys;
+    uint32_t *key_sets;           /* n_keys * n_fields */
+    uint64_t *key_digest;
+    size_t n_keys, cap_keys;
+    mem_htab key_tab;
+    /* actions */
+    char **act;
+    uint64_t *act_digest;
+    size_t n_act, cap_act;
+    mem_htab act_tab;
+    /* steps */
+    mem_step *steps;
+    size_t n_steps, cap_steps;
+    /* pending steps between begin and commit */
+    mem_step *pend;
+    size_t n_pend, cap_pend;
+    /* query scratch, reused across queries */
+    uint32_t *stamp;              /* per primary set: last query that saw it */
+    uint32_t *count;              /* per primary set: postings it was found in */
+    size_t cap_stamp;
+    uint32_t query_no;
+    uint32_t *act_stamp, *act_pos;  /* per action: last decision that saw it, its slot */
+    size_t cap_act_scratch;
+    uint32_t act_query;
+} mem_index;
+
+int mem_index_init(mem_index *ix, const jitrl_field_spec *fields, size_t n_fields);
+void mem_index_free(mem_index *ix);
+/* Adding steps is two-phase so a failure leaves the index as it was:
+ * begin, prepare each step (may fail: then abort), then commit (cannot
+ * fail).  Interned sets, keys and actions left over by an abort are
+ * harmless: they hold no steps. */
+void mem_index_begin(mem_index *ix);
+int mem_index_prepare(mem_index *ix, const jitrl_state *st, const char *action, double ret,
+                      int64_t step_id, int64_t episode_id);
+void mem_index_commit(mem_index *ix);
+void mem_index_abort(mem_index *ix);
+/* Bit of one shingle hash of field f in a set's bitmap. */
+static inline uint64_t mem_bit(uint64_t h, size_t f)
+{
+    return (uint64_t)1 << (((h + f) * 0x9e3779b97f4a7c15ULL) >> 58);
+}
+/* Partition levels that are posted: 2^bits groups for bits in
+ * [MEM_LEVEL_MIN, MEM_LEVEL_MAX]; the finest (MEM_PARTS = 2^5) is also kept
+ * per set in psig for counting. */
+#define MEM_LEVEL_MIN 4
+#define MEM_LEVEL_MAX 5
+/* The signature of partition j of 2^bits of a sorted set and (if len) how
+ * many of its hashes fall there.  Partition j = the hashes whose top bits
+ * are j,
+ * a contiguous run of the sorted array. */
+uint64_t mem_part_sig(const uint64_t *h, uint32_t n, unsigned bits, unsigned j, uint32_t *len);
+const mem_posting *mem_index_part(const mem_index *ix, uint64_t sig);
+/* The posting of a primary-field shingle, NULL if no set has it. */
+const mem_posting *mem_index_posting(const mem_index *ix, uint64_t h);
+/* Action id of a name, MEM_NONE when memory never saw it. */
+uint32_t mem_index_action(const mem_index *ix, const char *name);
+size_t mem_index_bytes(const mem_index *ix);
+
+/* Shared by index.c and retrieve.c: the n-gram sets of a state, per field. */
+typedef struct mem_query {
+    uint64_t *h[JITRL_MAX_FIELDS];
+    uint32_t n[JITRL_MAX_FIELDS];
+} mem_query;
+int mem_query_make(const mem_index *ix, const jitrl_state *st, mem_query *q);
+void mem_query_free(mem_query *q);
+
+/* ---- retrieve.c: neighbours ---- */
+
+typedef struct mem_hit {       /* one selected key and how many of its steps */
+    uint32_t key;
+    uint32_t take;             /* its `take` most recent steps are neighbours */
+    double sim;
+} mem_hit;
+
+typedef struct mem_result {
+    mem_hit *hits;
+    size_t n_hits, cap_hits;
+    size_t n_neighbours;
+    size_t scored;             /* distinct keys whose similarity was computed */
+} mem_result;
+
+/* Retrieve the neighbour set N(s) under p (threshold, k, keep_above, exact). */
+int mem_retrieve(mem_index *ix, const jitrl_params *p, const jitrl_state *st, mem_result *r);
+void mem_result_free(mem_result *r);
+
+/* ---- estimate.c: V, Q, A over the neighbours; candidate augmentation ---- */
+
+typedef struct mem_estimate {
+    size_t n_actions, n_candidates;
+    uint32_t *mem_action;     /* per action: memory action id or MEM_NONE */
+    const char **name;        /* per action: borrowed (caller's or memory's) */
+    double *logit, *q, *adv, *adv_norm;
+    int *qsource;
+    double v;
+    size_t cap;
+} mem_estimate;
+
+int mem_estimate_run(mem_index *ix, const mem_result *r, const jitrl_params *p,
+                     const char *const *cand, const double *logits, size_t n, jitrl_rng *rng,
+                     mem_estimate *e);
+void mem_estimate_free(mem_estimate *e);
+
+/* ---- memory.c ---- */
+mem_index *mem_memory_index(jitrl_memory *mem);
+void mem_set_err(jitrl_memory *mem, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

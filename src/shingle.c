@@ -1,0 +1,133 @@
+/*
+ * shingle.c -- the similarity features: token n-grams ("shingles") of a
+ * text as sorted unique 64-bit hashes, and Jaccard over such arrays.
+ *
+ * Shaped for speed at retrieval time: a state's shingles are hashed once
+ * (at insert, or once per query) and similarity is then a merge of two
+ * sorted integer arrays, with no strings touched.  64-bit xxHash makes a
+ * collision between two distinct n-grams negligible at any memory size we
+ * handle.
+ *
+ * Tokens are maximal runs of ASCII letters and digits (lowercased) or of
+ * non-ASCII bytes; everything else separates.  A text with fewer than n
+ * tokens (but at least one) gives one shingle of all its tokens, so short
+ * fields still compare.
+ */
+#include "mem_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+uint64_t mem_hash_bytes(const void *p, size_t n, uint64_t seed) { return XXH3_64bits_withSeed(p, n, seed); }
+
+static int is_tok(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Insertion sort for the small arrays that dominate, qsort beyond. */
+static void sort_u64(uint64_t *a, size_t n)
+{
+    if (n > 48) {
+        qsort(a, n, sizeof *a, cmp_u64);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1] > x) { a[j] = a[j - 1]; j--; }
+        a[j] = x;
+    }
+}
+
+int mem_shingle(const char *text, int ngram, uint64_t **out, uint32_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (!text || ngram < 1) return JITRL_OK;
+    /* Token hashes first (a token is hashed lowercased, through a small
+     * stack buffer; longer tokens are hashed in pieces). */
+    size_t ntok = 0, cap = 0;
+    uint64_t *tok = NULL;
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p) {
+        while (*p && !is_tok(*p)) p++;
+        if (!*p) break;
+        XXH64_hash_t th = 0x9e3779b97f4a7c15ULL;
+        char lower[64];
+        size_t ln = 0;
+        while (*p && is_tok(*p)) {
+            unsigned char c = *p++;
+            lower[ln++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+            if (ln == sizeof lower) { th = XXH3_64bits_withSeed(lower, ln, th); ln = 0; }
+        }
+        if (ln) th = XXH3_64bits_withSeed(lower, ln, th);
+        if (ntok == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            uint64_t *t = jr_realloc(tok, nc * sizeof *t);
+            if (!t) { jr_free(tok); return JITRL_ENOMEM; }
+            tok = t;
+            cap = nc;
+        }
+        tok[ntok++] = th;
+    }
+    if (ntok == 0) { jr_free(tok); return JITRL_OK; }
+    size_t n = (size_t)ngram;
+    size_t nsh = ntok >= n ? ntok - n + 1 : 1;
+    if (ntok < n) n = ntok;
+    uint64_t *sh = jr_malloc(nsh * sizeof *sh);
+    if (!sh) { jr_free(tok); return JITRL_ENOMEM; }
+    for (size_t i = 0; i < nsh; i++)
+        sh[i] = n == 1 ? tok[i] : XXH3_64bits_withSeed(tok + i, n * sizeof *tok, n);
+    jr_free(tok);
+    sort_u64(sh, nsh);
+    size_t u = 1;
+    for (size_t i = 1; i < nsh; i++)
+        if (sh[i] != sh[u - 1]) sh[u++] = sh[i];
+    *out = sh;
+    *nout = (uint32_t)u;
+    return JITRL_OK;
+}
+
+double mem_jaccard(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb)
+{
+    if (na == 0 && nb == 0) return 1.0;
+    uint32_t i = 0, j = 0, inter = 0;
+    while (i < na && j < nb) {
+        if (a[i] < b[j]) i++;
+        else if (a[i] > b[j]) j++;
+        else { inter++; i++; j++; }
+    }
+    return (double)inter / (double)(na + nb - inter);
+}
+
+double mem_jaccard_min(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb, double min)
+{
+    if (na == 0 && nb == 0) return 1.0;
+    if (min <= 0) return mem_jaccard(a, na, b, nb);
+    /* J >= min needs the intersection I >= min*(na+nb)/(1+min); each
+     * mismatch lowers the best reachable I by one. */
+    double need = min * (double)(na + nb) / (1.0 + min) - 1e-9;
+    uint32_t small = na < nb ? na : nb;
+    if ((double)small < need) return -1;
+    double slack = (double)small - need;   /* mismatches we can still afford */
+    uint32_t i = 0, j = 0, inter = 0, miss_a = 0, miss_b = 0;
+    while (i < na && j < nb) {
+        if (a[i] < b[j]) {
+            i++;
+            if (na <= nb ? ++miss_a > slack : 0) return -1;
+        } else if (a[i] > b[j]) {
+            j++;
+            if (nb < na ? ++miss_b > slack : 0) return -1;
+        } else { inter++; i++; j++; }
+    }
+    double jac = (double)inter / (double)(na + nb - inter);
+    return jac >= min ? jac : -1;
+}
