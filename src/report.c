@@ -122,7 +122,7 @@ static int put_axes(jr_buf *b, const chart *c, const char *game)
 
 /* The CI band and mean line of one summary on chart c. */
 static int put_curve(jr_buf *b, const chart *c, const jitrl_summary *s, size_t index,
-                     const double *mean, const double *ci, size_t reached)
+                     const double *mean, const double *lo, const double *hi, size_t reached)
 {
     char label[160], agent[64];
     const char *color = agent_color(s->agent, index);
@@ -133,9 +133,9 @@ static int put_curve(jr_buf *b, const chart *c, const jitrl_summary *s, size_t i
                            agent, color);
         for (size_t e = 0; !rc && e < reached; e++)
             rc = jr_buf_printf(b, "%s%.1f,%.1f", e ? " L" : "M", px(c, (double)e + 1),
-                               py(c, mean[e] + ci[e]));
+                               py(c, hi[e]));
         for (size_t e = reached; !rc && e-- > 0;)
-            rc = jr_buf_printf(b, " L%.1f,%.1f", px(c, (double)e + 1), py(c, mean[e] - ci[e]));
+            rc = jr_buf_printf(b, " L%.1f,%.1f", px(c, (double)e + 1), py(c, lo[e]));
         if (!rc) rc = jr_buf_puts(b, " Z\"/>\n");
         if (!rc)
             rc = jr_buf_printf(b, "<path class=\"curve\" data-agent=\"%s\" stroke=\"%s\" d=\"",
@@ -161,6 +161,29 @@ static int put_curve(jr_buf *b, const chart *c, const jitrl_summary *s, size_t i
     return rc;
 }
 
+/* The curve of s with its band clipped to the scores actually observed: with
+ * two or three runs the t interval is wide enough to leave the range of
+ * possible scores, which says nothing and squashes every other curve. */
+static size_t clipped_curve(const jitrl_summary *s, size_t episodes, double *mean, double *ci_lo, double *ci_hi)
+{
+    size_t reached = jitrl_summary_curve(s, episodes, mean, ci_hi);
+    double lo = 0, hi = 0;
+    int any = 0;
+    for (size_t r = 0; r < s->n_runs; r++)
+        for (size_t e = 0; e < s->runs[r].n_scores; e++) {
+            double x = s->runs[r].scores[e];
+            if (!any || x < lo) lo = x;
+            if (!any || x > hi) hi = x;
+            any = 1;
+        }
+    for (size_t e = 0; e < reached; e++) {
+        double ci = ci_hi[e];
+        ci_lo[e] = mean[e] - ci < lo ? lo : mean[e] - ci;
+        ci_hi[e] = mean[e] + ci > hi ? hi : mean[e] + ci;
+    }
+    return reached;
+}
+
 static int same_game(const jitrl_summary *a, const jitrl_summary *b)
 {
     const char *ga = a->game ? a->game : "", *gb = b->game ? b->game : "";
@@ -175,20 +198,22 @@ static int put_chart(jr_buf *b, const jitrl_summary *const *s, size_t n, size_t 
         for (size_t r = 0; r < s[i]->n_runs; r++)
             if (s[i]->runs[r].n_scores > c.episodes) c.episodes = s[i]->runs[r].n_scores;
     }
-    double *mean = jr_malloc(c.episodes * sizeof *mean), *ci = jr_malloc(c.episodes * sizeof *ci);
-    if (!mean || !ci) {
+    double *mean = jr_malloc(c.episodes * sizeof *mean), *blo = jr_malloc(c.episodes * sizeof *blo),
+           *bhi = jr_malloc(c.episodes * sizeof *bhi);
+    if (!mean || !blo || !bhi) {
         jr_free(mean);
-        jr_free(ci);
+        jr_free(blo);
+        jr_free(bhi);
         return JITRL_ENOMEM;
     }
     /* y range: cover every band, from min(0, lowest) to the highest top. */
     double lo = 0, hi = 1;
     for (size_t i = first; i < n; i++) {
         if (!same_game(s[i], s[first])) continue;
-        size_t reached = jitrl_summary_curve(s[i], c.episodes, mean, ci);
+        size_t reached = clipped_curve(s[i], c.episodes, mean, blo, bhi);
         for (size_t e = 0; e < reached; e++) {
-            if (mean[e] + ci[e] > hi) hi = mean[e] + ci[e];
-            if (mean[e] - ci[e] < lo) lo = mean[e] - ci[e];
+            if (bhi[e] > hi) hi = bhi[e];
+            if (blo[e] < lo) lo = blo[e];
         }
     }
     c.ystep = nice_step(hi - lo, 6);
@@ -209,12 +234,13 @@ static int put_chart(jr_buf *b, const jitrl_summary *const *s, size_t n, size_t 
     size_t index = 0;
     for (size_t i = first; !rc && i < n; i++) {
         if (!same_game(s[i], s[first])) continue;
-        size_t reached = jitrl_summary_curve(s[i], c.episodes, mean, ci);
-        rc = put_curve(b, &c, s[i], index++, mean, ci, reached);
+        size_t reached = clipped_curve(s[i], c.episodes, mean, blo, bhi);
+        rc = put_curve(b, &c, s[i], index++, mean, blo, bhi, reached);
     }
     if (!rc) rc = jr_buf_puts(b, "</svg></section>\n");
     jr_free(mean);
-    jr_free(ci);
+    jr_free(blo);
+    jr_free(bhi);
     return rc;
 }
 
@@ -284,7 +310,7 @@ char *jitrl_report_html(const jitrl_summary *const *s, size_t n, const jitrl_pap
     if (!rc) rc = put_html(&b, title);
     if (!rc)
         rc = jr_buf_puts(&b, "</h1>\n<p class=\"note\">Score at the end of each episode, mean over independent "
-                             "runs (line) with its 95% confidence band (Student t). Avg = mean score over a "
+                             "runs (line) with its 95% confidence band (Student t, clipped to the observed scores). Avg = mean score over a "
                              "run's episodes; Final = score of its last episode; both as mean &plusmn; 95% CI "
                              "over runs. Paper numbers: Li et al. 2026, Table 3 (Gemini-2.5-flash).</p>\n");
     for (size_t i = 0; !rc && i < n; i++) {
