@@ -626,7 +626,7 @@ void zm_execute(jitrl_zvm *vm)
             else store(vm, &pc, sh >= 0 ? (uint16_t)(a0 << sh) : (uint16_t)(x >> -sh));
             break;
         }
-        case 0x64: store(vm, &pc, a0 == 1 || a0 == 4 ? 1 : 0); break;   /* set_font */
+        case 0x64: store(vm, &pc, a0 <= 1 ? 1 : 0); break;         /* set_font: dfrotz has only font 1 */
         case 0x69:                                                 /* save_undo */
             /* the slot is taken with the PC on the store byte, so that
              * restore_undo can resume there and store 2 */
@@ -636,8 +636,10 @@ void zm_execute(jitrl_zvm *vm)
             if (zm_restore_undo(vm)) { pc = vm->r.pc; store(vm, &pc, 2); }
             else store(vm, &pc, 0);
             break;
-        case 0x6b: zm_print_char(vm, zm_unicode_to_zscii(vm, a0)); break; /* print_unicode */
-        case 0x6c: store(vm, &pc, a0 < 128 || zm_unicode_to_zscii(vm, a0) != '?' ? 3 : 0); break;
+        case 0x6b: zm_print_unicode(vm, a0); break;               /* print_unicode */
+        case 0x6c:                                                 /* check_unicode, as dfrotz answers */
+            store(vm, &pc, a0 >= 0x20 && a0 <= 0x7e ? 3 : a0 >= 0xa0 ? 1 : 0);
+            break;
         case 0x6d: break;                                          /* set_true_colour */
         default: illegal(vm, op); break;
         }

@@ -28,30 +28,21 @@
 
 enum { ST_REVERSE = 1, ST_FIXED = 8 };
 
-/* -p: Latin-1 160..255 as plain ASCII (the letters without accents). */
-static const char *const latin1_ascii[96] = {
-    " ", "!", "c", "L", ">o<", "Y", "|", "S", "''", "C", "a", "<<", "not", "-", "R", "_",
-    "^0", "+/-", "^2", "^3", "'", "my", "P", ".", ",", "^1", "o", ">>", "1/4", "1/2", "3/4", "?",
-    "A", "A", "A", "A", "Ae", "A", "AE", "C", "E", "E", "E", "E", "I", "I", "I", "I",
-    "Th", "N", "O", "O", "O", "O", "Oe", "*", "O", "U", "U", "U", "Ue", "Y", "Th", "ss",
-    "a", "a", "a", "a", "ae", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "th", "n", "o", "o", "o", "o", "oe", ":", "o", "u", "u", "u", "ue", "y", "th", "y",
-};
-
 /* ---- the grid ---- */
 
 static inline int ncells(const struct zm_screen *s) { return s->rows * s->cols; }
 
-static void set_cell(struct zm_screen *s, int idx, uint16_t c)
+static void set_cell(struct zm_screen *s, int idx, uint32_t c)
 {
     if (idx < 0 || idx >= ncells(s)) return;
     s->changed[idx] = s->cell[idx] != c;
     s->cell[idx] = c;
 }
 
-static inline uint16_t mk(int style, int ch) { return (uint16_t)((style & 0xff) << 8 | (ch & 0xff)); }
+/* a cell: the character (Unicode, 16 bits) and its style above it */
+static inline uint32_t mk(int style, unsigned ch) { return (uint32_t)(style & 0xff) << 16 | (ch & 0xffff); }
 
-static void grid_char(struct zm_screen *s, int ch)
+static void grid_char(struct zm_screen *s, unsigned ch)
 {
     set_cell(s, s->cur_row * s->cols + s->cur_col, mk(s->os_style, ch));
     if (++s->cur_col == s->cols) {
@@ -60,19 +51,12 @@ static void grid_char(struct zm_screen *s, int ch)
     }
 }
 
-/* width of one character as displayed (Latin-1 expands under -p) */
-static int char_width(unsigned c)
-{
-    if (c >= 160 && c <= 255) return (int)strlen(latin1_ascii[c - 160]);
-    return 1;
-}
+static int char_width(unsigned c) { (void)c; return 1; }
 
 static void display_char(struct zm_screen *s, unsigned c)
 {
-    if (c >= 160 && c <= 255) {
-        for (const char *p = latin1_ascii[c - 160]; *p; p++) grid_char(s, *p);
-    } else if (c >= 32 && c <= 126) {
-        grid_char(s, (int)c);
+    if (c >= 0xa0 || (c >= 32 && c <= 126)) {
+        grid_char(s, c);
     } else if (c == 11) {          /* frotz's "gap" (ZSCII 11): two spaces */
         grid_char(s, ' ');
         grid_char(s, ' ');
@@ -80,8 +64,6 @@ static void display_char(struct zm_screen *s, unsigned c)
         grid_char(s, ' ');
         grid_char(s, ' ');
         grid_char(s, ' ');
-    } else if (c > 255) {
-        grid_char(s, '?');
     }
 }
 
@@ -118,19 +100,31 @@ static void scroll_area(struct zm_screen *s, int top, int left, int bottom, int 
  * combinations (the upper window is always fixed, so reverse there is 9)
  * print as nothing at all. */
 static int style_visible(int st) { return st == 0 || st == ST_FIXED || st == ST_REVERSE; }
-static int will_print_blank(uint16_t c) { return (c & 0xff) == ' '; }
-static int is_blank(uint16_t c) { return (c & 0xff) == ' '; }
+static int will_print_blank(uint32_t c) { return (c & 0xffff) == ' '; }
+static int is_blank(uint32_t c) { return (c & 0xffff) == ' '; }
 
-static void put_cell(jitrl_zvm *vm, uint16_t c)
+/* dfrotz 2.54 writes UTF-8 (its -p flag does not reach the output code) */
+static void put_cell(jitrl_zvm *vm, uint32_t cell)
 {
-    if (style_visible(c >> 8)) jr_buf_putc(&vm->out, (char)(c & 0xff));
+    if (!style_visible((int)(cell >> 16))) return;
+    unsigned c = cell & 0xffff;
+    char u[3];
+    size_t n;
+    if (c > 0x7ff) {
+        u[0] = (char)(0xe0 | (c >> 12)); u[1] = (char)(0x80 | ((c >> 6) & 0x3f)); u[2] = (char)(0x80 | (c & 0x3f)); n = 3;
+    } else if (c > 0x7f) {
+        u[0] = (char)(0xc0 | (c >> 6)); u[1] = (char)(0x80 | (c & 0x3f)); n = 2;
+    } else {
+        u[0] = (char)c; n = 1;
+    }
+    jr_buf_append(&vm->out, u, n);
 }
 
 static void show_row(jitrl_zvm *vm, int r)
 {
     struct zm_screen *s = &vm->scr;
     if (r >= 0 && r < s->rows) {
-        const uint16_t *row = s->cell + r * s->cols;
+        const uint32_t *row = s->cell + r * s->cols;
         int last = s->cols - 1;
         while (last >= 0 && will_print_blank(row[last])) last--;
         for (int c = 0; c <= last; c++) put_cell(vm, row[c]);
@@ -342,21 +336,22 @@ static void refresh_style(jitrl_zvm *vm)
         s->os_style = (uint8_t)st;
 }
 
-/* Everything printed goes through here: ZSCII in, streams out (§7.1). */
-void zm_print_char(jitrl_zvm *vm, unsigned z)
+/* Everything printed goes through here: ZSCII in (or, from
+ * @print_unicode, a Unicode character with zscii = 0), streams out (§7.1). */
+static void print_out(jitrl_zvm *vm, unsigned z, unsigned uc)
 {
     struct zm_screen *s = &vm->scr;
-    if (z == 0) return;
+    if (z == 0 && uc == 0) return;
     if (s->stream3_depth) {
         unsigned d = s->stream3_depth - 1u;
         uint32_t t = s->s3_table[d];
         uint16_t n = s->s3_len[d];
-        zm_wb(vm, t + 2 + n, (uint8_t)z);
+        zm_wb(vm, t + 2 + n, (uint8_t)(z ? z : zm_unicode_to_zscii(vm, uc)));
         s->s3_len[d] = (uint16_t)(n + 1);
         return;
     }
     if (z == 13) { zm_new_line(vm); return; }
-    unsigned c = z >= 155 ? zm_zscii_to_unicode(vm, z) : z;
+    unsigned c = uc;
     if (cw(vm)->attribute & 8) {
         if (c == ' ' || c == 9 || c == 11 || (s->prev_c == '-' && c != '-')) zm_flush(vm);
         s->prev_c = (uint16_t)c;
@@ -364,6 +359,17 @@ void zm_print_char(jitrl_zvm *vm, unsigned z)
     } else if (!s->stream1_off) {
         screen_char(vm, c);
     }
+}
+
+void zm_print_char(jitrl_zvm *vm, unsigned z)
+{
+    print_out(vm, z, z >= 155 ? zm_zscii_to_unicode(vm, z) : z);
+}
+
+void zm_print_unicode(jitrl_zvm *vm, unsigned uc)
+{
+    if (uc < 0x20) print_out(vm, '?', '?');
+    else print_out(vm, 0, uc);
 }
 
 void zm_print_ascii(jitrl_zvm *vm, const char *str)

@@ -32,7 +32,7 @@ size_t jitrl_zvm_snapshot_size(const jitrl_zvm *vm)
 {
     if (!vm) return 0;
     return sizeof(struct snap_hdr) + sizeof(struct zm_regs) + scr_head() +
-           (size_t)ZM_MAX_ROWS * ZM_MAX_COLS * 3 + vm->dyn_size +
+           (size_t)ZM_MAX_ROWS * ZM_MAX_COLS * 5 + vm->dyn_size +
            sizeof vm->stack + sizeof vm->frames;
 }
 
@@ -41,7 +41,7 @@ int jitrl_zvm_snapshot(const jitrl_zvm *vm, void *buf, size_t cap, size_t *len)
     if (len) *len = 0;
     if (!vm || !buf) return JITRL_EINVAL;
     size_t cells = (size_t)vm->scr.rows * vm->scr.cols;
-    size_t need = sizeof(struct snap_hdr) + sizeof(struct zm_regs) + scr_head() + cells * 3 +
+    size_t need = sizeof(struct snap_hdr) + sizeof(struct zm_regs) + scr_head() + cells * 5 +
                   vm->dyn_size + vm->r.sp * sizeof(uint16_t) + vm->r.nframes * sizeof(struct zm_frame);
     if (cap < need) return JITRL_ETOOBIG;
     uint8_t *p = buf;
@@ -50,7 +50,7 @@ int jitrl_zvm_snapshot(const jitrl_zvm *vm, void *buf, size_t cap, size_t *len)
     memcpy(p, &h, sizeof h); p += sizeof h;
     memcpy(p, &vm->r, sizeof vm->r); p += sizeof vm->r;
     memcpy(p, &vm->scr, scr_head()); p += scr_head();
-    memcpy(p, vm->scr.cell, cells * 2); p += cells * 2;
+    memcpy(p, vm->scr.cell, cells * 4); p += cells * 4;
     memcpy(p, vm->scr.changed, cells); p += cells;
     memcpy(p, vm->mem, vm->dyn_size); p += vm->dyn_size;
     memcpy(p, vm->stack, vm->r.sp * sizeof(uint16_t)); p += vm->r.sp * sizeof(uint16_t);
@@ -73,13 +73,13 @@ int jitrl_zvm_restore(jitrl_zvm *vm, const void *buf, size_t len)
         h.checksum != vm->checksum || h.version != vm->version || h.cells != cells)
         return JITRL_ECORRUPT;
     if (r.sp > ZM_STACK_WORDS || r.nframes < 1 || r.nframes > ZM_MAX_FRAMES ||
-        len != sizeof h + sizeof r + scr_head() + cells * 3 + vm->dyn_size + r.sp * sizeof(uint16_t) +
+        len != sizeof h + sizeof r + scr_head() + cells * 5 + vm->dyn_size + r.sp * sizeof(uint16_t) +
                    r.nframes * sizeof(struct zm_frame))
         return JITRL_ECORRUPT;
     p += sizeof h;
     memcpy(&vm->r, p, sizeof vm->r); p += sizeof vm->r;
     memcpy(&vm->scr, p, scr_head()); p += scr_head();
-    memcpy(vm->scr.cell, p, cells * 2); p += cells * 2;
+    memcpy(vm->scr.cell, p, cells * 4); p += cells * 4;
     memcpy(vm->scr.changed, p, cells); p += cells;
     memcpy(vm->mem, p, vm->dyn_size); p += vm->dyn_size;
     memcpy(vm->stack, p, vm->r.sp * sizeof(uint16_t)); p += vm->r.sp * sizeof(uint16_t);

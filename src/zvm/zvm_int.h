@@ -67,7 +67,7 @@ struct zm_screen {
     uint32_t s3_table[ZM_MAX_STREAM3];
     uint16_t s3_len[ZM_MAX_STREAM3];
     uint8_t warned[40];   /* frotz reports each runtime warning once */
-    uint16_t cell[ZM_MAX_ROWS * ZM_MAX_COLS];   /* char | style << 8 */
+    uint32_t cell[ZM_MAX_ROWS * ZM_MAX_COLS];   /* char | style << 16 */
     uint8_t changed[ZM_MAX_ROWS * ZM_MAX_COLS];
 };
 
@@ -196,6 +196,7 @@ unsigned zm_count_objects(jitrl_zvm *vm);
 
 /* ---- screen.c (§7, §8): dumb frotz's screen, so output matches it ---- */
 void zm_print_char(jitrl_zvm *vm, unsigned zscii);
+void zm_print_unicode(jitrl_zvm *vm, unsigned uc);   /* §15 print_unicode */
 void zm_print_ascii(jitrl_zvm *vm, const char *s);
 void zm_new_line(jitrl_zvm *vm);
 void zm_output_stream(jitrl_zvm *vm, int n, uint32_t table);
