@@ -25,6 +25,8 @@
 #define LLM_MAX_LABELS 26
 /* A label absent from top_logprobs gets (least listed logprob) - LLM_FLOOR_MARGIN. */
 #define LLM_FLOOR_MARGIN 2.302585092994046 /* ln 10 */
+/* Logprobs below this are clamped to it (servers pad with -9999). */
+#define LLM_MIN_LOGPROB (-100.0)
 
 struct jitrl_llm {
     jitrl_llm_config cfg;          /* string members point at the owned copies below */

@@ -13,7 +13,8 @@
  *    (" A", "A", "A.") are merged by log-sum-exp.
  *  - A label absent from top_logprobs is less likely than every listed
  *    token, so it gets floor = (least listed logprob) - ln 10: strictly
- *    below what we saw, without pretending to know how far.
+ *    below what we saw, without pretending to know how far.  Logprobs are
+ *    clamped to >= -100 first (vLLM reports -9999 for "impossible").
  *  - More candidates than labels: the max_labels candidates of highest
  *    caller priority are shown (stable, so with no priority the input
  *    order rules and a caller lists memory actions first); the others get
@@ -98,6 +99,7 @@ static int read_token_answer(jitrl_llm *llm, const llm_reply *rep, size_t m, con
         double v = json_number_value(lp);
         if (!isfinite(v)) continue;     /* -inf / nan from odd servers carry no rank */
         if (v > 0) v = 0;
+        if (v < LLM_MIN_LOGPROB) v = LLM_MIN_LOGPROB;   /* vLLM pads with -9999 */
         entries++;
         if (v < least) least = v;
         int l = label_of(json_string_value(tok), m);

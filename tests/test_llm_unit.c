@@ -103,7 +103,7 @@ static void test_token_parsing(void)
          0, {NAN, -2, -0.5}, -6 - 2.302585092994046},
         /* -Infinity-like and positive values: junk ignored, positives clamped */
         {TOP("[{\"token\":\"A\",\"logprob\":0.2},{\"token\":\"B\",\"logprob\":\"x\"},{\"token\":\"C\",\"logprob\":-9999}]"),
-         0, {0, NAN, -9999}, -9999 - 2.302585092994046},
+         0, {0, NAN, -100}, -100 - 2.302585092994046},
         /* unusable answers */
         {TOP("[]"), 1, {0, 0, 0}, 0},
         {TOP("[{\"token\":\"Hello\",\"logprob\":-0.1}]"), 1, {0, 0, 0}, 0},
