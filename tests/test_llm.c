@@ -355,6 +355,13 @@ static void test_refused(void)
     jitrl_llm_close(llm);
 }
 
+static void collect_log(void *ctx, const char *line)
+{
+    char *buf = ctx;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 4096 - n, "%s\n", line);
+}
+
 static void test_auth_and_extra(void)
 {
     static const char *const args[] = {"--require-key", "sk-test-SECRET", "--model", "gpt-test",
@@ -377,6 +384,24 @@ static void test_auth_and_extra(void)
     CHECK_INT(jitrl_llm_prior(llm, &CTX, CANDS, 4, NULL, lg, &info), JITRL_OK);
     CHECK_INT(info.fell_back, 0);
     jitrl_llm_close(llm);
+    /* the key never reaches a log line or a message, whatever happens */
+    {
+        static char logged[4096];
+        logged[0] = '\0';
+        jitrl_llm_config cfg;
+        jitrl_llm_config_init(&cfg);
+        cfg.base_url = s2.base;
+        cfg.model = "gpt-test";
+        cfg.api_key = "sk-wrong-SECRET";
+        cfg.log = collect_log;
+        cfg.log_ctx = logged;
+        cfg.transport = &recorder;
+        CHECK_INT(jitrl_llm_open(&cfg, &llm, NULL, 0), JITRL_OK);
+        CHECK_INT(jitrl_llm_prior(llm, &CTX, CANDS, 4, NULL, lg, &info), JITRL_EAUTH);
+        CHECK(strstr(logged, "401") != NULL);
+        CHECK(strstr(logged, "SECRET") == NULL);
+        jitrl_llm_close(llm);
+    }
     /* unknown model: 404, immediate */
     llm = open_llm(s2.base, JITRL_LLM_TOKEN, NULL, "gpt-nonexistent");
     CHECK_INT(jitrl_llm_prior(llm, &CTX, CANDS, 4, NULL, lg, &info), JITRL_EAUTH);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/rng.h"
 #include "jitrl/llm.h"
 #include "llm_int.h"
 #include "testutil.h"
@@ -345,8 +346,75 @@ static void test_config_env(void)
     jitrl_llm_close(llm);
 }
 
+/* Mutated replies (bytes flipped, cut, spliced) through every mode: the
+ * client must answer OK or fall back, never crash or misreport. */
+static void test_mutations(void)
+{
+    static const char *const seeds[] = {
+        TOP("[{\"token\":\" A\",\"logprob\":-1},{\"token\":\"B\",\"logprob\":-2}]"),
+        CONTENT("\"{\\\"A\\\": 100, \\\"B\\\": 50}\""),
+        CONTENT("\"[\\\"open door\\\", \\\"north\\\"]\""),
+        CONTENT("\"{\\\"rewards\\\": [1, -2, 3]}\""),
+    };
+    static const char alphabet[] = "{}[]\",:0123456789-.eE ABtruefalsn\\";
+    jr_rng r;
+    jr_rng_seed(&r, 7);
+    const int rounds = getenv("JITRL_SANITIZED") ? 600 : 3000;
+    int ok = 1;
+    for (int i = 0; i < rounds && ok; i++) {
+        const char *seed = seeds[i % 4];
+        char buf[1024];
+        size_t len = strlen(seed);
+        memcpy(buf, seed, len + 1);
+        int edits = 1 + (int)jr_rng_below(&r, 4);
+        for (int e = 0; e < edits; e++) {
+            size_t at = (size_t)jr_rng_below(&r, len ? len : 1);
+            switch (jr_rng_below(&r, 3)) {
+            case 0: buf[at] = alphabet[jr_rng_below(&r, sizeof alphabet - 1)]; break;
+            case 1: len = at; buf[len] = '\0'; break;
+            default:
+                if (len + 8 < sizeof buf) {
+                    memmove(buf + at + 4, buf + at, len - at + 1);
+                    memcpy(buf + at, "[{\"\"", 4);
+                    len += 4;
+                }
+            }
+        }
+        canned script[] = {{0, 200, buf, -1}};
+        fake f = {script, 1, 0, "", {0}, 0};
+        jitrl_llm_transport tr;
+        jitrl_llm_mode mode = i % 4 == 1 ? JITRL_LLM_VERBAL : i % 4 == 2 ? JITRL_LLM_PROPOSE : JITRL_LLM_TOKEN;
+        jitrl_llm *llm = open_fake(&f, &tr, mode);
+        jitrl_llm_call info;
+        int rc;
+        if (i % 4 == 2) {
+            char **a = NULL;
+            size_t n = 0;
+            rc = jitrl_llm_propose(llm, NULL, 3, &a, &n, &info);
+            ok &= n <= 3 && (n > 0) != info.fell_back;
+            jitrl_llm_free_strings(a, n);
+        } else if (i % 4 == 3) {
+            const char *o[] = {"a", "b", "c"};
+            double rw[3] = {0, 0, 0};
+            rc = jitrl_llm_evaluate(llm, NULL, o, o, 3, -10, 10, rw, &info);
+            for (int k = 0; k < 3; k++) ok &= rw[k] >= -10 && rw[k] <= 10;
+        } else {
+            double lg[3];
+            rc = jitrl_llm_prior(llm, NULL, C3, 3, NULL, lg, &info);
+            for (int k = 0; k < 3; k++) ok &= isfinite(lg[k]) && lg[k] <= 0;
+            if (info.fell_back) ok &= lg[0] == 0 && lg[1] == 0 && lg[2] == 0;
+        }
+        ok &= rc == JITRL_OK;
+        ok &= jitrl_llm_stats_get(llm)->fallbacks == info.fell_back;
+        CHECK_MSG(ok, "mutation %d: rc %d reply '%s'", i, rc, buf);
+        jitrl_llm_close(llm);
+    }
+    printf("FIGURE llm mutated replies: %d, all answered or fell back cleanly: %s\n", rounds, ok ? "yes" : "NO");
+}
+
 int main(void)
 {
+    test_mutations();
     test_config_env();
     test_token_parsing();
     test_verbal_propose_evaluate();
