@@ -165,7 +165,7 @@ typedef struct jitrl_llm_call {
 
 /* Running totals since open (or the last jitrl_llm_stats_reset). */
 typedef struct jitrl_llm_stats {
-    long calls;               /* API calls (prior, propose, evaluate) */
+    long calls;               /* prior/propose/evaluate calls that sent a request */
     long requests;            /* HTTP requests, retries included */
     long retries;
     long fallbacks;           /* calls answered with the uniform fallback */
@@ -186,10 +186,11 @@ void jitrl_llm_stats_reset(jitrl_llm *llm);
  * always written: label log-probabilities (token mode), the verbal map
  * (verbal mode), or all zeros on fallback.
  *
- * Shortlist (token mode, n > max_labels): the max_labels candidates with
+ * Shortlist (n > max_labels, both modes): the max_labels candidates with
  * the highest `priority` are shown (ties, and priority == NULL, keep the
  * input order, so a caller lists memory actions first); the rest get the
- * floor logit.  priority may be NULL.  info may be NULL.
+ * floor logit (token) or the confidence-0 logit ln(1/101) (verbal).
+ * priority may be NULL.  info may be NULL.  n <= 1 sends no request.
  *
  * Returns JITRL_OK (possibly with info->fell_back), or JITRL_EAUTH /
  * JITRL_EHTTP / JITRL_EINVAL / JITRL_ENOMEM; on error logits_out holds the
