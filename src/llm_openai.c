@@ -170,6 +170,10 @@ int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, s
     if (oom) { rc = JITRL_ENOMEM; why = "out of memory"; goto out; }
     size_t blen = strlen(llm->base_url);
     while (blen > 0 && llm->base_url[blen - 1] == '/') llm->base_url[--blen] = '\0';
+    /* A full endpoint URL is forgiven: ".../v1/chat/completions" -> ".../v1". */
+    static const char suffix[] = "/chat/completions";
+    if (blen >= sizeof suffix - 1 && strcmp(llm->base_url + blen - (sizeof suffix - 1), suffix) == 0)
+        llm->base_url[blen -= sizeof suffix - 1] = '\0';
     jr_buf u;
     jr_buf_init(&u, 4096);
     if ((rc = jr_buf_printf(&u, "%s/chat/completions", llm->base_url)) != JITRL_OK) {

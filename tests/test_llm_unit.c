@@ -330,6 +330,18 @@ static void test_config_env(void)
     unsetenv("JITRL_LLM_EXTRA");
     unsetenv("JITRL_LLM_TEMPERATURE");
 
+    /* base URLs: trailing slashes and a full endpoint path are forgiven */
+    static const char *const bases[] = {"http://h/v1", "http://h/v1///", "http://h/v1/chat/completions"};
+    for (int i = 0; i < 3; i++) {
+        jitrl_llm_config_init(&cfg);
+        cfg.base_url = bases[i];
+        cfg.model = "m";
+        jitrl_llm *l = NULL;
+        CHECK_INT(jitrl_llm_open(&cfg, &l, NULL, 0), JITRL_OK);
+        if (l) CHECK_STR(l->url, "http://h/v1/chat/completions");
+        jitrl_llm_close(l);
+    }
+
     /* OpenRouter gets provider.require_parameters unless told otherwise */
     canned script[] = {{0, 200, TOP("[{\"token\":\"A\",\"logprob\":-0.1}]"), -1}};
     fake f = {script, 1, 0, "", {0}, 0};
