@@ -44,6 +44,7 @@ void jitrl_llm_config_init(jitrl_llm_config *cfg)
     cfg->history_len = 8;
     cfg->field_chars = 600;
     cfg->seed = 1;
+    (void)jitrl_llm_config_env(cfg, NULL, 0);   /* a bad value is reported by open */
 }
 
 int jitrl_llm_mode_parse(const char *name, jitrl_llm_mode *mode)
@@ -155,6 +156,11 @@ int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, s
     jitrl_llm *llm = NULL;
     *out = NULL;
     if (!cfg) { rc = JITRL_EINVAL; why = "no configuration"; goto out; }
+    {
+        jitrl_llm_config scratch;
+        memset(&scratch, 0, sizeof scratch);
+        if (jitrl_llm_config_env(&scratch, errmsg, errlen)) return JITRL_EINVAL;
+    }
     if ((why = config_problem(cfg)) != NULL) { rc = JITRL_EINVAL; goto out; }
     llm = jr_calloc(1, sizeof *llm);
     if (!llm) { rc = JITRL_ENOMEM; why = "out of memory"; goto out; }

@@ -322,9 +322,21 @@ static void test_config_env(void)
     CHECK_INT(cfg.max_retries, 7);
     CHECK_STR(cfg.extra_json, "{\"seed\": 3}");
     CHECK_NEAR(cfg.temperature, 0.5, 0);
+    jitrl_llm_config c2;
+    jitrl_llm_config_init(&c2);            /* init applies the environment too */
+    CHECK_INT(c2.timeout_ms, 1234);
+    CHECK_INT(c2.max_retries, 7);
     setenv("JITRL_LLM_RETRIES", "lots", 1);
     CHECK_INT(jitrl_llm_config_env(&cfg, err, sizeof err), JITRL_EINVAL);
     CHECK(strstr(err, "JITRL_LLM_RETRIES") != NULL);
+    jitrl_llm_config_init(&c2);            /* skipped here, reported by open */
+    CHECK_INT(c2.max_retries, 4);
+    c2.base_url = "http://h/v1";
+    c2.model = "m";
+    jitrl_llm *bad = NULL;
+    err[0] = '\0';
+    CHECK_INT(jitrl_llm_open(&c2, &bad, err, sizeof err), JITRL_EINVAL);
+    CHECK(bad == NULL && strstr(err, "JITRL_LLM_RETRIES") != NULL);
     unsetenv("JITRL_LLM_TIMEOUT_MS");
     unsetenv("JITRL_LLM_RETRIES");
     unsetenv("JITRL_LLM_EXTRA");

@@ -108,16 +108,20 @@ typedef struct jitrl_llm_config {
     const volatile sig_atomic_t *cancel;
 } jitrl_llm_config;
 
-/* Fill *cfg with the defaults above (base_url and model NULL). */
+/* Fill *cfg with the defaults above (base_url and model NULL), then the
+ * environment's overrides (jitrl_llm_config_env), so settings a CLI has no
+ * flag for can still be set, and flags the caller applies afterwards win.
+ * An override that does not parse is skipped here and reported by
+ * jitrl_llm_open (JITRL_EINVAL naming the variable). */
 void jitrl_llm_config_init(jitrl_llm_config *cfg);
 
-/* Apply the environment's overrides to *cfg, for settings a CLI has no
- * flag for: JITRL_LLM_EXTRA (extra_json), JITRL_LLM_TIMEOUT_MS,
- * JITRL_LLM_RETRIES, JITRL_LLM_TOP_LOGPROBS, JITRL_LLM_TEMPERATURE,
- * JITRL_LLM_MAX_LABELS.  Unset variables leave *cfg alone; string members
- * point into the environment (valid while it is not changed).  Returns
- * JITRL_EINVAL, with the variable's name in errmsg, for a value that does
- * not parse; *cfg may then be partly updated. */
+/* Apply the environment's overrides to *cfg: JITRL_LLM_EXTRA (extra_json),
+ * JITRL_LLM_TIMEOUT_MS, JITRL_LLM_RETRIES, JITRL_LLM_TOP_LOGPROBS,
+ * JITRL_LLM_TEMPERATURE, JITRL_LLM_MAX_LABELS.  Unset variables leave
+ * *cfg alone; string members point into the environment (valid while it
+ * is not changed).  Returns JITRL_EINVAL, with the variable's name in
+ * errmsg, for a value that does not parse; the values before it in that
+ * order are applied. */
 int jitrl_llm_config_env(jitrl_llm_config *cfg, char *errmsg, size_t errlen);
 
 /* "token", "verbal", "propose" -> *mode.  JITRL_EINVAL for anything else. */
