@@ -160,8 +160,11 @@ int mem_estimate_run(mem_index *ix, const mem_result *r, const jitrl_params *p, 
             int optimistic;
             if (rng) {
                 optimistic = jitrl_rng_uniform(rng) < p->lambda;
-            } else {
+            } else if (p->lambda >= 1 || p->lambda <= 0) {
                 optimistic = p->lambda >= 1;
+            } else {
+                rc = JITRL_ESTATE;   /* a draw is needed and there is no rng */
+                break;
             }
             if (optimistic) {
                 e->q[i] = v + p->alpha / (double)nn;

@@ -81,7 +81,7 @@ static int params_ok(const jitrl_params *p, const jitrl_rng *rng)
         !(p->beta >= 0) || !(p->eps >= 0) || !isfinite(p->eps) || isnan(p->keep_above))
         return 0;
     if (p->mode != JITRL_MODE_SAMPLE && p->mode != JITRL_MODE_ARGMAX && p->mode != JITRL_MODE_LEGACY) return 0;
-    if (!rng && (p->mode == JITRL_MODE_SAMPLE || (p->lambda > 0 && p->lambda < 1))) return 0;
+    if (!rng && p->mode == JITRL_MODE_SAMPLE) return 0;
     return 1;
 }
 
@@ -168,7 +168,7 @@ int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *st
     if (!mem || !p || !out || (n && !candidates)) return JITRL_EINVAL;
     if (!params_ok(p, rng)) {
         mem_set_err(mem, "decide: invalid parameters (non-finite value, negative beta/eps, bad mode, "
-                         "or no rng where sampling or 0 < lambda < 1 needs one)");
+                         "or sampling without an rng)");
         return JITRL_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
@@ -197,6 +197,10 @@ int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *st
     }
     if (rc) {
         if (rc == JITRL_ENOMEM) mem_set_err(mem, "decide: out of memory");
+        if (rc == JITRL_ESTATE) {
+            mem_set_err(mem, "decide: an unseen action needs a draw (0 < lambda < 1) but rng is NULL");
+            rc = JITRL_EINVAL;
+        }
         goto out;
     }
     size_t na = d->n_actions;

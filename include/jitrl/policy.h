@@ -111,10 +111,11 @@ typedef struct jitrl_decision {
 
 /* Decide.  candidates[0..n) with prior logits (NULL = all 0, a uniform
  * prior); n may be 0 when memory supplies actions (augment on).  rng is
- * used for unseen-action optimism and sampling (may be NULL only in ARGMAX
- * and LEGACY modes with lambda 0 or 1).  Duplicate candidates are kept as
- * given.  Errors: JITRL_EINVAL (no actions at all, NULL candidate, non-
- * finite logit, bad params), JITRL_ENOMEM.  On error *out is NULL and the
+ * used for unseen-action optimism and sampling; it may be NULL in ARGMAX
+ * and LEGACY modes, and then a needed optimism draw (0 < lambda < 1) is
+ * JITRL_EINVAL.  Duplicate candidates are kept as given.  Errors:
+ * JITRL_EINVAL (no actions at all, NULL candidate, non-finite logit, bad
+ * params), JITRL_ENOMEM.  On error *out is NULL and the
  * memory is unchanged. */
 int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *state,
                  const char *const *candidates, const double *prior_logits, size_t n,
