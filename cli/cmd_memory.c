@@ -1,11 +1,156 @@
-/* cmd_memory.c -- placeholder until `jitrl memory` lands. */
+/*
+ * cmd_memory.c -- `jitrl memory stats|export|import|prune FILE`: look at
+ * and move an episodic memory file.  A thin client of jitrl/memory.h.
+ *
+ *   jitrl memory stats FILE [--json]
+ *   jitrl memory export FILE [-o OUT.jsonl]        (default: stdout)
+ *   jitrl memory import FILE [IN.jsonl]            (default: stdin; creates FILE)
+ *   jitrl memory prune FILE [--max-age SECONDS|Nd|Nh] [--keep N]
+ *
+ * Export then import into a new file then export again gives the same
+ * bytes.  Prune keeps the best episodes by final score.
+ */
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jitrl.h"
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: jitrl memory stats FILE [--json]\n"
+            "       jitrl memory export FILE [-o OUT.jsonl]\n"
+            "       jitrl memory import FILE [IN.jsonl]\n"
+            "       jitrl memory prune FILE [--max-age SECONDS|Nh|Nd] [--keep N]\n");
+    return 2;
+}
+
+static int open_mem(const char *path, int read_only, int create, jitrl_memory **mem)
+{
+    jitrl_memory_options o;
+    jitrl_memory_options_default(&o);
+    o.read_only = read_only;
+    o.create = create;
+    char err[512];
+    int rc = jitrl_memory_open(path, &o, mem, err, sizeof err);
+    if (rc) fprintf(stderr, "jitrl memory: %s: %s (%s)\n", path, err, jitrl_strerror(rc));
+    return rc;
+}
+
+static int parse_age(const char *s, int64_t *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0) return -1;
+    if (*end == 'd') v *= 86400, end++;
+    else if (*end == 'h') v *= 3600, end++;
+    else if (*end == 's') end++;
+    if (*end) return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+static int do_stats(jitrl_memory *mem, int json)
+{
+    jitrl_memory_stats st;
+    int rc = jitrl_memory_stats_get(mem, &st);
+    if (rc) {
+        fprintf(stderr, "jitrl memory stats: %s\n", jitrl_memory_errmsg(mem));
+        return 1;
+    }
+    if (json)
+        printf("{\"episodes\": %zu, \"steps\": %zu, \"distinct_states\": %zu, \"distinct_actions\": %zu, "
+               "\"mean_score\": %.6g, \"best_score\": %.6g, \"first_time\": %lld, \"last_time\": %lld, "
+               "\"schema_version\": %d}\n",
+               st.episodes, st.steps, st.distinct_states, st.distinct_actions, st.mean_score, st.best_score,
+               (long long)st.first_time, (long long)st.last_time, st.schema_version);
+    else
+        printf("episodes         %zu\nsteps            %zu\ndistinct states  %zu\ndistinct actions %zu\n"
+               "mean score       %.6g\nbest score       %.6g\ntime span        %lld .. %lld\nschema version   %d\n",
+               st.episodes, st.steps, st.distinct_states, st.distinct_actions, st.mean_score, st.best_score,
+               (long long)st.first_time, (long long)st.last_time, st.schema_version);
+    return 0;
+}
 
 int cmd_memory(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "jitrl memory: not built yet\n");
-    return 2;
+    if (argc >= 2 && !strcmp(argv[1], "--help")) {
+        usage();
+        return 0;
+    }
+    if (argc < 3) return usage();
+    const char *verb = argv[1], *path = argv[2];
+    jitrl_memory *mem = NULL;
+    int status = 1;
+    if (!strcmp(verb, "stats")) {
+        int json = argc > 3 && !strcmp(argv[3], "--json");
+        if (argc > 3 + json) return usage();
+        if (open_mem(path, 1, 0, &mem)) return 1;
+        status = do_stats(mem, json);
+    } else if (!strcmp(verb, "export")) {
+        const char *out = NULL;
+        if (argc == 5 && !strcmp(argv[3], "-o")) out = argv[4];
+        else if (argc != 3) return usage();
+        if (open_mem(path, 1, 0, &mem)) return 1;
+        FILE *f = out ? fopen(out, "wb") : stdout;
+        if (!f) {
+            perror(out);
+        } else {
+            int rc = jitrl_memory_export(mem, f);
+            if (rc) fprintf(stderr, "jitrl memory export: %s\n", jitrl_memory_errmsg(mem));
+            if (out && fclose(f) != 0 && !rc) {
+                perror(out);
+                rc = JITRL_EIO;
+            }
+            status = rc ? 1 : 0;
+        }
+    } else if (!strcmp(verb, "import")) {
+        if (argc > 4) return usage();
+        const char *in = argc == 4 ? argv[3] : NULL;
+        FILE *f = in ? fopen(in, "rb") : stdin;
+        if (!f) {
+            perror(in);
+            return 1;
+        }
+        if (!open_mem(path, 0, 1, &mem)) {
+            size_t n = 0;
+            int rc = jitrl_memory_import(mem, f, &n);
+            fprintf(stderr, "imported %zu episode%s\n", n, n == 1 ? "" : "s");
+            if (rc) fprintf(stderr, "jitrl memory import: %s (%s)\n", jitrl_memory_errmsg(mem), jitrl_strerror(rc));
+            status = rc ? 1 : 0;
+        }
+        if (in) fclose(f);
+    } else if (!strcmp(verb, "prune")) {
+        int64_t age = 0;
+        size_t keep = 0;
+        for (int i = 3; i < argc; i++) {
+            if (!strcmp(argv[i], "--max-age") && i + 1 < argc) {
+                if (parse_age(argv[++i], &age)) return usage();
+            } else if (!strcmp(argv[i], "--keep") && i + 1 < argc) {
+                char *end;
+                unsigned long long k = strtoull(argv[++i], &end, 10);
+                if (*end || !k) return usage();
+                keep = (size_t)k;
+            } else {
+                return usage();
+            }
+        }
+        if (!age && !keep) {
+            fprintf(stderr, "jitrl memory prune: give --max-age and/or --keep\n");
+            return 2;
+        }
+        if (open_mem(path, 0, 0, &mem)) return 1;
+        size_t removed = 0;
+        int rc = jitrl_memory_prune(mem, age, keep, 0, &removed);
+        if (rc) fprintf(stderr, "jitrl memory prune: %s\n", jitrl_memory_errmsg(mem));
+        else printf("removed %zu episode%s\n", removed, removed == 1 ? "" : "s");
+        status = rc ? 1 : 0;
+    } else {
+        return usage();
+    }
+    jitrl_memory_close(mem);
+    return status;
 }
