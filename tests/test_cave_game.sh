@@ -37,6 +37,8 @@ printf 'take lamp\nturn on lamp\nn\nd\ne\nd\n' >"$T/chasm.in"
 printf 'take lamp\nturn on lamp\nn\nd\nw\ntake mushroom\neat mushroom\n' >"$T/mushroom.in"
 printf 'n\nd\ne\nd\njump\nw\n' >"$T/dark.in"
 printf 'take lamp\nturn on lamp\nturn off lamp\nn\nd\nw\ntake mushroom\ne\nlook\n' >"$T/keep.in"
+# The one-noun route: "open chest" with the key held, "drop gem" in the shrine.
+printf 'take lamp\nturn on lamp\nn\nd\ntake key\nn\nopen chest\ntake gem\ne\ndrop gem\n' >"$T/short.in"
 run_dfrotz "$STORY" "$T/chasm.in" "$T/chasm.d"
 contains "$T/chasm.d" "fall, into the chasm" "chasm death"
 contains "$T/chasm.d" "you scored 5 out of a possible $MAX, in 6 turns" "chasm death"
@@ -50,10 +52,13 @@ run_dfrotz "$STORY" "$T/keep.in" "$T/keep.d"
 contains "$T/keep.d" "rather not be left in the dark" "lamp stays lit"
 contains "$T/keep.d" "slips from your fingers" "mushroom stays in the grotto"
 contains "$T/keep.d" "small silver key" "lit passage shows the key"
+run_dfrotz "$STORY" "$T/short.in" "$T/short.d"
+contains "$T/short.d" "first unlocking it" "open chest unlocks"
+contains "$T/short.d" "you scored $((MAX - 2)) out of a possible $MAX, in 10 turns" "one-noun route"
 
 # 3. The same through `jitrl run`: identical words, and the win itself.
 if have_jitrl_run "$STORY"; then
-    for c in walk chasm mushroom dark keep; do
+    for c in walk chasm mushroom dark keep short; do
         in=$T/$c.in; [ $c = walk ] && in=$WALK
         run_jitrl "$STORY" "$in" "$T/$c.j" || fail "jitrl run $c: exit status $?"
         same_words "$c" "$T/$c.d" "$T/$c.j" || fails=$((fails + 1))
