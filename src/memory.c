@@ -155,18 +155,28 @@ out:
     return rc;
 }
 
-/* Drop and rebuild the index from the file (after prune). */
+/* Rebuild the index from the file (after prune).  The new index is built
+ * beside the old one; on failure the handle refuses further decisions
+ * (its index no longer matches the file) until reopened. */
 int mem_rebuild(jitrl_memory *mem)
 {
-    mem_index_free(&mem->ix);
-    mem->ix_ok = 0;
-    int rc = mem_index_init(&mem->ix, mem->spec, mem->n_spec);
+    mem_index old = mem->ix;
+    int64_t old_max = mem->max_episode;
+    int rc = mem_index_init(&mem->ix, mem->spec, mem->n_spec);   /* copies the names out of old */
     if (!rc) {
         mem->max_episode = 0;
         rc = mem_load(mem, INT64_MIN);
     }
-    if (!rc) mem->ix_ok = 1;
-    return rc;
+    if (rc) {
+        mem_index_free(&mem->ix);
+        mem->ix = old;
+        mem->max_episode = old_max;
+        mem->ix_ok = 0;
+        return rc;
+    }
+    mem_index_free(&old);
+    for (size_t f = 0; f < mem->n_spec; f++) mem->spec[f].name = mem->ix.names[f];
+    return JITRL_OK;
 }
 
 /* ---------- open / close ---------- */

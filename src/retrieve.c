@@ -245,7 +245,7 @@ static int scan_index(mem_index *ix, const mem_query *q, double thr, double m, c
         uint32_t need = G - d;
         if (need <= empty) continue;
         uint32_t intro = nl - (need - empty) + 1;
-        qsort(rs, nl, sizeof *rs, cmp_rare);
+        if (nl > 1) qsort(rs, nl, sizeof *rs, cmp_rare);
         /* The level whose intro lists are shortest in total wins: static
          * text (a room's description) makes some partitions shared by every
          * state of the room, and finer levels have more specific ones. */
@@ -275,7 +275,7 @@ static int scan_index(mem_index *ix, const mem_query *q, double thr, double m, c
         rs[i].po = mem_index_posting(ix, q->h[p][i]);
         rs[i].len = rs[i].po ? rs[i].po->n : 0;
     }
-    qsort(rs, nq, sizeof *rs, cmp_rare);
+    if (nq > 1) qsort(rs, nq, sizeof *rs, cmp_rare);
     int rc = gather(ix, q, thr, m, rs, prefix + e, prefix, e + 1, NULL, 0, cs, scored);
     jr_free(rs);
     return rc;
@@ -328,7 +328,7 @@ static int take_recent(const mem_index *ix, const cand *g, size_t ng, size_t wan
 
 static int select_hits(const mem_index *ix, const jitrl_params *p, cands *cs, mem_result *r)
 {
-    qsort(cs->c, cs->n, sizeof *cs->c, cmp_cand);
+    if (cs->n > 1) qsort(cs->c, cs->n, sizeof *cs->c, cmp_cand);
     size_t remaining = p->k ? p->k : SIZE_MAX;
     for (size_t i = 0; i < cs->n;) {
         size_t j = i, total = 0;
