@@ -235,9 +235,16 @@ void jitrl_llm_close(jitrl_llm *llm)
 
 const char *jitrl_llm_errmsg(const jitrl_llm *llm) { return llm ? llm->err : "no handle"; }
 
-const jitrl_llm_stats *jitrl_llm_stats_get(const jitrl_llm *llm) { return &llm->stats; }
+const jitrl_llm_stats *jitrl_llm_stats_get(const jitrl_llm *llm)
+{
+    static const jitrl_llm_stats none;   /* all zero, for a NULL handle */
+    return llm ? &llm->stats : &none;
+}
 
-void jitrl_llm_stats_reset(jitrl_llm *llm) { memset(&llm->stats, 0, sizeof llm->stats); }
+void jitrl_llm_stats_reset(jitrl_llm *llm)
+{
+    if (llm) memset(&llm->stats, 0, sizeof llm->stats);
+}
 
 void jitrl_llm_free_strings(char **list, size_t n)
 {

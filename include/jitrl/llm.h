@@ -181,7 +181,8 @@ typedef struct jitrl_llm_stats {
     double cost_usd;          /* prompt*price_in/1e6 + completion*price_out/1e6 */
 } jitrl_llm_stats;
 
-/* Borrowed; valid until the handle is closed (it updates in place). */
+/* Borrowed; valid until the handle is closed (it updates in place).  A
+ * NULL handle gives all zeros (a run with no model reports no usage). */
 const jitrl_llm_stats *jitrl_llm_stats_get(const jitrl_llm *llm);
 void jitrl_llm_stats_reset(jitrl_llm *llm);
 
