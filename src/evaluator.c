@@ -44,12 +44,8 @@ int jitrl_llm_evaluate(jitrl_llm *llm, const char *task, const char *const *obse
         goto out;
     }
     llm_request req = {jr_buf_str(&sys), jr_buf_str(&user), (long)(6 * n_steps + 40), 0};
-    rc = llm_chat(llm, &req, &rep, info);
-    if (rc) goto out;
-    if (!rep.usable) {
-        llm_fallback(llm, info, "evaluate", "%s", info->reason);
-        goto out;
-    }
+    rc = llm_ask(llm, &req, &rep, info, "evaluate");
+    if (rc || !rep.usable) goto out;
     obj = llm_extract_json(rep.content, '{');
     arr = json_incref(json_object_get(obj, "rewards"));
     if (!json_is_array(arr)) {

@@ -65,6 +65,11 @@ typedef struct llm_reply {
  * llm_reply_free. */
 int llm_chat(jitrl_llm *llm, const llm_request *req, llm_reply *rep, jitrl_llm_call *info);
 void llm_reply_free(llm_reply *rep);
+/* llm_chat, and an unusable reply is recorded as a fallback of `what`
+ * ("prior", "propose", "evaluate"): the caller just stops on
+ * rc || !rep->usable. */
+int llm_ask(jitrl_llm *llm, const llm_request *req, llm_reply *rep, jitrl_llm_call *info,
+            const char *what);
 
 /* Build the request body (exposed for tests of its shape).  Caller frees
  * with free(). NULL on ENOMEM. */

@@ -481,6 +481,14 @@ out:
     return rc;
 }
 
+int llm_ask(jitrl_llm *llm, const llm_request *req, llm_reply *rep, jitrl_llm_call *info,
+            const char *what)
+{
+    int rc = llm_chat(llm, req, rep, info);
+    if (!rc && !rep->usable) llm_fallback(llm, info, what, "%s", info->reason);
+    return rc;
+}
+
 json_t *llm_extract_json(const char *text, char open)
 {
     /* Models wrap JSON in prose or ``` fences.  Try each opener against the

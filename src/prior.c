@@ -211,12 +211,8 @@ int jitrl_llm_prior(jitrl_llm *llm, const jitrl_llm_context *ctx,
         goto out;
     }
     llm_request req = {jr_buf_str(&sys), jr_buf_str(&user), verbal ? (long)(10 * m + 40) : 1, !verbal};
-    rc = llm_chat(llm, &req, &rep, info);
-    if (rc) goto out;
-    if (!rep.usable) {
-        llm_fallback(llm, info, "prior", "%s", info->reason);
-        goto out;
-    }
+    rc = llm_ask(llm, &req, &rep, info, "prior");
+    if (rc || !rep.usable) goto out;
     if (verbal) read_verbal_answer(llm, &rep, m, idx, n, logits_out, info);
     else read_token_answer(llm, &rep, m, idx, n, logits_out, info);
 out:
@@ -254,12 +250,8 @@ int jitrl_llm_propose(jitrl_llm *llm, const jitrl_llm_context *ctx, int k,
     rc = llm_prompt_propose(llm, ctx, k, &sys, &user);
     if (rc) goto out;
     llm_request req = {jr_buf_str(&sys), jr_buf_str(&user), 16L * k + 40, 0};
-    rc = llm_chat(llm, &req, &rep, info);
-    if (rc) goto out;
-    if (!rep.usable) {
-        llm_fallback(llm, info, "propose", "%s", info->reason);
-        goto out;
-    }
+    rc = llm_ask(llm, &req, &rep, info, "propose");
+    if (rc || !rep.usable) goto out;
     arr = llm_extract_json(rep.content, '[');
     if (!arr) {
         json_t *obj = llm_extract_json(rep.content, '{');
