@@ -127,7 +127,10 @@ void mem_index_free(mem_index *ix)
     jr_free(ix->post);
     jr_free(ix->post_h);
     jr_free(ix->post_tab.slot);
-    for (size_t i = 0; i < ix->n_part; i++) jr_free(ix->part[i].ids);
+    for (size_t i = 0; i < ix->n_part; i++) {
+        jr_free(ix->part[i].ids);
+        jr_free(ix->part[i].fp);
+    }
     jr_free(ix->part);
     jr_free(ix->part_h);
     jr_free(ix->part_tab.slot);
@@ -193,7 +196,7 @@ static int post_eq(const void *ctx, uint32_t id) { (void)ctx; (void)id; return 1
 /* Append sid to the posting of key h in (post, post_h, tab); resumable:
  * a posting already ending in sid is left alone. */
 static int post_add(mem_posting **post, uint64_t **post_h, size_t *n_post, size_t *cap_post, mem_htab *tab,
-                    uint64_t h, uint32_t sid)
+                    uint64_t h, uint32_t sid, const mem_fp_t *fp)
 {
     uint32_t pid = htab_find(tab, h, *post_h, post_eq, NULL);
     if (pid == MEM_NONE) {
@@ -210,7 +213,14 @@ static int post_add(mem_posting **post, uint64_t **post_h, size_t *n_post, size_
     }
     mem_posting *po = &(*post)[pid];
     if (po->n && po->ids[po->n - 1] == sid) return JITRL_OK;
-    if (grow32((void **)&po->ids, &po->cap, (size_t)po->n + 1, sizeof *po->ids)) return JITRL_ENOMEM;
+    uint32_t cap = po->cap;
+    if (grow32((void **)&po->ids, &cap, (size_t)po->n + 1, sizeof *po->ids)) return JITRL_ENOMEM;
+    if (fp) {
+        cap = po->cap;
+        if (grow32((void **)&po->fp, &cap, (size_t)po->n + 1, sizeof *po->fp)) return JITRL_ENOMEM;
+        po->fp[po->n] = *fp;
+    }
+    po->cap = cap;
     po->ids[po->n++] = sid;
     return JITRL_OK;
 }
@@ -243,32 +253,34 @@ static int post_set(mem_index *ix, uint32_t sid)
 {
     mem_set *s = &ix->pool[ix->primary].sets[sid];
     for (uint32_t i = 0; i < s->n; i++)
-        if (post_add(&ix->post, &ix->post_h, &ix->n_post, &ix->cap_post, &ix->post_tab, s->h[i], sid))
+        if (post_add(&ix->post, &ix->post_h, &ix->n_post, &ix->cap_post, &ix->post_tab, s->h[i], sid, NULL))
             return JITRL_ENOMEM;
     /* Empty partitions are not posted: they would make one huge list. */
     uint16_t *ps = &ix->pool[ix->primary].psig[(size_t)sid * MEM_PARTS];
     for (unsigned j = 0; j < MEM_PARTS; j++) ps[j] = (uint16_t)mem_part_sig(s->h, s->n, 5, j, NULL);
+    mem_fp_t fp = mem_fp(ps);
     for (unsigned bits = MEM_LEVEL_MIN; bits <= MEM_LEVEL_MAX; bits++)
         for (unsigned j = 0; j < (1u << bits); j++) {
             uint32_t len;
             uint64_t sig = mem_part_sig(s->h, s->n, bits, j, &len);
-            if (len && post_add(&ix->part, &ix->part_h, &ix->n_part, &ix->cap_part, &ix->part_tab, sig, sid))
+            if (len && post_add(&ix->part, &ix->part_h, &ix->n_part, &ix->cap_part, &ix->part_tab, sig, sid, &fp))
                 return JITRL_ENOMEM;
         }
     s->posted = 1;
     return JITRL_OK;
 }
 
-/* Intern the set (h, n) of field f; takes ownership of h in every case. */
-static int intern_set(mem_index *ix, size_t f, uint64_t *h, uint32_t n, uint32_t *out)
+/* Intern the set (h, n) of field f; h stays the caller's (copied when new). */
+static int intern_set(mem_index *ix, size_t f, const uint64_t *h, uint32_t n, uint32_t *out)
 {
     mem_pool *pl = &ix->pool[f];
     uint64_t d = n ? mem_hash_bytes(h, n * sizeof *h, f) : 0x5bd1e995u + f;
     set_ctx c = {pl, h, n};
     uint32_t sid = htab_find(&pl->tab, d, pl->digest, set_eq, &c);
-    if (sid != MEM_NONE) {
-        jr_free(h);
-    } else {
+    uint64_t *copy = NULL;
+    if (sid == MEM_NONE) {
+        if (n && !(copy = jr_malloc(n * sizeof *copy))) return JITRL_ENOMEM;
+        if (n) memcpy(copy, h, n * sizeof *copy);
         size_t cap = pl->cap;
         if (grow((void **)&pl->sets, &cap, pl->n + 1, sizeof *pl->sets)) goto nomem;
         cap = pl->cap;
@@ -282,7 +294,8 @@ static int intern_set(mem_index *ix, size_t f, uint64_t *h, uint32_t n, uint32_t
         if (htab_reserve(&pl->tab, pl->n + 1, pl->digest)) goto nomem;
         sid = (uint32_t)pl->n++;
         memset(&pl->sets[sid], 0, sizeof pl->sets[sid]);
-        pl->sets[sid].h = h;
+        pl->sets[sid].h = copy;
+        copy = NULL;   /* the pool owns it now */
         pl->sets[sid].n = n;
         for (uint32_t i = 0; i < n; i++) pl->sets[sid].bm |= mem_bit(h[i], f);
         htab_insert(&pl->tab, d, sid);
@@ -294,7 +307,7 @@ static int intern_set(mem_index *ix, size_t f, uint64_t *h, uint32_t n, uint32_t
     *out = sid;
     return JITRL_OK;
 nomem:
-    jr_free(h);
+    jr_free(copy);
     return JITRL_ENOMEM;
 }
 
@@ -396,11 +409,12 @@ int mem_index_prepare(mem_index *ix, const jitrl_state *st, const char *action, 
     uint32_t sets[JITRL_MAX_FIELDS];
     int rc;
     for (size_t f = 0; f < ix->n_fields; f++) {
-        uint64_t *h;
+        uint64_t buf[512], *h;
         uint32_t n;
-        rc = mem_shingle(field_text(st, ix->names[f]), ix->ngram[f], &h, &n);
+        rc = mem_shingle_buf(field_text(st, ix->names[f]), ix->ngram[f], buf, 512, &h, &n);
         if (rc) return rc;
         rc = intern_set(ix, f, h, n, &sets[f]);
+        if (h != buf) jr_free(h);
         if (rc) return rc;
     }
     mem_step s = {.id = step_id, .episode = episode_id, .ret = ret};
@@ -462,7 +476,7 @@ size_t mem_index_bytes(const mem_index *ix)
     }
     for (size_t i = 0; i < ix->n_post; i++) b += ix->post[i].cap * 4;
     b += ix->cap_post * (sizeof(mem_posting) + 8);
-    for (size_t i = 0; i < ix->n_part; i++) b += ix->part[i].cap * 4;
+    for (size_t i = 0; i < ix->n_part; i++) b += ix->part[i].cap * (4 + sizeof(mem_fp_t));
     b += ix->cap_part * (sizeof(mem_posting) + 8);
     return b;
 }

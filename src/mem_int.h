@@ -33,6 +33,8 @@
 /* Shingle `text` into a fresh sorted unique array *h (jr_malloc; NULL when
  * *n == 0).  Returns JITRL_OK or JITRL_ENOMEM. */
 int mem_shingle(const char *text, int ngram, uint64_t **h, uint32_t *n);
+/* The same into buf when it fits (then *h == buf), else a fresh array. */
+int mem_shingle_buf(const char *text, int ngram, uint64_t *buf, size_t bufcap, uint64_t **h, uint32_t *n);
 /* Jaccard of two sorted unique arrays; two empty sets are identical (1). */
 double mem_jaccard(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb);
 /* As mem_jaccard but gives up (returns -1) as soon as the result must be
@@ -72,6 +74,7 @@ typedef struct mem_pool {     /* the interned sets of one field */
 
 typedef struct mem_posting {
     uint32_t *ids;
+    struct mem_fp_t *fp;  /* partition postings: each set's fingerprint (see mem_fp) */
     uint32_t n, cap;
 } mem_posting;
 
@@ -151,6 +154,28 @@ int mem_index_prepare(mem_index *ix, const jitrl_state *st, const char *action, 
                       int64_t step_id, int64_t episode_id);
 void mem_index_commit(mem_index *ix);
 void mem_index_abort(mem_index *ix);
+/* A set's partition fingerprint: 4 bits of each of the 32 fine
+ * signatures, in two words.  Two sets whose fine partitions differ in at
+ * most d places differ in at most d of these 4-bit codes (mem_fp_diff), so
+ * the check never loses a neighbour, and it lives inline in the posting
+ * lists (no random access per entry). */
+typedef struct mem_fp_t { uint64_t w[2]; } mem_fp_t;
+static inline mem_fp_t mem_fp(const uint16_t *psig)
+{
+    mem_fp_t fp = {{0, 0}};
+    for (unsigned j = 0; j < 32; j++) fp.w[j >> 4] |= (uint64_t)(psig[j] & 15) << (4 * (j & 15));
+    return fp;
+}
+static inline uint32_t mem_fp_diff(const mem_fp_t *a, const mem_fp_t *b)
+{
+    uint64_t z0 = a->w[0] ^ b->w[0], z1 = a->w[1] ^ b->w[1];
+    z0 = (z0 | (z0 >> 1) | (z0 >> 2) | (z0 >> 3)) & 0x1111111111111111ULL;
+    z1 = (z1 | (z1 >> 1) | (z1 >> 2) | (z1 >> 3)) & 0x1111111111111111ULL;
+    /* 16 nibble flags per word: sum them with a byte-wise popcount */
+    uint64_t c = z0 + z1;   /* each nibble now 0..2 */
+    c = (c & 0x0f0f0f0f0f0f0f0fULL) + ((c >> 4) & 0x0f0f0f0f0f0f0f0fULL);
+    return (uint32_t)((c * 0x0101010101010101ULL) >> 56);
+}
 /* Bit of one shingle hash of field f in a set's bitmap. */
 static inline uint64_t mem_bit(uint64_t h, size_t f)
 {
@@ -159,7 +184,7 @@ static inline uint64_t mem_bit(uint64_t h, size_t f)
 /* Partition levels that are posted: 2^bits groups for bits in
  * [MEM_LEVEL_MIN, MEM_LEVEL_MAX]; the finest (MEM_PARTS = 2^5) is also kept
  * per set in psig for counting. */
-#define MEM_LEVEL_MIN 4
+#define MEM_LEVEL_MIN 5
 #define MEM_LEVEL_MAX 5
 /* The signature of partition j of 2^bits of a sorted set and (if len) how
  * many of its hashes fall there.  Partition j = the hashes whose top bits

@@ -360,6 +360,32 @@ const char *mem_clean_text(const char *s, char **tmp)
     return c;
 }
 
+/* A JSON string literal, escaping exactly as jr_buf_json_str does but
+ * appending unescaped runs whole (this is on the ingest path). */
+static int json_str(jr_buf *b, const char *s)
+{
+    int rc = jr_buf_putc(b, '"');
+    const char *run = s;
+    for (const unsigned char *p = (const unsigned char *)s; !rc && *p; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\') continue;
+        rc = jr_buf_append(b, run, (size_t)((const char *)p - run));
+        char esc[8];
+        switch (*p) {
+        case '"': snprintf(esc, sizeof esc, "\\\""); break;
+        case '\\': snprintf(esc, sizeof esc, "\\\\"); break;
+        case '\n': snprintf(esc, sizeof esc, "\\n"); break;
+        case '\r': snprintf(esc, sizeof esc, "\\r"); break;
+        case '\t': snprintf(esc, sizeof esc, "\\t"); break;
+        default: snprintf(esc, sizeof esc, "\\u%04x", *p);
+        }
+        if (!rc) rc = jr_buf_puts(b, esc);
+        run = (const char *)p + 1;
+    }
+    if (!rc) rc = jr_buf_append(b, run, strlen(run));
+    if (!rc) rc = jr_buf_putc(b, '"');
+    return rc;
+}
+
 /* The state as stored: a JSON object of its fields, in order. */
 static int state_json(jr_buf *b, const jitrl_state *st)
 {
@@ -367,9 +393,9 @@ static int state_json(jr_buf *b, const jitrl_state *st)
     int rc = jr_buf_putc(b, '{');
     for (size_t i = 0; !rc && st && i < st->n_fields; i++) {
         if (i) rc = jr_buf_putc(b, ',');
-        if (!rc) rc = jr_buf_json_str(b, st->fields[i].name);
+        if (!rc) rc = json_str(b, st->fields[i].name);
         if (!rc) rc = jr_buf_putc(b, ':');
-        if (!rc) rc = jr_buf_json_str(b, st->fields[i].text ? st->fields[i].text : "");
+        if (!rc) rc = json_str(b, st->fields[i].text ? st->fields[i].text : "");
     }
     if (!rc) rc = jr_buf_putc(b, '}');
     return rc;

@@ -144,6 +144,8 @@ static int gather(mem_index *ix, const mem_query *q, double thr, double m, rare 
     }
     size_t nseen = 0, capseen = 0;
     uint32_t *seen = NULL;
+    mem_fp_t qfp = {{0, 0}};
+    if (qsig) qfp = mem_fp(qsig);
     int rc = JITRL_OK;
     for (uint32_t i = 0; i < n && !rc; i++) {
         const mem_posting *po = rs[i].po;
@@ -151,8 +153,10 @@ static int gather(mem_index *ix, const mem_query *q, double thr, double m, rare 
         for (uint32_t j = 0; j < po->n; j++) {
             uint32_t sid = po->ids[j];
             if (qsig) {
-                /* Partition path: the signature check first, on one cache
-                 * line; most ids fail it and never touch the stamps. */
+                /* Partition path: the inline fingerprint first (sequential
+                 * memory), then the full signatures on one cache line; most
+                 * ids fail and never touch the stamps. */
+                if (mem_fp_diff(&po->fp[j], &qfp) > MEM_PARTS - sig_need) continue;
                 const uint16_t *ps = &pl->psig[(size_t)sid * MEM_PARTS];
                 uint32_t same = 0;
                 for (unsigned t = 0; t < MEM_PARTS; t++) same += ps[t] == qsig[t];

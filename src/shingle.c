@@ -15,7 +15,6 @@
  */
 #include "mem_int.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -26,36 +25,37 @@ static int is_tok(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Insertion sort for the small arrays that dominate, qsort beyond. */
+/* Shell sort (Ciura gaps): no allocation, fast for the few hundred hashes
+ * a state has; qsort would be glibc's merge sort with a malloc per call. */
 static void sort_u64(uint64_t *a, size_t n)
 {
-    if (n > 48) {
-        qsort(a, n, sizeof *a, cmp_u64);
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        uint64_t x = a[i];
-        size_t j = i;
-        while (j > 0 && a[j - 1] > x) { a[j] = a[j - 1]; j--; }
-        a[j] = x;
+    static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+        size_t gap = gaps[g];
+        for (size_t i = gap; i < n; i++) {
+            uint64_t x = a[i];
+            size_t j = i;
+            while (j >= gap && a[j - gap] > x) { a[j] = a[j - gap]; j -= gap; }
+            a[j] = x;
+        }
     }
 }
 
 int mem_shingle(const char *text, int ngram, uint64_t **out, uint32_t *nout)
 {
+    return mem_shingle_buf(text, ngram, NULL, 0, out, nout);
+}
+
+int mem_shingle_buf(const char *text, int ngram, uint64_t *buf, size_t bufcap, uint64_t **out, uint32_t *nout)
+{
     *out = NULL;
     *nout = 0;
     if (!text || ngram < 1) return JITRL_OK;
-    /* Token hashes first (a token is hashed lowercased, through a small
-     * stack buffer; longer tokens are hashed in pieces). */
-    size_t ntok = 0, cap = 0;
-    uint64_t *tok = NULL;
+    /* Token hashes first, on the stack for ordinary texts (a token is
+     * hashed lowercased through a small buffer, long ones in pieces). */
+    uint64_t stack_tok[256];
+    size_t ntok = 0, cap = sizeof stack_tok / sizeof stack_tok[0];
+    uint64_t *tok = stack_tok;
     const unsigned char *p = (const unsigned char *)text;
     while (*p) {
         while (*p && !is_tok(*p)) p++;
@@ -70,23 +70,25 @@ int mem_shingle(const char *text, int ngram, uint64_t **out, uint32_t *nout)
         }
         if (ln) th = XXH3_64bits_withSeed(lower, ln, th);
         if (ntok == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            uint64_t *t = jr_realloc(tok, nc * sizeof *t);
-            if (!t) { jr_free(tok); return JITRL_ENOMEM; }
+            size_t nc = cap * 2;
+            uint64_t *t = jr_malloc(nc * sizeof *t);
+            if (!t) { if (tok != stack_tok) jr_free(tok); return JITRL_ENOMEM; }
+            memcpy(t, tok, ntok * sizeof *t);
+            if (tok != stack_tok) jr_free(tok);
             tok = t;
             cap = nc;
         }
         tok[ntok++] = th;
     }
-    if (ntok == 0) { jr_free(tok); return JITRL_OK; }
+    if (ntok == 0) return JITRL_OK;   /* tok is still the stack buffer */
     size_t n = (size_t)ngram;
     size_t nsh = ntok >= n ? ntok - n + 1 : 1;
     if (ntok < n) n = ntok;
-    uint64_t *sh = jr_malloc(nsh * sizeof *sh);
-    if (!sh) { jr_free(tok); return JITRL_ENOMEM; }
+    uint64_t *sh = nsh <= bufcap ? buf : jr_malloc(nsh * sizeof *sh);
+    if (!sh) { if (tok != stack_tok) jr_free(tok); return JITRL_ENOMEM; }
     for (size_t i = 0; i < nsh; i++)
         sh[i] = n == 1 ? tok[i] : XXH3_64bits_withSeed(tok + i, n * sizeof *tok, n);
-    jr_free(tok);
+    if (tok != stack_tok) jr_free(tok);
     sort_u64(sh, nsh);
     size_t u = 1;
     for (size_t i = 1; i < nsh; i++)
