@@ -28,19 +28,35 @@
 
 enum { ST_REVERSE = 1, ST_FIXED = 8 };
 
-/* ---- the grid ---- */
+/* ---- the grid ----
+ * Logical row r lives in storage row rowmap[r], so scrolling the lower
+ * window rotates a few indices instead of moving every cell.  dirty[] (per
+ * storage row) says a row may hold a changed, non-blank cell, so showing
+ * the screen skips clean rows.  Positions are "flat" (row * cols + col), as
+ * in dumb frotz, whose cursor may run off the end of a row into the next. */
 
 static inline int ncells(const struct zm_screen *s) { return s->rows * s->cols; }
+
+static inline int phys_row(const struct zm_screen *s, int r) { return s->rowmap[r]; }
+
+static inline uint32_t *row_cells(struct zm_screen *s, int r) { return s->cell + phys_row(s, r) * s->cols; }
+
+static inline uint8_t *row_changed(struct zm_screen *s, int r) { return s->changed + phys_row(s, r) * s->cols; }
+
+/* a cell: the character (Unicode, 16 bits) and its style above it */
+static inline uint32_t mk(int style, unsigned ch) { return (uint32_t)(style & 0xff) << 16 | (ch & 0xffff); }
+
+static inline int is_blank(uint32_t c) { return (c & 0xffff) == ' '; }
 
 static void set_cell(struct zm_screen *s, int idx, uint32_t c)
 {
     if (idx < 0 || idx >= ncells(s)) return;
-    s->changed[idx] = s->cell[idx] != c;
-    s->cell[idx] = c;
+    int r = idx / s->cols, col = idx % s->cols, p = phys_row(s, r) * s->cols + col;
+    uint8_t ch = s->cell[p] != c;
+    s->changed[p] = ch;
+    s->cell[p] = c;
+    if (ch && !is_blank(c)) s->dirty[phys_row(s, r)] = 1;
 }
-
-/* a cell: the character (Unicode, 16 bits) and its style above it */
-static inline uint32_t mk(int style, unsigned ch) { return (uint32_t)(style & 0xff) << 16 | (ch & 0xffff); }
 
 static void grid_char(struct zm_screen *s, unsigned ch)
 {
@@ -70,26 +86,45 @@ static void display_char(struct zm_screen *s, unsigned c)
 /* 1-based inclusive rectangle, erased in the current style */
 static void erase_area(struct zm_screen *s, int top, int left, int bottom, int right)
 {
+    uint32_t blank = mk(s->os_style, ' ');
     for (int r = top - 1; r <= bottom - 1; r++)
         for (int c = left - 1; c <= right - 1; c++)
-            if (r >= 0 && r < s->rows && c >= 0 && c < s->cols) set_cell(s, r * s->cols + c, mk(s->os_style, ' '));
+            if (r >= 0 && r < s->rows && c >= 0 && c < s->cols) set_cell(s, r * s->cols + c, blank);
 }
 
 /* Scroll rows top..bottom (1-based) up by one, carrying each cell's
- * changed flag with it, and erase the bottom row. */
+ * changed flag with it, and erase the bottom row (its changed flags
+ * compare the blanks with what was there: the row that moved up). */
 static void scroll_area(struct zm_screen *s, int top, int left, int bottom, int right)
 {
     if (top < 1) top = 1;
     if (bottom > s->rows) bottom = s->rows;
     if (left < 1) left = 1;
     if (right > s->cols) right = s->cols;
-    if (top < bottom && left <= right) {
-        size_t w = (size_t)(right - left + 1);
-        for (int r = top - 1; r <= bottom - 2; r++) {
-            size_t d = (size_t)r * s->cols + (size_t)(left - 1), from = d + s->cols;
-            memcpy(s->cell + d, s->cell + from, w * sizeof s->cell[0]);
-            memcpy(s->changed + d, s->changed + from, w);
+    if (top >= bottom || left > right) {
+        erase_area(s, bottom, left, bottom, right);
+        return;
+    }
+    if (left == 1 && right == s->cols) {
+        uint8_t first = s->rowmap[top - 1];
+        memmove(s->rowmap + top - 1, s->rowmap + top, (size_t)(bottom - top));
+        s->rowmap[bottom - 1] = first;
+        uint32_t blank = mk(s->os_style, ' ');
+        const uint32_t *above = row_cells(s, bottom - 2);
+        uint32_t *cells = row_cells(s, bottom - 1);
+        uint8_t *ch = row_changed(s, bottom - 1);
+        for (int c = 0; c < s->cols; c++) {
+            ch[c] = above[c] != blank;
+            cells[c] = blank;
         }
+        s->dirty[first] = 0;
+        return;
+    }
+    size_t w = (size_t)(right - left + 1);
+    for (int r = top - 1; r <= bottom - 2; r++) {
+        memcpy(row_cells(s, r) + left - 1, row_cells(s, r + 1) + left - 1, w * sizeof s->cell[0]);
+        memcpy(row_changed(s, r) + left - 1, row_changed(s, r + 1) + left - 1, w);
+        s->dirty[phys_row(s, r)] |= s->dirty[phys_row(s, r + 1)];
     }
     erase_area(s, bottom, left, bottom, right);
 }
@@ -101,7 +136,6 @@ static void scroll_area(struct zm_screen *s, int top, int left, int bottom, int 
  * print as nothing at all. */
 static int style_visible(int st) { return st == 0 || st == ST_FIXED || st == ST_REVERSE; }
 static int will_print_blank(uint32_t c) { return (c & 0xffff) == ' '; }
-static int is_blank(uint32_t c) { return (c & 0xffff) == ' '; }
 
 /* dfrotz 2.54 writes UTF-8 (its -p flag does not reach the output code) */
 static void put_cell(jitrl_zvm *vm, uint32_t cell)
@@ -124,7 +158,7 @@ static void show_row(jitrl_zvm *vm, int r)
 {
     struct zm_screen *s = &vm->scr;
     if (r >= 0 && r < s->rows) {
-        const uint32_t *row = s->cell + r * s->cols;
+        const uint32_t *row = row_cells(s, r);
         int last = s->cols - 1;
         while (last >= 0 && will_print_blank(row[last])) last--;
         for (int c = 0; c <= last; c++) put_cell(vm, row[c]);
@@ -139,10 +173,11 @@ static void show_screen(jitrl_zvm *vm, int show_cursor)
     int first = -1, last = -1;
     memset(changed_rows, 0, sizeof changed_rows);
     for (int r = 0; r < s->rows; r++) {
-        for (int c = 0; c < s->cols; c++) {
-            int i = r * s->cols + c;
-            if (s->changed[i] && !is_blank(s->cell[i])) { changed_rows[r] = 1; break; }
-        }
+        if (!s->dirty[phys_row(s, r)]) continue;
+        const uint32_t *cells = row_cells(s, r);
+        const uint8_t *ch = row_changed(s, r);
+        for (int c = 0; c < s->cols; c++)
+            if (ch[c] && !is_blank(cells[c])) { changed_rows[r] = 1; break; }
         if (changed_rows[r]) {
             if (first < 0) first = r;
             last = r;
@@ -151,8 +186,9 @@ static void show_screen(jitrl_zvm *vm, int show_cursor)
     if (first < 0) return;
     if (show_cursor && s->cur_row == last) {
         int c = s->cur_col;
-        while (c < s->cols && is_blank(s->cell[last * s->cols + c])) c++;
-        if (c >= s->cols) last--;
+        const uint32_t *cells = row_cells(s, last);
+        while (c < s->cols && is_blank(cells[c])) c++;
+        if (c == s->cols) last--;   /* a cursor past the edge keeps the row, as in dfrotz */
     }
     for (int r = first; r <= last; r++) {
         if (changed_rows[r] || changed_rows[r + 1]) {
@@ -164,13 +200,19 @@ static void show_screen(jitrl_zvm *vm, int show_cursor)
     }
     if (show_cursor && s->cur_row > last + 1) show_row(vm, s->cur_row == last + 2 ? last + 1 : -1);
     memset(s->changed, 0, (size_t)ncells(s));
+    memset(s->dirty, 0, sizeof s->dirty);
 }
 
 static void show_prompt(jitrl_zvm *vm)
 {
     struct zm_screen *s = &vm->scr;
     if (s->cur_row < 0 || s->cur_row >= s->rows) return;
-    for (int c = 0; c < s->cur_col && c < s->cols; c++) put_cell(vm, s->cell[s->cur_row * s->cols + c]);
+    /* a cursor past the right edge reads on into the next row, as dfrotz's flat grid does */
+    for (int c = 0; c < s->cur_col; c++) {
+        int idx = s->cur_row * s->cols + c;
+        if (idx >= ncells(s)) break;
+        put_cell(vm, row_cells(s, idx / s->cols)[idx % s->cols]);
+    }
 }
 
 /* ---- frotz's window layer ---- */
@@ -544,6 +586,7 @@ void zm_screen_reset(jitrl_zvm *vm)
         s->rows = (uint8_t)(rows < 2 ? 2 : rows > ZM_MAX_ROWS ? ZM_MAX_ROWS : rows);
         s->cols = (uint8_t)(cols < 10 ? 10 : cols > ZM_MAX_COLS ? ZM_MAX_COLS : cols);
         for (int i = 0; i < ncells(s); i++) s->cell[i] = mk(0, ' ');
+        for (int r = 0; r < s->rows; r++) s->rowmap[r] = (uint8_t)r;
     } else {
         memcpy(s->warned, warned, sizeof warned);
     }
@@ -585,7 +628,11 @@ void zm_after_read(jitrl_zvm *vm, const char *typed, size_t n)
     /* dumb frotz copies the typed text onto the grid without marking it changed */
     for (size_t i = 0; i < n; i++) {
         int idx = s->cur_row * s->cols + s->cur_col;
-        if (idx >= 0 && idx < ncells(s)) s->cell[idx] = mk(0, (unsigned char)typed[i]);
+        if (idx >= 0 && idx < ncells(s)) {
+            int r = idx / s->cols;
+            row_cells(s, r)[idx % s->cols] = mk(0, (unsigned char)typed[i]);
+            s->dirty[phys_row(s, r)] = 1;   /* an old changed flag may now count */
+        }
         s->cur_col++;
     }
     cw(vm)->x_cursor = (int16_t)(cw(vm)->x_cursor + (int)n);

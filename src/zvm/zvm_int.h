@@ -67,6 +67,8 @@ struct zm_screen {
     uint32_t s3_table[ZM_MAX_STREAM3];
     uint16_t s3_len[ZM_MAX_STREAM3];
     uint8_t warned[40];   /* frotz reports each runtime warning once */
+    uint8_t rowmap[ZM_MAX_ROWS];  /* logical row -> storage row */
+    uint8_t dirty[ZM_MAX_ROWS];   /* storage row may hold a changed non-blank cell */
     uint32_t cell[ZM_MAX_ROWS * ZM_MAX_COLS];   /* char | style << 16 */
     uint8_t changed[ZM_MAX_ROWS * ZM_MAX_COLS];
 };
