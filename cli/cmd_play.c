@@ -49,6 +49,9 @@ static void usage(FILE *f)
         "  --price-in X --price-out Y     USD per million prompt / completion tokens\n"
         "  --beta B              update strength z' = z + B*A~ (default: the engine's)\n"
         "  --gamma G --k K --threshold T --lambda L --alpha A   engine parameters (paper defaults)\n"
+        "  --mode sample|argmax|legacy   how the shifted policy acts (default sample; legacy =\n"
+        "                        the released code's probability + advantage, argmax)\n"
+        "  --weighted --unseen-neutral --keep-above S   estimator options (docs/method.md)\n"
         "  --history N           recent actions in the retrieval state (default 4)\n"
         "  --summary FILE.json   run summary (--agent both: {\"games\": [static, jitrl]})\n"
         "  --log FILE.jsonl      one JSON record per step: the whole decision trace\n"
@@ -93,6 +96,8 @@ static int parse(int argc, char **argv, play_cli *c)
         }
         if (!strcmp(a, "--evaluator")) { o->evaluator = 1; continue; }
         if (!strcmp(a, "--quiet")) { c->quiet = 1; continue; }
+        if (!strcmp(a, "--weighted")) { o->params.weighted = 1; continue; }
+        if (!strcmp(a, "--unseen-neutral")) { o->params.unseen_neutral = 1; continue; }
         if (need(argc, argv, i)) return 2;
         const char *val = argv[++i];
         int bad = 0;
@@ -120,6 +125,16 @@ static int parse(int argc, char **argv, play_cli *c)
         else if (!strcmp(a, "--alpha")) bad = play_parse_double(a, val, &o->params.alpha);
         else if (!strcmp(a, "--price-in")) bad = play_parse_double(a, val, &o->price_in);
         else if (!strcmp(a, "--price-out")) bad = play_parse_double(a, val, &o->price_out);
+        else if (!strcmp(a, "--keep-above")) bad = play_parse_double(a, val, &o->params.keep_above);
+        else if (!strcmp(a, "--mode")) {
+            if (!strcmp(val, "sample")) o->params.mode = JITRL_MODE_SAMPLE;
+            else if (!strcmp(val, "argmax")) o->params.mode = JITRL_MODE_ARGMAX;
+            else if (!strcmp(val, "legacy")) o->params.mode = JITRL_MODE_LEGACY;
+            else {
+                fprintf(stderr, "jitrl play: --mode is sample, argmax or legacy\n");
+                bad = 1;
+            }
+        }
         else if (!strcmp(a, "--agent")) c->agent = val;
         else if (!strcmp(a, "--memory")) o->memory = val;
         else if (!strcmp(a, "--llm")) o->llm_url = strcmp(val, "none") ? val : NULL;

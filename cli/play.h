@@ -38,6 +38,8 @@ typedef struct play_opts {
 /* Defaults: the paper protocol (50 x 60, 1 run, seed 1), offline. */
 void play_opts_init(play_opts *o);
 
+#define PLAY_MAX_WORKERS 16
+
 /* A resolved story: bytes in memory plus a display name. */
 typedef struct play_story {
     const uint8_t *bytes;     /* borrowed (built-in) or owned (file) */
@@ -45,6 +47,11 @@ typedef struct play_story {
     uint8_t *owned;
     char name[128];           /* game name as the environment reports it */
     int max_score;
+    /* One environment per worker thread, opened on first use and kept for
+     * every later run on that worker: the valid-action memo (by world
+     * hash) is then paid once per state per worker, not once per run.  It
+     * changes no result: a memoised list equals the computed one. */
+    jitrl_env *envs[PLAY_MAX_WORKERS];
 } play_story;
 
 /* NULL = built-in; a name like "zork1" = ../shared/jericho/games/zork1.z5;
@@ -68,7 +75,7 @@ void play_progress_finish(play_progress *p);   /* ends the line */
  * summary (the caller's).  Returns 0 on success, 1 when a run failed (the
  * message is printed; completed episodes are still in the summary), 130
  * when interrupted. */
-int play_batch(const play_opts *o, jitrl_agent_kind kind, const play_story *story,
+int play_batch(const play_opts *o, jitrl_agent_kind kind, play_story *story,
                play_progress *prog, jitrl_summary **out);
 
 /* The final table for summaries s[0..n) of one game. */

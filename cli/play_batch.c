@@ -2,10 +2,11 @@
  * play_batch.c -- running N independent runs of one agent on one story,
  * on up to two worker threads, with a live progress line.
  *
- * Each run owns every handle it touches (environment, memory, model client,
- * agent), so runs share nothing but the progress line and the log file, and
- * a run's result depends on its seed alone, never on which thread ran it or
- * when.  Scores are kept per run in the order episodes were played; a run
+ * Each run owns every handle it touches (memory, model client, agent) and
+ * borrows its worker's environment, which every run restarts from the
+ * game's fixed seed; runs share nothing else but the progress line and the
+ * log file, so a run's result depends on its seed alone, never on which
+ * thread ran it or when.  Scores are kept per run in the order episodes were played; a run
  * resumed from its memory file first reads back the scores of the episodes
  * already stored there.
  */
@@ -146,7 +147,7 @@ typedef struct run_slot {
 typedef struct batch {
     const play_opts *o;
     jitrl_agent_kind kind;
-    const play_story *story;
+    play_story *story;
     play_progress *prog;
     run_slot *slots;
     int next_run;
@@ -225,7 +226,7 @@ static void on_trace(void *ctx, const char *json_line)
     pthread_mutex_unlock(&rc->b->lock);
 }
 
-static int run_one(batch *b, int run)
+static int run_one(batch *b, int worker_id, int run)
 {
     const play_opts *o = b->o;
     run_slot *slot = &b->slots[run];
@@ -235,7 +236,7 @@ static int run_one(batch *b, int run)
     ctx.view.runs = o->runs;
     ctx.view.episodes = o->episodes;
     ctx.view.max_steps = o->max_steps;
-    jitrl_env *env = NULL;
+    jitrl_env *env = b->story->envs[worker_id];
     jitrl_memory *mem = NULL;
     jitrl_llm *llm = NULL;
     jitrl_agent *ag = NULL;
@@ -243,10 +244,13 @@ static int run_one(batch *b, int run)
     int rc = 0;
     double t0 = mono_s();
 
-    jitrl_env_options eo;
-    jitrl_env_options_init(&eo);
-    if (b->workers > 1) eo.threads = 1;
-    if ((rc = jitrl_env_open_buffer(b->story->bytes, b->story->len, &eo, &env, err, sizeof err))) goto out;
+    if (!env) {
+        jitrl_env_options eo;
+        jitrl_env_options_init(&eo);
+        if (b->workers > 1) eo.threads = 1;
+        if ((rc = jitrl_env_open_buffer(b->story->bytes, b->story->len, &eo, &env, err, sizeof err))) goto out;
+        b->story->envs[worker_id] = env;
+    }
     if (b->kind == JITRL_AGENT_JITRL) {
         const char *mpath = NULL;
         if (o->memory) {
@@ -280,6 +284,7 @@ static int run_one(batch *b, int run)
         if (o->llm_retries >= 0) lc.max_retries = o->llm_retries;
         lc.log = on_llm_log;
         lc.log_ctx = &ctx;
+        lc.cancel = o->stop;
         if ((rc = jitrl_llm_mode_parse(o->prior, &lc.mode))) {
             snprintf(err, sizeof err, "unknown --prior '%s' (token, verbal or propose)", o->prior);
             goto out;
@@ -342,24 +347,29 @@ out:
     jitrl_agent_close(ag);
     jitrl_llm_close(llm);
     jitrl_memory_close(mem);
-    jitrl_env_close(env);
     return slot->rc;
 }
 
+typedef struct worker_arg {
+    batch *b;
+    int id;
+} worker_arg;
+
 static void *worker(void *arg)
 {
-    batch *b = arg;
+    batch *b = ((worker_arg *)arg)->b;
+    int id = ((worker_arg *)arg)->id;
     for (;;) {
         pthread_mutex_lock(&b->lock);
         int run = b->next_run < b->o->runs ? b->next_run++ : -1;
         pthread_mutex_unlock(&b->lock);
         if (run < 0) break;
-        run_one(b, run);
+        run_one(b, id, run);
     }
     return NULL;
 }
 
-int play_batch(const play_opts *o, jitrl_agent_kind kind, const play_story *story, play_progress *prog,
+int play_batch(const play_opts *o, jitrl_agent_kind kind, play_story *story, play_progress *prog,
                jitrl_summary **out)
 {
     *out = NULL;
@@ -377,13 +387,16 @@ int play_batch(const play_opts *o, jitrl_agent_kind kind, const play_story *stor
     int workers = o->threads > 0 ? o->threads : (ncpu >= 2 ? 2 : 1);
     if (workers > o->runs) workers = o->runs;
     if (workers < 1) workers = 1;
+    if (workers > PLAY_MAX_WORKERS) workers = PLAY_MAX_WORKERS;
     b.workers = workers;
     double t0 = mono_s();
-    pthread_t th[16];
+    pthread_t th[PLAY_MAX_WORKERS];
+    worker_arg args[PLAY_MAX_WORKERS];
     int started = 0;
-    for (int i = 1; i < workers && i < 16; i++)
-        if (pthread_create(&th[started], NULL, worker, &b) == 0) started++;
-    worker(&b);
+    for (int i = 0; i < workers && i < PLAY_MAX_WORKERS; i++) args[i] = (worker_arg){&b, i};
+    for (int i = 1; i < workers && i < PLAY_MAX_WORKERS; i++)
+        if (pthread_create(&th[started], NULL, worker, &args[i]) == 0) started++;
+    worker(&args[0]);
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
 
     int status = 0;
