@@ -40,9 +40,11 @@
 #define MAX_TEXT_NOUNS 12
 #define CAND_BUDGET 3000000ull
 #define MEMO_MAX 100000
+#define JITRL_EAGAIN_LEARNED (-1)   /* env_actions_outcome: recompute and retry */
 
 typedef struct noun {
     unsigned obj;        /* 0 = a bare word from the text */
+    unsigned owner;      /* the object the phrase names (= obj, or one answering to the word) */
     int held;
     char phrase[48];
 } noun;
@@ -69,6 +71,7 @@ struct env_actions {
     /* candidates of the current call */
     jr_buf cand;              /* NUL-separated commands */
     size_t *cand_off;
+    unsigned *cand_obj;       /* the objects each candidate names (2 per) */
     size_t ncand, cand_cap;
     int *changed;
     uint64_t *outcome;
@@ -80,6 +83,10 @@ struct env_actions {
     uint32_t *dn;
     /* globals that most candidates change (parser scratch), per state */
     uint8_t noise[32];
+    /* globals the parser overwrites on every command, learned per game */
+    uint8_t scratch_g[32], real_g[32];
+    uint8_t *after_wait, *after_x;
+    int have_wait, have_x;
     /* memo */
     memo_ent *memo;
     size_t memo_cap, memo_n;
@@ -100,29 +107,46 @@ static void region_copy(const env_actions *a, const jitrl_zvm *vm, uint8_t *out)
     const uint8_t *m = jitrl_zvm_memory(vm, &len);
     const env_world *w = a->w;
     size_t k = 0;
-    for (uint32_t i = w->obj_lo; i < w->obj_hi; i++) out[k++] = i < len ? m[i] : 0;
     for (uint32_t i = w->glob_lo; i < w->glob_hi; i++) out[k++] = i < len ? m[i] : 0;
+    for (uint32_t i = w->obj_lo; i < w->obj_hi; i++) out[k++] = i < len ? m[i] : 0;
+    for (uint32_t i = w->obj2_lo; i < w->obj2_hi; i++) out[k++] = i < len ? m[i] : 0;
 }
 
 /* Index of memory address addr in the region, or -1. */
 static long region_index(const env_actions *a, uint32_t addr)
 {
     const env_world *w = a->w;
-    if (addr >= w->obj_lo && addr < w->obj_hi) return (long)(addr - w->obj_lo);
-    if (addr >= w->glob_lo && addr < w->glob_hi) return (long)(w->obj_hi - w->obj_lo + addr - w->glob_lo);
+    size_t gl = w->glob_hi - w->glob_lo, o1 = w->obj_hi - w->obj_lo;
+    if (addr >= w->glob_lo && addr < w->glob_hi) return (long)(addr - w->glob_lo);
+    if (addr >= w->obj_lo && addr < w->obj_hi) return (long)(gl + addr - w->obj_lo);
+    if (addr >= w->obj2_lo && addr < w->obj2_hi) return (long)(gl + o1 + addr - w->obj2_lo);
     return -1;
+}
+
+static int is_word_char(int c) { return isalpha(c) || c == '-'; }
+
+/* The next word of text p, lower-cased into word (length in *k); returns
+ * where to go on. */
+static const char *next_word(const char *p, char *word, size_t cap, size_t *k)
+{
+    while (*p && !is_word_char((unsigned char)*p)) p++;
+    *k = 0;
+    while (*p && is_word_char((unsigned char)*p)) {
+        if (*k < cap - 1) word[(*k)++] = (char)tolower((unsigned char)*p);
+        p++;
+    }
+    word[*k] = 0;
+    return p;
 }
 
 /* ---- running one command ---- */
 
 /* Restore, feed, run.  Returns 1 if the command ran to the next prompt (or
  * ended the game), 0 if it faulted or ran out of budget. */
-static int run_cmd(jitrl_zvm *vm, const void *snap, size_t snaplen, const char *cmd, uint64_t budget,
-                   int *quit)
+static int feed(jitrl_zvm *vm, const char *cmd, uint64_t budget, int *quit)
 {
     *quit = 0;
-    if (jitrl_zvm_restore(vm, snap, snaplen)) return 0;
-    jitrl_zvm_clear_output(vm);
+    env_clear_output(vm);
     if (jitrl_zvm_input(vm, cmd)) return 0;
     jitrl_zvm_stop stop;
     for (int keys = 0; keys < 8; keys++) {
@@ -132,6 +156,14 @@ static int run_cmd(jitrl_zvm *vm, const void *snap, size_t snaplen, const char *
         if (stop != JITRL_ZVM_CHAR || jitrl_zvm_input(vm, "")) return 0;
     }
     return 0;
+}
+
+static int run_cmd(jitrl_zvm *vm, const void *snap, size_t snaplen, const char *cmd, uint64_t budget,
+                   int *quit)
+{
+    *quit = 0;
+    if (jitrl_zvm_restore(vm, snap, snaplen)) return 0;
+    return feed(vm, cmd, budget, quit);
 }
 
 #define MAX_DIFF 512
@@ -171,20 +203,39 @@ static int diff_world(const env_actions *a, const jitrl_zvm *vm, uint8_t *scratc
     return JITRL_OK;
 }
 
+/* The region starts with the globals (GLEN bytes), then the objects. */
+#define GLEN(a) ((size_t)((a)->w->glob_hi - (a)->w->glob_lo))
+
 static int is_noise(const env_actions *a, uint32_t i)
 {
-    size_t ob = a->w->obj_hi - a->w->obj_lo;
-    if (i < ob) return 0;
-    size_t g = (i - ob) / 2;
+    if (i >= GLEN(a)) return 0;
+    size_t g = i / 2;
     return g < 256 && (a->noise[g / 8] >> (g % 8) & 1);
 }
 
 /* Judge a recorded diff: did the world change (beyond noise), and the hash
  * identifying the outcome. */
-static void judge(const env_actions *a, const struct dpool *p, size_t off, uint32_t n, int quit, int turn,
-                  int *changed, uint64_t *outcome)
+/* Does the command `cmd` name object v by one of its words, or is v the
+ * dictionary address of one of its words (the parser's topic word)? */
+static int names_obj(const env_actions *a, const char *cmd, unsigned v)
 {
-    size_t ob = a->w->obj_hi - a->w->obj_lo;
+    if (!v) return 0;
+    const char *p = cmd;
+    while (*p) {
+        char word[32];
+        size_t k;
+        p = next_word(p, word, sizeof word, &k);
+        if (!k) continue;
+        uint32_t da = jitrl_zvm_dict_lookup(a->vm[0], word);
+        if (da && da == v) return 1;
+        if (v <= a->w->nobj && env_obj_has_word(a->vm[0], a->w, v, da)) return 1;
+    }
+    return 0;
+}
+
+static void judge(const env_actions *a, const struct dpool *p, size_t off, uint32_t n, int quit, int turn,
+                  const char *cmd, int *changed, uint64_t *outcome)
+{
     uint64_t h = 0;
     int ch = quit;
     for (uint32_t k = 0; k < n; k++) {
@@ -192,7 +243,19 @@ static void judge(const env_actions *a, const struct dpool *p, size_t off, uint3
         if (is_noise(a, i)) continue;
         /* a command that took no turn (a parser refusal, a meta verb) only
          * leaves scratch behind in the globals */
-        if (i >= ob && !turn) continue;
+        if (i < GLEN(a) && !turn) continue;
+        /* a global now naming an object of the command is a pronoun ("it",
+         * "him") or the parser's noun, not world state */
+        if (i < GLEN(a)) {
+            uint32_t g0 = i & ~1u;
+            unsigned hi = a->base[g0], lo = a->base[g0 + 1];
+            for (uint32_t q = 0; q < n; q++) {
+                if (p->idx[off + q] == g0) hi = p->val[off + q];
+                if (p->idx[off + q] == g0 + 1) lo = p->val[off + q];
+            }
+            unsigned v = hi << 8 | lo;
+            if (names_obj(a, cmd, v)) continue;
+        }
         ch = 1;
         uint8_t rec[5] = {(uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i, p->val[off + k]};
         h = XXH3_64bits_withSeed(rec, sizeof rec, h);
@@ -207,7 +270,7 @@ static void judge(const env_actions *a, const struct dpool *p, size_t off, uint3
 static void find_noise(env_actions *a)
 {
     memset(a->noise, 0, sizeof a->noise);
-    size_t ob = a->w->obj_hi - a->w->obj_lo, nany = 0;
+    size_t nany = 0;
     unsigned cnt[256] = {0};
     for (size_t c = 0; c < a->ncand; c++) {
         if (!a->dn[c]) continue;
@@ -216,14 +279,19 @@ static void find_noise(env_actions *a)
         int last = -1;
         for (uint32_t k = 0; k < a->dn[c]; k++) {
             uint32_t i = p->idx[a->doff[c] + k];
-            if (i < ob) continue;
-            int g = (int)((i - ob) / 2);
+            if (i >= GLEN(a)) continue;
+            int g = (int)(i / 2);
             if (g != last && g < 256) cnt[g]++;
             last = g;
         }
     }
     for (int g = 0; g < 256; g++)
         if (cnt[g] >= 8 && cnt[g] * 4 >= nany) a->noise[g / 8] |= (uint8_t)(1u << (g % 8));
+    for (int k = 0; k < 32; k++) a->noise[k] |= a->scratch_g[k];
+    if (getenv("JITRL_ENV_DEBUG"))
+        for (int g = 0; g < 256; g++)
+            if (cnt[g]) fprintf(stderr, "global %d changed by %u of %zu%s\n", g, cnt[g], nany,
+                                a->noise[g / 8] >> (g % 8) & 1 ? " (noise)" : "");
 }
 
 /* ---- noise calibration ---- */
@@ -240,6 +308,7 @@ static void calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t sn
     }
     static const char *const noops[] = {"wait", "look", "examine me"};
     a->look_text[0] = 0;
+    a->have_wait = a->have_x = 0;
     for (size_t c = 0; c < sizeof noops / sizeof noops[0]; c++) {
         int quit;
         if (!run_cmd(vm, snap, snaplen, noops[c], a->budget, &quit) || quit) continue;
@@ -249,16 +318,23 @@ static void calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t sn
             snprintf(a->look_text, sizeof a->look_text, "%s", t);
         }
         region_copy(a, vm, a->scratch[0]);
-        size_t oblen = a->w->obj_hi - a->w->obj_lo;
+        if (c == 0) {
+            memcpy(a->after_wait, a->scratch[0], a->rlen);
+            a->have_wait = 1;
+        }
+        if (c == 2) {
+            memcpy(a->after_x, a->scratch[0], a->rlen);
+            a->have_x = 1;
+        }
         for (size_t i = 0; i < a->rlen; i++) {
             uint8_t d = a->scratch[0][i] ^ a->base[i];
             if (!d) continue;
-            if (i < oblen) a->mask[i] |= d;
+            if (i >= GLEN(a)) a->mask[i] |= d;
             else {
                 /* globals are words: mask both bytes */
-                size_t g0 = oblen + ((i - oblen) & ~(size_t)1);
+                size_t g0 = i & ~(size_t)1;
                 a->mask[g0] = 0xff;
-                if (g0 + 1 < a->rlen) a->mask[g0 + 1] = 0xff;
+                a->mask[g0 + 1] = 0xff;
             }
         }
     }
@@ -266,7 +342,7 @@ static void calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t sn
 
 /* ---- candidates ---- */
 
-static int add_cand(env_actions *a, const char *s)
+static int add_cand(env_actions *a, const char *s, unsigned o1, unsigned o2)
 {
     /* exact duplicates are common (two lines printing the same words) */
     for (size_t i = a->ncand; i-- > 0 && i + 64 > a->ncand;)
@@ -276,8 +352,13 @@ static int add_cand(env_actions *a, const char *s)
         size_t *p = jr_realloc(a->cand_off, nc * sizeof *p);
         if (!p) return JITRL_ENOMEM;
         a->cand_off = p;
+        unsigned *q = jr_realloc(a->cand_obj, nc * 2 * sizeof *q);
+        if (!q) return JITRL_ENOMEM;
+        a->cand_obj = q;
         a->cand_cap = nc;
     }
+    a->cand_obj[2 * a->ncand] = o1;
+    a->cand_obj[2 * a->ncand + 1] = o2;
     a->cand_off[a->ncand] = a->cand.len;
     int rc = jr_buf_append(&a->cand, s, strlen(s) + 1);
     if (rc) return rc;
@@ -352,28 +433,13 @@ static int render(const jitrl_zvm *vm, const char *verb, const gr_line *l, const
     return off < cap;
 }
 
-static int is_word_char(int c) { return isalpha(c) || c == '-'; }
-
-/* The next word of text p, lower-cased into word (length in *k); returns
- * where to go on. */
-static const char *next_word(const char *p, char *word, size_t cap, size_t *k)
-{
-    while (*p && !is_word_char((unsigned char)*p)) p++;
-    *k = 0;
-    while (*p && is_word_char((unsigned char)*p)) {
-        if (*k < cap - 1) word[(*k)++] = (char)tolower((unsigned char)*p);
-        p++;
-    }
-    word[*k] = 0;
-    return p;
-}
 
 /* Collect the nouns the player can refer to. */
 static size_t collect_nouns(env_actions *a, const jitrl_zvm *vm, const char *obs, noun *out, size_t max,
                             uint64_t *text_key)
 {
     const env_world *w = a->w;
-    unsigned loc = env_location(vm);
+    unsigned loc = env_location(vm, w);
     unsigned player = w->player;
     if (player && !env_inside(vm, player, loc, w->nobj) && jitrl_zvm_parent(vm, player) != loc) player = 0;
     unsigned objs[MAX_SCOPE];
@@ -395,6 +461,7 @@ static size_t collect_nouns(env_actions *a, const jitrl_zvm *vm, const char *obs
     for (size_t i = 0; i < nobjs && n < max; i++) {
         noun *nn = &out[n];
         nn->obj = objs[i];
+        nn->owner = objs[i];
         nn->held = player && env_inside(vm, objs[i], player, w->nobj);
         if (!env_obj_phrase(vm, a->g, w, objs[i], objs, nobjs, nn->phrase, sizeof nn->phrase)) continue;
         int dup = 0;
@@ -425,6 +492,7 @@ static size_t collect_nouns(env_actions *a, const jitrl_zvm *vm, const char *obs
             if (!owner) continue;
             noun *nn = &out[n++];
             nn->obj = 0;
+            nn->owner = owner;
             nn->held = 0;
             snprintf(nn->phrase, sizeof nn->phrase, "%s", word);
             *text_key = XXH3_64bits_withSeed(word, k, *text_key);
@@ -446,8 +514,10 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
     a->ncand = 0;
     jr_buf_reset(&a->cand);
     for (int i = 0; directions[i]; i++)
-        if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i]))) goto out;
+        if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i], 0, 0))) goto out;
+    size_t pass_start[4] = {0};
     for (int pass = 0; pass < 3; pass++) {
+        pass_start[pass] = a->ncand;
         for (size_t vi = 0; vi < g->nverbs; vi++) {
             const gr_verb *v = &g->verbs[vi];
             if (v->meta == 2 || !v->word) continue;
@@ -467,17 +537,18 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                 if (objs == 0) {
                     if (v->meta) continue;
                     if (keyset_add(&ks, line_key(l->action, 0, 0, 1)) <= 0) continue;
-                    if (render(vm, verb, l, NULL, NULL, buf, sizeof buf) && (rc = add_cand(a, buf))) goto out;
+                    if (render(vm, verb, l, NULL, NULL, buf, sizeof buf) && (rc = add_cand(a, buf, 0, 0))) goto out;
                 } else if (objs == 1) {
                     if (ot[0]->flags & GF_MULTI && keyset_add(&ks, line_key(l->action, 0xfffff, 0, 2)) > 0 &&
-                        render(vm, verb, l, "all", NULL, buf, sizeof buf) && (rc = add_cand(a, buf)))
+                        render(vm, verb, l, "all", NULL, buf, sizeof buf) && (rc = add_cand(a, buf, 0, 0)))
                         goto out;
                     for (size_t i = 0; i < nn; i++) {
                         if (ot[0]->kind == GT_OBJ && !obj_ok(vm, g, ot[0], &nouns[i])) continue;
                         if (keyset_add(&ks, line_key(l->action, nouns[i].obj ? nouns[i].obj : 0x80000 + (unsigned)i,
                                                      0, 3)) <= 0)
                             continue;
-                        if (render(vm, verb, l, nouns[i].phrase, NULL, buf, sizeof buf) && (rc = add_cand(a, buf)))
+                        if (render(vm, verb, l, nouns[i].phrase, NULL, buf, sizeof buf) &&
+                            (rc = add_cand(a, buf, nouns[i].owner, 0)))
                             goto out;
                     }
                 } else if (objs == 2) {
@@ -488,13 +559,13 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                             if (!nouns[j].obj || !jitrl_zvm_child(vm, nouns[j].obj)) continue;
                             if (keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj, 4)) > 0 &&
                                 render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf)))
+                                (rc = add_cand(a, buf, 0, nouns[j].owner)))
                                 goto out;
                             for (size_t i = 0; i < nn; i++) {
                                 if (!nouns[i].obj || jitrl_zvm_parent(vm, nouns[i].obj) != nouns[j].obj) continue;
                                 if (keyset_add(&ks, line_key(l->action, nouns[i].obj, nouns[j].obj, 5)) <= 0) continue;
                                 if (render(vm, verb, l, nouns[i].phrase, nouns[j].phrase, buf, sizeof buf) &&
-                                    (rc = add_cand(a, buf)))
+                                    (rc = add_cand(a, buf, nouns[i].owner, nouns[j].owner)))
                                     goto out;
                             }
                         }
@@ -506,8 +577,11 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                         for (size_t j = 0; j < nn; j++) {
                             if (i == j) continue;
                             if (t2->kind == GT_OBJ && !obj_ok(vm, g, t2, &nouns[j])) continue;
-                            /* one of the two must be in hand, unless one is a topic */
-                            if (!topics && !nouns[i].held && !nouns[j].held) continue;
+                            /* the thing used is in hand: the slot the grammar says
+                             * is held, else the first ("put X in Y", "give X
+                             * to Y"); topics excepted */
+                            if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !nouns[i].held)
+                                continue;
                             if (topics && t1->kind == GT_TOPIC && !nouns[j].obj) continue;
                             if ((t1->flags & GF_FIND) && nouns[i].obj && !jitrl_zvm_attr(vm, nouns[i].obj, t1->attr) &&
                                 !(t2->flags & GF_FIND))
@@ -518,7 +592,7 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                             unsigned k2 = nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j;
                             if (keyset_add(&ks, line_key(l->action, k1, k2, 6)) <= 0) continue;
                             if (render(vm, verb, l, nouns[i].phrase, nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf)))
+                                (rc = add_cand(a, buf, nouns[i].owner, nouns[j].owner)))
                                 goto out;
                         }
                     }
@@ -526,9 +600,41 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
             }
         }
     }
+    if (getenv("JITRL_ENV_DEBUG"))
+        fprintf(stderr, "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun (%zu nouns)\n", pass_start[0],
+                pass_start[1] - pass_start[0], pass_start[2] - pass_start[1], a->ncand - pass_start[2], nn);
 out:
     jr_free(ks.k);
     return rc;
+}
+
+/* Keep the nouns the parser resolves here: "examine X" must take a turn or
+ * change something (a parser refusal does neither).  Held things are kept
+ * unasked: they can be handled in the dark. */
+static size_t check_nouns(env_actions *a, const void *snap, size_t snaplen, noun *nouns, size_t nn)
+{
+    const char *x = jitrl_zvm_dict_lookup(a->vm[0], "examine") ? "examine" : "x";
+    size_t k = 0;
+    for (size_t i = 0; i < nn; i++) {
+        int keep = nouns[i].held;
+        if (!keep) {
+            char cmd[80];
+            int quit;
+            snprintf(cmd, sizeof cmd, "%s %s", x, nouns[i].phrase);
+            if (run_cmd(a->vm[0], snap, snaplen, cmd, CAND_BUDGET, &quit)) {
+                struct dpool p = {0};
+                size_t off;
+                uint32_t n;
+                keep = quit || read_moves(a, a->vm[0]) != a->base_moves;
+                if (!keep && !diff_world(a, a->vm[0], a->scratch[0], &p, &off, &n))
+                    for (uint32_t q = 0; q < n && !keep; q++) keep = p.idx[off + q] >= GLEN(a);
+                jr_free(p.idx);
+                jr_free(p.val);
+            }
+        }
+        if (keep) nouns[k++] = nouns[i];
+    }
+    return k;
 }
 
 /* ---- evaluation, threaded ---- */
@@ -556,6 +662,59 @@ static void *worker(void *arg)
         if (diff_world(a, a->vm[j->t], a->scratch[j->t], &a->pool[j->t], &a->doff[i], &a->dn[i])) a->dn[i] = 0;
     }
     return NULL;
+}
+
+/* Learn the parser's scratch globals: a global a command changed that a
+ * following `wait` puts back to what `wait` alone leaves is overwritten by
+ * every parse, so it is not world state; one that stays is (or is sticky
+ * parser state such as a pronoun, see names_obj).  Parsers do not change,
+ * so each global is classified once per game.  Returns 1 if a new scratch
+ * global was found. */
+static int classify(env_actions *a, const void *snap, size_t snaplen, const char *cmd, const struct dpool *p,
+                    size_t off, uint32_t n)
+{
+    if (!a->have_wait) return 0;
+    int fresh = 0, found = 0;
+    for (uint32_t k = 0; k < n && !fresh; k++) {
+        uint32_t i = p->idx[off + k], g = i / 2;
+        fresh = i < GLEN(a) && !((a->scratch_g[g / 8] | a->real_g[g / 8]) >> (g % 8) & 1);
+    }
+    if (!fresh) return 0;
+    /* the command then a no-op, against the no-op alone: "examine me"
+     * overwrites the parser's noun state, "wait" its verb state */
+    static const char *const resets[2] = {"examine me", "wait"};
+    uint8_t reset[32] = {0};
+    for (int r = 0; r < 2; r++) {
+        const uint8_t *ref = r == 0 ? a->after_x : a->after_wait;
+        if (r == 0 && !a->have_x) continue;
+        int quit;
+        if (!run_cmd(a->vm[0], snap, snaplen, cmd, CAND_BUDGET, &quit) || quit) return found;
+        if (!feed(a->vm[0], resets[r], CAND_BUDGET, &quit) || quit) continue;
+        region_copy(a, a->vm[0], a->scratch[0]);
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = p->idx[off + k], g = i / 2;
+            if (i < GLEN(a) && a->scratch[0][2 * g] == ref[2 * g] && a->scratch[0][2 * g + 1] == ref[2 * g + 1])
+                reset[g / 8] |= (uint8_t)(1u << (g % 8));
+        }
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = p->idx[off + k], g = i / 2;
+        if (i >= GLEN(a) || ((a->scratch_g[g / 8] | a->real_g[g / 8]) >> (g % 8) & 1)) continue;
+        if (reset[g / 8] >> (g % 8) & 1) {
+            a->scratch_g[g / 8] |= (uint8_t)(1u << (g % 8));
+            found = 1;
+        } else {
+            a->real_g[g / 8] |= (uint8_t)(1u << (g % 8));
+        }
+    }
+    return found;
+}
+
+static void learn_scratch(env_actions *a, const void *snap, size_t snaplen)
+{
+    for (size_t c = 0; c < a->ncand; c++)
+        if (a->dturn[c] && a->dn[c] && !a->dquit[c])
+            classify(a, snap, snaplen, a->cand.data + a->cand_off[c], &a->pool[a->dthr[c]], a->doff[c], a->dn[c]);
 }
 
 /* Free the per-candidate result arrays. */
@@ -607,10 +766,11 @@ static int evaluate(env_actions *a, const void *snap, size_t snaplen)
             }
         }
     }
+    learn_scratch(a, snap, snaplen);
     find_noise(a);
     for (size_t i = 0; i < a->ncand; i++)
-        judge(a, &a->pool[a->dthr[i]], a->doff[i], a->dn[i], a->dquit[i], a->dturn[i], &a->changed[i],
-              &a->outcome[i]);
+        judge(a, &a->pool[a->dthr[i]], a->doff[i], a->dn[i], a->dquit[i], a->dturn[i], a->cand.data + a->cand_off[i],
+              &a->changed[i], &a->outcome[i]);
     return JITRL_OK;
 }
 
@@ -681,11 +841,13 @@ int env_actions_create(const uint8_t *story, size_t len, const jitrl_zvm_options
         rc = jitrl_zvm_open_buffer(story, len, zopt, &a->vm[t], err, errlen);
         if (rc) goto fail;
     }
-    a->rlen = (w->obj_hi - w->obj_lo) + (w->glob_hi - w->glob_lo);
+    a->rlen = (w->glob_hi - w->glob_lo) + (w->obj_hi - w->obj_lo) + (w->obj2_hi - w->obj2_lo);
     a->base = jr_malloc(a->rlen + 1);
     a->mask = jr_malloc(a->rlen + 1);
+    a->after_wait = jr_malloc(a->rlen + 1);
+    a->after_x = jr_malloc(a->rlen + 1);
     rc = JITRL_ENOMEM;
-    if (!a->base || !a->mask) goto fail;
+    if (!a->base || !a->mask || !a->after_wait || !a->after_x) goto fail;
     for (int t = 0; t < a->nthreads; t++)
         if (!(a->scratch[t] = jr_malloc(a->rlen + 1))) goto fail;
     if (f->known && f->moves.kind) {
@@ -714,8 +876,11 @@ void env_actions_free(env_actions *a)
     jr_free(a->memo);
     jr_free(a->base);
     jr_free(a->mask);
+    jr_free(a->after_wait);
+    jr_free(a->after_x);
     jr_buf_free(&a->cand);
     jr_free(a->cand_off);
+    jr_free(a->cand_obj);
     free_results(a);
     for (int t = 0; t < MAX_THREADS; t++) {
         jr_free(a->pool[t].idx);
@@ -819,6 +984,7 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     int rc = prepare(a, vm, snap, snaplen, key);
     uint64_t tkey = 0;
     size_t nn = collect_nouns(a, vm, obs, nouns, MAX_SCOPE + MAX_TEXT_NOUNS, &tkey);
+    if (!rc) nn = check_nouns(a, snap, snaplen, nouns, nn);
     if (!rc) rc = generate(a, vm, nouns, nn);
     jr_free(nouns);
     if (!rc) rc = evaluate(a, snap, snaplen);
@@ -886,7 +1052,13 @@ int env_actions_outcome(env_actions *a, jitrl_zvm *vm, const void *snap, size_t 
     size_t off;
     uint32_t n;
     int rc = diff_world(a, a->vm[0], a->scratch[0], &p, &off, &n);
-    if (!rc) judge(a, &p, off, n, quit, read_moves(a, a->vm[0]) != a->base_moves, changed, outcome);
+    int turn = read_moves(a, a->vm[0]) != a->base_moves;
+    if (!rc && turn && classify(a, snap, snaplen, cmd, &p, off, n)) {
+        /* a new scratch global: answers memoised so far counted it */
+        memo_clear(a);
+        rc = JITRL_EAGAIN_LEARNED;
+    }
+    if (!rc) judge(a, &p, off, n, quit, turn, cmd, changed, outcome);
     jr_free(p.idx);
     jr_free(p.val);
     if (rc) return rc;

@@ -16,6 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Drop the machine's pending output.  Reading it first makes the screen
+ * model flush its rows, so no half-written row leaks into the next turn. */
+static inline void env_clear_output(jitrl_zvm *vm)
+{
+    size_t n;
+    (void)jitrl_zvm_output(vm, &n);
+    jitrl_zvm_clear_output(vm);
+}
+
 /* ---- facts.c ---- */
 
 /* Where a number lives in memory: a byte or a big-endian word. */
@@ -101,12 +110,14 @@ typedef struct env_world {
     unsigned name_prop;        /* property listing an object's dictionary words */
     unsigned adj_prop;         /* Infocom: adjective numbers (bytes); 0 none */
     unsigned player;           /* 0 unknown */
-    uint32_t obj_lo, obj_hi;   /* object table + property tables region */
+    int inform;                /* Inform story: the location is the player's outermost container */
+    uint32_t obj_lo, obj_hi;   /* object table + property tables region ... */
+    uint32_t obj2_lo, obj2_hi; /* ... and its part after the globals, if any */
     uint32_t glob_lo, glob_hi; /* globals region */
 } env_world;
 
 void env_world_init(const jitrl_zvm *vm, const env_grammar *g, env_world *w);
-unsigned env_location(const jitrl_zvm *vm);
+unsigned env_location(const jitrl_zvm *vm, const env_world *w);
 unsigned env_find_player(const jitrl_zvm *vm, const env_world *w);
 /* Is `obj` inside `anc` (any depth)? */
 int env_inside(const jitrl_zvm *vm, unsigned obj, unsigned anc, unsigned nobj);
@@ -131,7 +142,10 @@ void env_actions_free(env_actions *a);
 int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen,
                     const char *obs, const char *const **acts, const uint64_t **outcomes, size_t *n,
                     jitrl_env_action_stats *st, char *err, size_t errlen);
-/* Outcome of one command at the snapshot: *changed and *outcome (0 if not). */
+/* Outcome of one command at the snapshot: *changed and *outcome (0 if not).
+ * Returns a negative value when the command taught the noise model a new
+ * scratch global (the memo was cleared): recompute the valid actions and
+ * call again. */
 int env_actions_outcome(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen,
                         const char *obs, const char *cmd, int *changed, uint64_t *outcome);
 

@@ -44,6 +44,7 @@ struct jitrl_env {
     char err[256];
 
     int started, done, victory, death, score, moves, max_score;
+    uint8_t prev_globals[480];
     jr_buf obs, loc, inv, vis, cur;
     uint8_t *snap;
     size_t snap_cap, snap_len;
@@ -130,7 +131,7 @@ static int score_by_verb(jitrl_env *e, int *score, int *max, int *moves)
 {
     size_t len = 0;
     if (jitrl_zvm_snapshot(e->vm, e->snap, e->snap_cap, &len)) return 0;
-    jitrl_zvm_clear_output(e->vm);
+    env_clear_output(e->vm);
     jitrl_zvm_stop stop;
     char err[64];
     int found = 0;
@@ -139,7 +140,7 @@ static int score_by_verb(jitrl_env *e, int *score, int *max, int *moves)
         found = parse_score_text(jitrl_zvm_output(e->vm, &n), score, max, moves);
     }
     jitrl_zvm_restore(e->vm, e->snap, len);
-    jitrl_zvm_clear_output(e->vm);
+    env_clear_output(e->vm);
     return found;
 }
 
@@ -174,18 +175,76 @@ static void read_score(jitrl_env *e)
     }
 }
 
-static int has_text(const char *hay, const char *needle) { return needle[0] && strstr(hay, needle); }
+/* Find needle in hay, any run of white space matching any other (the game
+ * wraps lines where it likes). */
+static int has_text(const char *hay, const char *needle)
+{
+    if (!needle[0]) return 0;
+    for (const char *h = hay; *h; h++) {
+        const char *a = h, *b = needle;
+        while (*a && *b) {
+            if (isspace((unsigned char)*b)) {
+                if (!isspace((unsigned char)*a)) break;
+                while (isspace((unsigned char)*a)) a++;
+                while (isspace((unsigned char)*b)) b++;
+            } else if (*a == *b) {
+                a++;
+                b++;
+            } else {
+                break;
+            }
+        }
+        if (!*b) return 1;
+    }
+    return 0;
+}
+
+/* The game's own end-of-game question ("Would you like to RESTART,
+ * RESTORE a saved game ... or QUIT?"). */
+static int end_question(const char *t)
+{
+    return strstr(t, "RESTART") && strstr(t, "RESTORE") && strstr(t, "QUIT");
+}
+
+/* Inform keeps the outcome in `deadflag` (1 died, 2 won): when the game
+ * has just ended, a global that went from 0 to 2 this turn says "won",
+ * one that went 0 to 1 says "died". */
+static int flag_says(const jitrl_env *e)
+{
+    uint32_t g = jitrl_zvm_read_word(e->vm, 0x0c);
+    int won = 0, died = 0;
+    for (unsigned i = 0; i < 240; i++) {
+        unsigned was = (unsigned)e->prev_globals[2 * i] << 8 | e->prev_globals[2 * i + 1];
+        unsigned now = jitrl_zvm_read_word(e->vm, g + 2 * i);
+        if (was == 0 && now == 2) won = 1;
+        if (was == 0 && now == 1) died = 1;
+    }
+    return won && !died ? 2 : died && !won ? 1 : 0;
+}
 
 static void detect_end(jitrl_env *e, const char *text, jitrl_zvm_stop stop)
 {
     if (e->facts.known) {
         if (has_text(text, e->facts.victory)) e->victory = 1;
-        else if (has_text(text, e->facts.death)) e->death = 1;
+        else if (has_text(text, e->facts.death) && !end_question(text)) e->death = 1;
     } else {
         if (strstr(text, "You have won") || strstr(text, "you have won")) e->victory = 1;
         else if (strstr(text, "You have died") || strstr(text, "you have died")) e->death = 1;
     }
+    if (!e->victory && !e->death && end_question(text)) {
+        /* dfrotz (and we) may show a styled "*** You have won ***" as
+         * blanks: fall back on the score and Inform's deadflag */
+        int f = flag_says(e);
+        if (f == 2 || (e->max_score > 0 && e->score >= e->max_score)) e->victory = 1;
+        else e->death = 1;
+    }
     if (e->victory || e->death || stop == JITRL_ZVM_QUIT) e->done = 1;
+}
+
+static void keep_globals(jitrl_env *e)
+{
+    uint32_t g = jitrl_zvm_read_word(e->vm, 0x0c);
+    for (unsigned i = 0; i < 480; i++) e->prev_globals[i] = jitrl_zvm_read_byte(e->vm, g + i);
 }
 
 /* Keep the output as the observation, without the trailing prompt. */
@@ -383,12 +442,15 @@ int jitrl_env_reset(jitrl_env *e, jitrl_obs *out)
     e->done = e->victory = e->death = 0;
     e->va_valid = 0;
     e->score = e->moves = 0;
-    jitrl_zvm_stop stop;
-    jitrl_zvm_clear_output(e->vm);
-    rc = run_to_input(e->vm, budget(e), &stop, e->err, sizeof e->err);
-    /* the intro input: lines separated by '\n' (an empty line is one Return) */
+    jitrl_zvm_stop stop = JITRL_ZVM_HALT;
+    env_clear_output(e->vm);
+    /* the intro input: lines separated by '\n' (an empty line is one
+     * Return); they answer key presses too, as they do in frotz */
     const char *intro = e->facts.intro;
-    while (!rc && *intro && stop == JITRL_ZVM_INPUT) {
+    rc = JITRL_OK;
+    while (!rc && *intro) {
+        rc = jitrl_zvm_run(e->vm, budget(e), &stop);
+        if (rc || (stop != JITRL_ZVM_INPUT && stop != JITRL_ZVM_CHAR)) break;
         const char *nl = strchr(intro, '\n');
         char line[64];
         size_t n = nl ? (size_t)(nl - intro) : strlen(intro);
@@ -396,9 +458,10 @@ int jitrl_env_reset(jitrl_env *e, jitrl_obs *out)
         memcpy(line, intro, n);
         line[n] = 0;
         rc = jitrl_zvm_input(e->vm, line);
-        if (!rc) rc = run_to_input(e->vm, budget(e), &stop, e->err, sizeof e->err);
         intro = nl ? nl + 1 : intro + n;
     }
+    if (!rc) rc = run_to_input(e->vm, budget(e), &stop, e->err, sizeof e->err);
+    else snprintf(e->err, sizeof e->err, "story halted: %s", jitrl_zvm_errmsg(e->vm));
     if (rc) {
         e->done = 1;
         return rc;
@@ -430,7 +493,8 @@ int jitrl_env_step(jitrl_env *e, const char *action, jitrl_obs *out)
         line[n++] = (*p == '\n' || *p == '\r') ? ' ' : *p;
     line[n] = 0;
     int before = e->score;
-    jitrl_zvm_clear_output(e->vm);
+    keep_globals(e);
+    env_clear_output(e->vm);
     e->va_valid = 0;
     int rc = jitrl_zvm_input(e->vm, line);
     jitrl_zvm_stop stop = JITRL_ZVM_HALT;
@@ -501,6 +565,14 @@ int jitrl_env_check_action(jitrl_env *e, const char *action, int *changes_world,
     uint64_t oc = 0;
     rc = env_actions_outcome(e->acts, e->vm, e->snap, e->snap_len, jr_buf_str(&e->obs), action,
                              changes_world, &oc);
+    if (rc < 0) {
+        /* the check taught the noise model something: recompute, retry */
+        e->va_valid = 0;
+        if ((rc = jitrl_env_valid_actions(e, &acts, &n))) return rc;
+        rc = env_actions_outcome(e->acts, e->vm, e->snap, e->snap_len, jr_buf_str(&e->obs), action,
+                                 changes_world, &oc);
+        if (rc < 0) rc = JITRL_OK;
+    }
     if (rc) return rc;
     for (size_t i = 0; i < e->nva && *changes_world; i++)
         if (e->vo[i] == oc) { *valid_index = (long)i; break; }
@@ -600,7 +672,7 @@ int jitrl_env_set_state(jitrl_env *e, const void *buf, size_t len)
     if (!e->started && e->have_grammar && !e->world.nobj) env_world_init(e->vm, &e->gram, &e->world);
     e->started = 1;
     e->va_valid = 0;
-    jitrl_zvm_clear_output(e->vm);
+    env_clear_output(e->vm);
     return JITRL_OK;
 }
 

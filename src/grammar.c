@@ -90,8 +90,7 @@ static const char *const hard_meta[] = {
     "xtree", "xgoto", "help", "hint", "hints", "about", "credits", "info", "mode", "normal", "long",
     "short", "die", "license", "menu", "$ve", "$verify", "#comm", "#random", "#record", "#unreco",
     "#comman", NULL};
-static const char *const soft_meta[] = {"look", "l", "inventory", "i", "inv", "wait", "z", "places",
-                                        "objects", NULL};
+static const char *const soft_meta[] = {"look", "l", "wait", "z", NULL};
 
 /* w is a dictionary word, perhaps truncated (6 letters in version 3, 9
  * later): it matches a list word it is a prefix of at full length. */

@@ -76,19 +76,34 @@ void env_world_init(const jitrl_zvm *vm, const env_grammar *g, env_world *w)
         if (counts[p] > counts[w->name_prop]) w->name_prop = p;
     for (unsigned p = 1; p <= np; p++)
         if (p != w->name_prop && adj[p] > adj[w->adj_prop] && adj[p] >= 3) w->adj_prop = p;
-    size_t memlen = 0;
-    jitrl_zvm_memory(vm, &memlen);
     uint32_t dyn = jitrl_zvm_read_word(vm, 0x0e);
-    w->obj_lo = jitrl_zvm_read_word(vm, 0x0a);
-    w->obj_hi = hi + 1 < dyn ? hi + 1 : dyn;
-    if (w->obj_hi < w->obj_lo) w->obj_hi = w->obj_lo;
     w->glob_lo = jitrl_zvm_read_word(vm, 0x0c);
     w->glob_hi = w->glob_lo + 480 < dyn ? w->glob_lo + 480 : dyn;
+    if (w->glob_hi < w->glob_lo) w->glob_hi = w->glob_lo;
+    /* property tables may run past the globals (Inform 5): split there */
+    w->obj_lo = jitrl_zvm_read_word(vm, 0x0a);
+    uint32_t end = hi + 1 < dyn ? hi + 1 : dyn;
+    if (end < w->obj_lo) end = w->obj_lo;
+    w->obj_hi = end;
+    if (w->glob_lo >= w->obj_lo && w->glob_lo < end) {
+        w->obj_hi = w->glob_lo;
+        if (end > w->glob_hi) { w->obj2_lo = w->glob_hi; w->obj2_hi = end; }
+    }
+    w->inform = g->kind == GR_INFORM_GV1 || g->kind == GR_INFORM_GV2;
     w->player = env_find_player(vm, w);
 }
 
-unsigned env_location(const jitrl_zvm *vm)
+/* Version 3 Infocom games keep the location in global 0 (the status line
+ * reads it).  Inform's `location` may be the darkness pseudo-room, and its
+ * global number varies, so there the location is the player's outermost
+ * container. */
+unsigned env_location(const jitrl_zvm *vm, const env_world *w)
 {
+    if (w->inform && w->player) {
+        unsigned o = w->player, guard = 0;
+        while (jitrl_zvm_parent(vm, o) && guard++ <= w->nobj) o = jitrl_zvm_parent(vm, o);
+        if (o != w->player) return o;
+    }
     unsigned loc = jitrl_zvm_global(vm, 0);
     return loc <= jitrl_zvm_object_count(vm) ? loc : 0;
 }
@@ -132,8 +147,8 @@ static const char *const player_words[] = {"me", "myself", "self", "yourself", "
 
 unsigned env_find_player(const jitrl_zvm *vm, const env_world *w)
 {
-    unsigned loc = env_location(vm);
-    if (!loc) return 0;
+    unsigned loc = w->inform ? 0 : env_location(vm, w);
+    if (!loc && !w->inform) return 0;
     uint32_t words[8];
     size_t nw = 0;
     for (int i = 0; player_words[i] && nw < 8; i++) {
@@ -142,14 +157,14 @@ unsigned env_find_player(const jitrl_zvm *vm, const env_world *w)
     }
     unsigned best = 0;
     for (unsigned o = 1; o <= w->nobj; o++) {
-        if (!env_inside(vm, o, loc, w->nobj)) continue;
+        if (loc ? !env_inside(vm, o, loc, w->nobj) : !jitrl_zvm_parent(vm, o)) continue;
         char name[64];
         jitrl_zvm_object_name(vm, o, name, sizeof name);
         if (!strcmp(name, "yourself") || !strcmp(name, "(self object)") || !strcmp(name, "cretin") ||
             !strcmp(name, "you") || !strcmp(name, "self"))
             return o;
         for (size_t i = 0; i < nw && !best; i++)
-            if (env_obj_has_word(vm, w, o, words[i]) && jitrl_zvm_child(vm, o)) best = o;
+            if (env_obj_has_word(vm, w, o, words[i]) && (w->inform || jitrl_zvm_child(vm, o))) best = o;
     }
     return best;
 }
@@ -241,7 +256,7 @@ int env_state_text(const jitrl_zvm *vm, const env_world *w, jr_buf *loc, jr_buf 
     jr_buf_reset(loc);
     jr_buf_reset(inv);
     jr_buf_reset(vis);
-    unsigned l = env_location(vm);
+    unsigned l = env_location(vm, w);
     char name[128] = "";
     if (l) jitrl_zvm_object_name(vm, l, name, sizeof name);
     jr_buf_puts(loc, name[0] ? name : "unknown");
