@@ -41,7 +41,7 @@ printf 'take lamp\nturn on lamp\nturn off lamp\nn\nd\nw\ntake mushroom\ne\nlook\
 printf 'take lamp\nturn on lamp\nn\nd\ntake key\nn\nopen chest\ntake gem\ne\ndrop gem\n' >"$T/short.in"
 run_dfrotz "$STORY" "$T/chasm.in" "$T/chasm.d"
 contains "$T/chasm.d" "fall, into the chasm" "chasm death"
-contains "$T/chasm.d" "you scored 5 out of a possible $MAX, in 6 turns" "chasm death"
+contains "$T/chasm.d" "you scored 7 out of a possible $MAX, in 6 turns" "chasm death"
 run_dfrotz "$STORY" "$T/mushroom.in" "$T/mushroom.d"
 contains "$T/mushroom.d" "your throat closes" "mushroom death"
 contains "$T/mushroom.d" "in 7 turns" "mushroom death"
