@@ -68,7 +68,7 @@ int cmd_run(int argc, char **argv)
         return 1;
     }
     char line[4096];
-    int status = 0;
+    int status = 0, spins = 0;
     for (;;) {
         jitrl_zvm_stop stop;
         rc = jitrl_zvm_run(vm, 0, &stop);
@@ -80,7 +80,16 @@ int cmd_run(int argc, char **argv)
             break;
         }
         if (stop == JITRL_ZVM_QUIT) break;
-        if (stop == JITRL_ZVM_BUDGET) continue;
+        if (stop == JITRL_ZVM_BUDGET) {
+            /* a story that never asks for input: give up after 2e9 instructions */
+            if (++spins < 200) continue;
+            fflush(stdout);
+            fprintf(stderr, "jitrl run: the story ran %llu instructions without asking for input\n",
+                    (unsigned long long)jitrl_zvm_instructions(vm));
+            status = 1;
+            break;
+        }
+        spins = 0;
         if (!fgets(line, sizeof line, stdin)) break;
         jitrl_zvm_input(vm, line);
     }
