@@ -28,6 +28,14 @@ struct snap_hdr {
 
 static size_t scr_head(void) { return offsetof(struct zm_screen, cell); }
 
+/* the exact size of a snapshot of the machine as it is now */
+static size_t snapshot_need(const jitrl_zvm *vm)
+{
+    size_t cells = (size_t)vm->scr.rows * vm->scr.cols;
+    return sizeof(struct snap_hdr) + sizeof(struct zm_regs) + scr_head() + cells * 5 + vm->dyn_size +
+           vm->r.sp * sizeof(uint16_t) + vm->r.nframes * sizeof(struct zm_frame);
+}
+
 size_t jitrl_zvm_snapshot_size(const jitrl_zvm *vm)
 {
     if (!vm) return 0;
@@ -40,9 +48,7 @@ int jitrl_zvm_snapshot(const jitrl_zvm *vm, void *buf, size_t cap, size_t *len)
 {
     if (len) *len = 0;
     if (!vm || !buf) return JITRL_EINVAL;
-    size_t cells = (size_t)vm->scr.rows * vm->scr.cols;
-    size_t need = sizeof(struct snap_hdr) + sizeof(struct zm_regs) + scr_head() + cells * 5 +
-                  vm->dyn_size + vm->r.sp * sizeof(uint16_t) + vm->r.nframes * sizeof(struct zm_frame);
+    size_t cells = (size_t)vm->scr.rows * vm->scr.cols, need = snapshot_need(vm);
     if (cap < need) return JITRL_ETOOBIG;
     uint8_t *p = buf;
     struct snap_hdr h = {SNAP_MAGIC, (uint32_t)need, vm->dyn_size, vm->mem_len, vm->checksum,
@@ -98,19 +104,25 @@ int zm_save_undo(jitrl_zvm *vm)
     size_t cap = jitrl_zvm_snapshot_size(vm);
     if (vm->nundo == ZM_UNDO_SLOTS) {   /* drop the oldest */
         uint8_t *old = vm->undo[0];
-        size_t oldlen = vm->undo_len[0];
+        size_t oldcap = vm->undo_cap[0];
         memmove(vm->undo, vm->undo + 1, (ZM_UNDO_SLOTS - 1) * sizeof vm->undo[0]);
         memmove(vm->undo_len, vm->undo_len + 1, (ZM_UNDO_SLOTS - 1) * sizeof vm->undo_len[0]);
+        memmove(vm->undo_cap, vm->undo_cap + 1, (ZM_UNDO_SLOTS - 1) * sizeof vm->undo_cap[0]);
         vm->nundo--;
         vm->undo[vm->nundo] = old;
-        vm->undo_len[vm->nundo] = oldlen;
+        vm->undo_cap[vm->nundo] = oldcap;
     }
-    if (!vm->undo[vm->nundo]) {
-        vm->undo[vm->nundo] = jr_malloc(cap);
-        if (!vm->undo[vm->nundo]) return 0;
+    /* slots grow to what a snapshot needs now (plus slack), not the worst case */
+    size_t need = snapshot_need(vm);
+    if (vm->undo_cap[vm->nundo] < need) {
+        size_t ncap = need + 4096 > cap ? cap : need + 4096;
+        uint8_t *p = jr_realloc(vm->undo[vm->nundo], ncap);
+        if (!p) return 0;
+        vm->undo[vm->nundo] = p;
+        vm->undo_cap[vm->nundo] = ncap;
     }
     size_t len;
-    if (jitrl_zvm_snapshot(vm, vm->undo[vm->nundo], cap, &len)) return 0;
+    if (jitrl_zvm_snapshot(vm, vm->undo[vm->nundo], vm->undo_cap[vm->nundo], &len)) return 0;
     vm->undo_len[vm->nundo] = len;
     vm->nundo++;
     return 1;
@@ -125,9 +137,10 @@ int zm_restore_undo(jitrl_zvm *vm)
     uint64_t icount = vm->r.icount;
     /* restore clears the ring; keep the older slots */
     uint8_t *keep[ZM_UNDO_SLOTS];
-    size_t keep_len[ZM_UNDO_SLOTS];
+    size_t keep_len[ZM_UNDO_SLOTS], keep_cap[ZM_UNDO_SLOTS];
     memcpy(keep, vm->undo, sizeof keep);
     memcpy(keep_len, vm->undo_len, sizeof keep_len);
+    memcpy(keep_cap, vm->undo_cap, sizeof keep_cap);
     /* undo rewinds the machine, not the screen (frotz leaves it alone) */
     struct zm_screen *scr = jr_malloc(sizeof *scr);
     if (!scr) return 0;
@@ -138,6 +151,7 @@ int zm_restore_undo(jitrl_zvm *vm)
     if (rc) return 0;
     memcpy(vm->undo, keep, sizeof keep);
     memcpy(vm->undo_len, keep_len, sizeof keep_len);
+    memcpy(vm->undo_cap, keep_cap, sizeof keep_cap);
     vm->nundo = n;
     vm->r.icount = icount;
     return 1;

@@ -127,7 +127,7 @@ struct jitrl_zvm {
 
     /* §15 save_undo slots: snapshots, newest last; not part of snapshots */
     uint8_t *undo[ZM_UNDO_SLOTS];
-    size_t undo_len[ZM_UNDO_SLOTS];
+    size_t undo_len[ZM_UNDO_SLOTS], undo_cap[ZM_UNDO_SLOTS];
     unsigned nundo;
 };
 
