@@ -58,8 +58,12 @@ static char **load_script(const char *shared, const struct game *g, int *count)
     char path[4200];
     snprintf(path, sizeof path, "jericho/walkthroughs/%.31s.txt", g->name);
     size_t len;
-    char *text = (char *)tu_read_file(tu_path(shared, path), &len);
-    if (!text) return NULL;
+    unsigned char *raw = tu_read_file(tu_path(shared, path), &len);
+    if (!raw) return NULL;
+    char *text = malloc(len + 1);   /* tu_read_file does not terminate */
+    memcpy(text, raw, len);
+    text[len] = '\0';
+    free(raw);
     int cap = 16, n = 0;
     char **lines = malloc((size_t)cap * sizeof *lines);
     if (!strcmp(g->intro, "\\n")) lines[n++] = strdup("");
