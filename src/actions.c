@@ -47,6 +47,7 @@ typedef struct noun {
     unsigned owner;      /* the object the phrase names (= obj, or one answering to the word) */
     int held;
     char phrase[48];
+    char full[64];       /* every dictionary word of the short name, for topics */
 } noun;
 
 typedef struct memo_ent {
@@ -434,6 +435,29 @@ static int render(const jitrl_zvm *vm, const char *verb, const gr_line *l, const
 }
 
 
+/* The short name's dictionary words ("rare books"), else the phrase: a
+ * topic is matched by the words typed, so the whole name reads as players
+ * type it. */
+static void full_name(const jitrl_zvm *vm, unsigned obj, const char *phrase, char *out, size_t cap)
+{
+    char name[128];
+    jitrl_zvm_object_name(vm, obj, name, sizeof name);
+    size_t off = 0;
+    const char *p = name;
+    out[0] = 0;
+    while (*p) {
+        char word[32];
+        size_t k;
+        p = next_word(p, word, sizeof word, &k);
+        if (!k || !jitrl_zvm_dict_lookup(vm, word)) continue;
+        if (!strcmp(word, "the") || !strcmp(word, "a") || !strcmp(word, "an") || !strcmp(word, "of")) continue;
+        int n = snprintf(out + off, cap - off, "%s%s", off ? " " : "", word);
+        if (n < 0 || (size_t)n >= cap - off) break;
+        off += (size_t)n;
+    }
+    if (!off) snprintf(out, cap, "%s", phrase);
+}
+
 /* Collect the nouns the player can refer to. */
 static size_t collect_nouns(env_actions *a, const jitrl_zvm *vm, const char *obs, noun *out, size_t max,
                             uint64_t *text_key)
@@ -464,6 +488,7 @@ static size_t collect_nouns(env_actions *a, const jitrl_zvm *vm, const char *obs
         nn->owner = objs[i];
         nn->held = player && env_inside(vm, objs[i], player, w->nobj);
         if (!env_obj_phrase(vm, a->g, w, objs[i], objs, nobjs, nn->phrase, sizeof nn->phrase)) continue;
+        full_name(vm, objs[i], nn->phrase, nn->full, sizeof nn->full);
         int dup = 0;
         for (size_t k = 0; k < n && !dup; k++) dup = !strcmp(out[k].phrase, nn->phrase);
         if (!dup) n++;
@@ -495,6 +520,7 @@ static size_t collect_nouns(env_actions *a, const jitrl_zvm *vm, const char *obs
             nn->owner = owner;
             nn->held = 0;
             snprintf(nn->phrase, sizeof nn->phrase, "%s", word);
+            snprintf(nn->full, sizeof nn->full, "%s", word);
             *text_key = XXH3_64bits_withSeed(word, k, *text_key);
             ntext++;
         }
@@ -571,6 +597,15 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                         }
                         continue;
                     }
+                    if ((t1->flags & GF_MULTI) && t2->kind == GT_OBJ)
+                        for (size_t j = 0; j < nn; j++) {
+                            if (nouns[j].held || !obj_ok(vm, g, t2, &nouns[j])) continue;
+                            if (keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j, 7)) <= 0)
+                                continue;
+                            if (render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
+                                (rc = add_cand(a, buf, 0, nouns[j].owner)))
+                                goto out;
+                        }
                     for (size_t i = 0; i < nn; i++) {
                         if (t1->kind == GT_OBJ && !obj_ok(vm, g, t1, &nouns[i])) continue;
                         if (topics == 2) break;
@@ -580,7 +615,8 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                             /* the thing used is in hand: the slot the grammar says
                              * is held, else the first ("put X in Y", "give X
                              * to Y"); topics excepted */
-                            if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !nouns[i].held)
+                            if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !nouns[i].held &&
+                                nouns[i].obj)
                                 continue;
                             if (topics && t1->kind == GT_TOPIC && !nouns[j].obj) continue;
                             if ((t1->flags & GF_FIND) && nouns[i].obj && !jitrl_zvm_attr(vm, nouns[i].obj, t1->attr) &&
@@ -591,7 +627,8 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                             unsigned k1 = nouns[i].obj ? nouns[i].obj : 0x80000 + (unsigned)i;
                             unsigned k2 = nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j;
                             if (keyset_add(&ks, line_key(l->action, k1, k2, 6)) <= 0) continue;
-                            if (render(vm, verb, l, nouns[i].phrase, nouns[j].phrase, buf, sizeof buf) &&
+                            if (render(vm, verb, l, t1->kind == GT_TOPIC ? nouns[i].full : nouns[i].phrase,
+                                       t2->kind == GT_TOPIC ? nouns[j].full : nouns[j].phrase, buf, sizeof buf) &&
                                 (rc = add_cand(a, buf, nouns[i].owner, nouns[j].owner)))
                                 goto out;
                         }
