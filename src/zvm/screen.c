@@ -137,33 +137,43 @@ static void scroll_area(struct zm_screen *s, int top, int left, int bottom, int 
 static int style_visible(int st) { return st == 0 || st == ST_FIXED || st == ST_REVERSE; }
 static int will_print_blank(uint32_t c) { return (c & 0xffff) == ' '; }
 
-/* dfrotz 2.54 writes UTF-8 (its -p flag does not reach the output code) */
+/* dfrotz 2.54 writes UTF-8 (its -p flag does not reach the output code).
+ * Appends the cell's bytes at p (room for 3) and returns the new end. */
+static char *cell_utf8(char *p, uint32_t cell)
+{
+    if (!style_visible((int)(cell >> 16))) return p;
+    unsigned c = cell & 0xffff;
+    if (c > 0x7ff) {
+        *p++ = (char)(0xe0 | (c >> 12));
+        *p++ = (char)(0x80 | ((c >> 6) & 0x3f));
+        *p++ = (char)(0x80 | (c & 0x3f));
+    } else if (c > 0x7f) {
+        *p++ = (char)(0xc0 | (c >> 6));
+        *p++ = (char)(0x80 | (c & 0x3f));
+    } else {
+        *p++ = (char)c;
+    }
+    return p;
+}
+
 static void put_cell(jitrl_zvm *vm, uint32_t cell)
 {
-    if (!style_visible((int)(cell >> 16))) return;
-    unsigned c = cell & 0xffff;
-    char u[3];
-    size_t n;
-    if (c > 0x7ff) {
-        u[0] = (char)(0xe0 | (c >> 12)); u[1] = (char)(0x80 | ((c >> 6) & 0x3f)); u[2] = (char)(0x80 | (c & 0x3f)); n = 3;
-    } else if (c > 0x7f) {
-        u[0] = (char)(0xc0 | (c >> 6)); u[1] = (char)(0x80 | (c & 0x3f)); n = 2;
-    } else {
-        u[0] = (char)c; n = 1;
-    }
-    jr_buf_append(&vm->out, u, n);
+    char u[3], *e = cell_utf8(u, cell);
+    if (e > u) jr_buf_append(&vm->out, u, (size_t)(e - u));
 }
 
 static void show_row(jitrl_zvm *vm, int r)
 {
     struct zm_screen *s = &vm->scr;
+    char line[ZM_MAX_COLS * 3 + 1], *p = line;
     if (r >= 0 && r < s->rows) {
         const uint32_t *row = row_cells(s, r);
         int last = s->cols - 1;
         while (last >= 0 && will_print_blank(row[last])) last--;
-        for (int c = 0; c <= last; c++) put_cell(vm, row[c]);
+        for (int c = 0; c <= last; c++) p = cell_utf8(p, row[c]);
     }
-    jr_buf_putc(&vm->out, '\n');
+    *p++ = '\n';
+    jr_buf_append(&vm->out, line, (size_t)(p - line));
 }
 
 static void show_screen(jitrl_zvm *vm, int show_cursor)
