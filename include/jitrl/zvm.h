@@ -65,13 +65,18 @@ int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop);
 
 /* Feed one line of input (no newline needed; one is accepted) to a machine
  * stopped at JITRL_ZVM_INPUT, or its first character to one stopped at
- * JITRL_ZVM_CHAR (an empty line sends Return).  Does not run: call
- * jitrl_zvm_run next.  JITRL_ESTATE if the machine is not waiting. */
+ * JITRL_ZVM_CHAR (an empty line sends Return; the rest of the line is kept
+ * as typed-ahead keys for the next @read_char calls, as dumb frotz reads
+ * keys, and dropped by the next line read).  The line joins the screen
+ * model as dfrotz shows typed text (not echoed into the output).  Does not
+ * run: call jitrl_zvm_run next.  JITRL_ESTATE if the machine is not
+ * waiting; JITRL_EVM if storing the line faulted (machine halted). */
 int jitrl_zvm_input(jitrl_zvm *vm, const char *line);
 
-/* Main-window text produced since the last clear, and the version 3 status
- * line (location, score/moves or time) as last drawn.  Upper-window text in
- * versions 4+ is folded into the main text where dfrotz shows it. */
+/* Text produced since the last clear, exactly as `dfrotz -m -p -q` would
+ * have printed it (UTF-8; upper-window text where dfrotz shows it; rows are
+ * shown when input is requested, as dfrotz does), and the version 3 status
+ * line (location, score/moves or time) as plain text, as last drawn. */
 const char *jitrl_zvm_output(const jitrl_zvm *vm, size_t *len);
 void jitrl_zvm_clear_output(jitrl_zvm *vm);
 const char *jitrl_zvm_status_line(const jitrl_zvm *vm);
@@ -80,9 +85,11 @@ const char *jitrl_zvm_status_line(const jitrl_zvm *vm);
 uint64_t jitrl_zvm_instructions(const jitrl_zvm *vm);
 
 /* Snapshots: the complete machine state (dynamic memory, stacks, PC, RNG,
- * pending input, output-stream state; not the output text).  The buffer is
- * the caller's; a snapshot never aliases live memory.  snapshot_size gives
- * an upper bound that holds for the life of the handle. */
+ * pending input and typed-ahead keys, output streams and the screen model;
+ * not the output text, not the @save_undo slots, which a restore clears).
+ * The buffer is the caller's; a snapshot never aliases live memory.
+ * snapshot_size gives an upper bound that holds for the life of the handle;
+ * JITRL_ETOOBIG if cap is smaller than this snapshot needs. */
 size_t jitrl_zvm_snapshot_size(const jitrl_zvm *vm);
 int jitrl_zvm_snapshot(const jitrl_zvm *vm, void *buf, size_t cap, size_t *len);
 /* Restores a snapshot taken from this handle or one opened on the same
