@@ -33,10 +33,14 @@ LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lm -lpthread"
 command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC not found (scripts/bootstrap.sh installs clang)"; exit 2; }
 mkdir -p "$OUT/obj" "$OUT/artifacts" "$OUT/work" "$OUT/seeds"
 
-# Compile each source that changed since its object (2 at a time).
+# Compile each source that changed since its object (2 at a time); a
+# changed header (say, the machine's struct) rebuilds everything.
+if [ -f "$OUT/fuzz_zvm" ] && [ -n "$(find src include -name '*.h' -newer "$OUT/fuzz_zvm" 2>/dev/null)" ]; then
+    rm -f "$OUT"/obj/*.o
+fi
 for f in $SRC; do
     o="$OUT/obj/$(echo "$f" | tr '/' '_' | sed 's/\.c$/.o/')"
-    [ "$o" -nt "$f" ] && [ "$o" -nt include/jitrl/zvm.h ] && continue
+    [ "$o" -nt "$f" ] && continue
     echo "$f $o"
 done | xargs -r -n 2 -P "$JOBS" sh -c "$CC $FLAGS -c \"\$0\" -o \"\$1\" || exit 255" || {
     echo "fuzz: compiling the library with $CC failed"; exit 2; }
@@ -57,7 +61,7 @@ if command -v inform6 >/dev/null 2>&1; then
 fi
 
 echo "fuzz: running $OUT/fuzz_zvm for ${SECS}s"
-"$OUT/fuzz_zvm" -max_total_time="$SECS" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
+"$OUT/fuzz_zvm" -max_total_time="$SECS" -timeout=60 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$OUT/artifacts/" "$OUT/work" "$OUT/seeds" >"$OUT/fuzz.log" 2>&1
 rc=$?
 grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)' "$OUT/fuzz.log" | sed 's/^/fuzz: /'
