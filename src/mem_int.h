@@ -184,7 +184,7 @@ static inline uint64_t mem_bit(uint64_t h, size_t f)
 /* Partition levels that are posted: 2^bits groups for bits in
  * [MEM_LEVEL_MIN, MEM_LEVEL_MAX]; the finest (MEM_PARTS = 2^5) is also kept
  * per set in psig for counting. */
-#define MEM_LEVEL_MIN 5
+#define MEM_LEVEL_MIN 3
 #define MEM_LEVEL_MAX 5
 /* The signature of partition j of 2^bits of a sorted set and (if len) how
  * many of its hashes fall there.  Partition j = the hashes whose top bits
