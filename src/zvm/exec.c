@@ -492,7 +492,7 @@ void zm_execute(jitrl_zvm *vm)
             break;
         case 0x34: store(vm, &pc, (uint16_t)(a0 + a1)); break;          /* add */
         case 0x35: store(vm, &pc, (uint16_t)(a0 - a1)); break;          /* sub */
-        case 0x36: store(vm, &pc, (uint16_t)(a0 * a1)); break;          /* mul */
+        case 0x36: store(vm, &pc, (uint16_t)((uint32_t)a0 * a1)); break; /* mul */
         case 0x37: {                                               /* div */
             int16_t d = sdiv_check(vm, a1);
             if (!d) break;

@@ -565,6 +565,11 @@ void zm_buffer_mode(jitrl_zvm *vm, unsigned on)
 /* §15 print_table: rows below each other starting at the cursor column. */
 void zm_print_table(jitrl_zvm *vm, uint32_t addr, unsigned width, unsigned height, unsigned skip)
 {
+    /* one instruction must not run unbounded: no real table is this big */
+    if ((uint64_t)width * height > (1u << 20)) {
+        zm_fail(vm, "print_table of %u x %u characters", width, height);
+        return;
+    }
     zm_flush(vm);
     int x = cw(vm)->x_cursor;
     for (unsigned r = 0; r < height && !vm->halted; r++) {
@@ -635,6 +640,7 @@ void zm_before_read(jitrl_zvm *vm, int line_input)
 void zm_after_read(jitrl_zvm *vm, const char *typed, size_t n)
 {
     struct zm_screen *s = &vm->scr;
+    if (n > 1024) n = 1024;
     /* dumb frotz copies the typed text onto the grid without marking it changed */
     for (size_t i = 0; i < n; i++) {
         int idx = s->cur_row * s->cols + s->cur_col;
