@@ -48,7 +48,7 @@ for src in "$ROOT"/tests/games/*.inf; do
         same_words "$name.$v dfrotz vs expected" "$exp" "$T/$name.$v.dfrotz" || fails=$((fails + 1))
 
         if [ $jitrl_ok = unknown ]; then
-            if have_jitrl_run "$story"; then jitrl_ok=yes; else jitrl_ok=no; fi
+            if have_jitrl_run; then jitrl_ok=yes; else jitrl_ok=no; fi
         fi
         [ $jitrl_ok = yes ] || continue
         (cd "$T/$name.$v.j" && run_jitrl "$story" "$walk" "$T/$name.$v.jitrl")

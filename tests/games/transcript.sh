@@ -34,12 +34,11 @@ run_dfrotz() { "$DFROTZ" -m -p -q -s 1 "$1" <"$2" >"$3" 2>"$3.err"; }
 # run_jitrl STORY INPUT OUT -- the same through `jitrl run`.
 run_jitrl() { timeout 60 "$JITRL_BIN" run --seed 1 "$1" <"$2" >"$3" 2>"$3.err"; }
 
-# have_jitrl_run -- true once `jitrl run` exists and plays a story at all.
-# Probed on STORY ($1) with empty input: it must exit 0 and print something.
+# have_jitrl_run -- true once the CLI has a working `jitrl run` (its --help
+# names it).  After that, any failure of `jitrl run` is a test failure.
 have_jitrl_run() {
     [ -x "${JITRL_BIN:-}" ] || return 1
-    out=$(timeout 20 "$JITRL_BIN" run --seed 1 "$1" </dev/null 2>/dev/null) || return 1
-    [ -n "$out" ]
+    "$JITRL_BIN" run --help 2>&1 | grep -q 'jitrl run'
 }
 
 # same_words NAME A B -- compare word sequences of transcripts A and B;
