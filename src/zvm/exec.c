@@ -329,8 +329,7 @@ void zm_execute(jitrl_zvm *vm)
     vm->brk = (uint8_t)(vm->halted || vm->r.wait || vm->r.quit);
     while (!vm->brk && done < left) {
         done++;
-        vm->r.pc = pc;
-        if (pc >= vm->mem_len) { zm_fail(vm, "PC outside memory"); break; }
+        if (pc >= vm->mem_len) { vm->r.pc = pc; zm_fail(vm, "PC outside memory"); break; }
         unsigned b = m[pc++], op, n;
         if (b < 0x80) {  /* long form 2OP */
             op = 0x20 + (b & 0x1f);

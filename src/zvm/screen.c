@@ -690,9 +690,12 @@ static void pad_status(jitrl_zvm *vm, int column)
 
 static void print_num_str(jitrl_zvm *vm, int v)
 {
-    char b[16];
-    snprintf(b, sizeof b, "%d", v);
-    zm_print_ascii(vm, b);
+    char b[12];
+    int n = 0;
+    long x = v;
+    if (x < 0) { zm_print_char(vm, '-'); x = -x; }
+    do { b[n++] = (char)('0' + x % 10); x /= 10; } while (x);
+    while (n) zm_print_char(vm, (unsigned char)b[--n]);
 }
 
 void zm_show_status(jitrl_zvm *vm)
