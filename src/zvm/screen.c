@@ -60,7 +60,17 @@ static void set_cell(struct zm_screen *s, int idx, uint32_t c)
 
 static void grid_char(struct zm_screen *s, unsigned ch)
 {
-    set_cell(s, s->cur_row * s->cols + s->cur_col, mk(s->os_style, ch));
+    uint32_t c = mk(s->os_style, ch);
+    if (s->cur_row >= 0 && s->cur_row < s->rows && s->cur_col >= 0 && s->cur_col < s->cols) {
+        /* the usual case, without the divisions of a flat position */
+        int p = phys_row(s, s->cur_row) * s->cols + s->cur_col;
+        uint8_t changed = s->cell[p] != c;
+        s->changed[p] = changed;
+        s->cell[p] = c;
+        if (changed && !is_blank(c)) s->dirty[phys_row(s, s->cur_row)] = 1;
+    } else {
+        set_cell(s, s->cur_row * s->cols + s->cur_col, c);
+    }
     if (++s->cur_col == s->cols) {
         if (s->cur_row == s->rows - 1) s->cur_col--;
         else { s->cur_row++; s->cur_col = 0; }
