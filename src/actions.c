@@ -406,11 +406,14 @@ static uint64_t line_key(unsigned action, unsigned o1, unsigned o2, unsigned sal
     return XXH3_64bits_withSeed(&k, sizeof k, salt);
 }
 
-static int obj_ok(const jitrl_zvm *vm, const env_grammar *g, const gr_tok *t, const noun *n)
+/* Can noun n fill token t?  `single`: a one-noun line, where Inform's
+ * parser takes a "held" object implicitly ("wear mask" picks it up first),
+ * so anything in reach will do. */
+static int obj_ok(const jitrl_zvm *vm, const env_grammar *g, const gr_tok *t, const noun *n, int single)
 {
-    if ((t->flags & GF_HELD) && !n->held) return 0;
-    if (!n->obj) return !(t->flags & (GF_ATTR | GF_CREATURE | GF_HELD));
     int inform = g->kind == GR_INFORM_GV1 || g->kind == GR_INFORM_GV2;
+    if ((t->flags & GF_HELD) && !n->held && !(single && inform && n->obj)) return 0;
+    if (!n->obj) return !(t->flags & (GF_ATTR | GF_CREATURE | GF_HELD));
     if ((t->flags & GF_ATTR) && !jitrl_zvm_attr(vm, n->obj, t->attr)) return 0;
     if ((t->flags & GF_CREATURE) && inform && !jitrl_zvm_attr(vm, n->obj, 0)) return 0;
     return 1;
@@ -569,7 +572,7 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                         render(vm, verb, l, "all", NULL, buf, sizeof buf) && (rc = add_cand(a, buf, 0, 0)))
                         goto out;
                     for (size_t i = 0; i < nn; i++) {
-                        if (ot[0]->kind == GT_OBJ && !obj_ok(vm, g, ot[0], &nouns[i])) continue;
+                        if (ot[0]->kind == GT_OBJ && !obj_ok(vm, g, ot[0], &nouns[i], 1)) continue;
                         if (keyset_add(&ks, line_key(l->action, nouns[i].obj ? nouns[i].obj : 0x80000 + (unsigned)i,
                                                      0, 3)) <= 0)
                             continue;
@@ -599,7 +602,7 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                     }
                     if ((t1->flags & GF_MULTI) && t2->kind == GT_OBJ)
                         for (size_t j = 0; j < nn; j++) {
-                            if (nouns[j].held || !obj_ok(vm, g, t2, &nouns[j])) continue;
+                            if (nouns[j].held || !obj_ok(vm, g, t2, &nouns[j], 0)) continue;
                             if (keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j, 7)) <= 0)
                                 continue;
                             if (render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
@@ -607,11 +610,11 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                                 goto out;
                         }
                     for (size_t i = 0; i < nn; i++) {
-                        if (t1->kind == GT_OBJ && !obj_ok(vm, g, t1, &nouns[i])) continue;
+                        if (t1->kind == GT_OBJ && !obj_ok(vm, g, t1, &nouns[i], 0)) continue;
                         if (topics == 2) break;
                         for (size_t j = 0; j < nn; j++) {
                             if (i == j) continue;
-                            if (t2->kind == GT_OBJ && !obj_ok(vm, g, t2, &nouns[j])) continue;
+                            if (t2->kind == GT_OBJ && !obj_ok(vm, g, t2, &nouns[j], 0)) continue;
                             /* the thing used is in hand: the slot the grammar says
                              * is held, else the first ("put X in Y", "give X
                              * to Y"); topics excepted */
