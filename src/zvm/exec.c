@@ -299,11 +299,14 @@ static void print_num(jitrl_zvm *vm, int16_t v)
     while (n) zm_print_char(vm, (unsigned char)b[--n]);
 }
 
-/* §15 verify: sum of the story bytes from 0x40 to the header's length. */
+/* §15 verify: sum of the story bytes from 0x40 to the header's length
+ * (computed when asked: most games never ask). */
 static int verify(jitrl_zvm *vm)
 {
     uint16_t want = (uint16_t)(vm->orig[0x1c] << 8 | vm->orig[0x1d]);
-    return want == vm->checksum;
+    uint32_t sum = 0;
+    for (uint32_t i = 0x40; i < vm->orig_len; i++) sum += vm->orig[i];
+    return want == (uint16_t)sum;
 }
 
 static void do_restart(jitrl_zvm *vm)

@@ -7,7 +7,7 @@
  * part of the word stack and the frames.  Static and high memory never
  * change, so they are not copied; that keeps zork1's snapshot around 20 KB
  * and snapshot+restore a few memcpy calls.  The header records the story's
- * checksum and sizes, so a snapshot from another story is refused.
+ * identity and sizes, so a snapshot from another story is refused.
  */
 #include "zvm/zvm_int.h"
 #include "base/alloc.h"
@@ -22,7 +22,8 @@ struct snap_hdr {
     uint32_t magic;
     uint32_t total;       /* bytes in the whole snapshot */
     uint32_t dyn_size, mem_len;
-    uint16_t checksum, version;
+    uint32_t story;
+    uint16_t version, pad;
     uint32_t cells;
 };
 
@@ -51,8 +52,8 @@ int jitrl_zvm_snapshot(const jitrl_zvm *vm, void *buf, size_t cap, size_t *len)
     size_t cells = (size_t)vm->scr.rows * vm->scr.cols, need = snapshot_need(vm);
     if (cap < need) return JITRL_ETOOBIG;
     uint8_t *p = buf;
-    struct snap_hdr h = {SNAP_MAGIC, (uint32_t)need, vm->dyn_size, vm->mem_len, vm->checksum,
-                         (uint16_t)vm->version, (uint32_t)cells};
+    struct snap_hdr h = {SNAP_MAGIC, (uint32_t)need, vm->dyn_size, vm->mem_len, vm->story_id,
+                         (uint16_t)vm->version, 0, (uint32_t)cells};
     memcpy(p, &h, sizeof h); p += sizeof h;
     memcpy(p, &vm->r, sizeof vm->r); p += sizeof vm->r;
     memcpy(p, &vm->scr, scr_head()); p += scr_head();
@@ -76,7 +77,7 @@ int jitrl_zvm_restore(jitrl_zvm *vm, const void *buf, size_t len)
     memcpy(&r, p + sizeof h, sizeof r);
     size_t cells = (size_t)vm->scr.rows * vm->scr.cols;
     if (h.magic != SNAP_MAGIC || h.total != len || h.dyn_size != vm->dyn_size || h.mem_len != vm->mem_len ||
-        h.checksum != vm->checksum || h.version != vm->version || h.cells != cells)
+        h.story != vm->story_id || h.version != vm->version || h.cells != cells)
         return JITRL_ECORRUPT;
     if (r.sp > ZM_STACK_WORDS || r.nframes < 1 || r.nframes > ZM_MAX_FRAMES ||
         len != sizeof h + sizeof r + scr_head() + cells * 5 + vm->dyn_size + r.sp * sizeof(uint16_t) +

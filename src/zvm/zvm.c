@@ -12,6 +12,7 @@
 #include "base/alloc.h"
 
 #include <errno.h>
+#include <xxhash.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,9 +145,9 @@ int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_opti
             if (ut && ut < mlen && ut + 1 + 2u * story[ut] <= mlen) vm->unicode_tab = ut;
         }
     }
-    uint32_t sum = 0;
-    for (uint32_t i = 0x40; i < mlen; i++) sum += story[i];
-    vm->checksum = (uint16_t)sum;
+    /* identifies the story for snapshots: the original header (release,
+     * serial, checksum, sizes) is enough, and cheap */
+    vm->story_id = (uint32_t)XXH3_64bits(story, 64);
     if (opt) vm->opt = *opt;
     vm->qmark_to_space = blanks_question_mark(story);
     jr_buf_init(&vm->out, ZM_OUT_MAX);

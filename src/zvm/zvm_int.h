@@ -103,7 +103,7 @@ struct jitrl_zvm {
     uint32_t routine_off, string_off;  /* v7 offsets, times 8 */
     unsigned pack_shift;
     unsigned obj_count;
-    uint16_t checksum;    /* computed at open for @verify */
+    uint32_t story_id;    /* hash of the original header, checked by restore */
     jitrl_zvm_options opt;
 
     struct zm_regs r;
