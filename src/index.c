@@ -132,8 +132,7 @@ void mem_index_free(mem_index *ix)
         jr_free(ix->part[i].fp);
     }
     jr_free(ix->part);
-    jr_free(ix->part_h);
-    jr_free(ix->part_tab.slot);
+    jr_free(ix->pslot);
     for (size_t i = 0; i < ix->n_keys; i++) {
         jr_free(ix->keys[i].steps);
         jr_free(ix->keys[i].acts);
@@ -196,7 +195,7 @@ static int post_eq(const void *ctx, uint32_t id) { (void)ctx; (void)id; return 1
 /* Append sid to the posting of key h in (post, post_h, tab); resumable:
  * a posting already ending in sid is left alone. */
 static int post_add(mem_posting **post, uint64_t **post_h, size_t *n_post, size_t *cap_post, mem_htab *tab,
-                    uint64_t h, uint32_t sid, const mem_fp_t *fp)
+                    uint64_t h, uint32_t sid)
 {
     uint32_t pid = htab_find(tab, h, *post_h, post_eq, NULL);
     if (pid == MEM_NONE) {
@@ -213,14 +212,7 @@ static int post_add(mem_posting **post, uint64_t **post_h, size_t *n_post, size_
     }
     mem_posting *po = &(*post)[pid];
     if (po->n && po->ids[po->n - 1] == sid) return JITRL_OK;
-    uint32_t cap = po->cap;
-    if (grow32((void **)&po->ids, &cap, (size_t)po->n + 1, sizeof *po->ids)) return JITRL_ENOMEM;
-    if (fp) {
-        cap = po->cap;
-        if (grow32((void **)&po->fp, &cap, (size_t)po->n + 1, sizeof *po->fp)) return JITRL_ENOMEM;
-        po->fp[po->n] = *fp;
-    }
-    po->cap = cap;
+    if (grow32((void **)&po->ids, &po->cap, (size_t)po->n + 1, sizeof *po->ids)) return JITRL_ENOMEM;
     po->ids[po->n++] = sid;
     return JITRL_OK;
 }
@@ -241,10 +233,67 @@ uint64_t mem_part_sig(const uint64_t *h, uint32_t n, unsigned bits, unsigned j, 
     return mem_hash_bytes(h + b, (size_t)(e - b) * sizeof *h, ((uint64_t)bits << 32) + j);
 }
 
-const mem_posting *mem_index_part(const mem_index *ix, uint64_t sig)
+static mem_pslot *pslot_find(const mem_index *ix, uint64_t key)
 {
-    uint32_t pid = htab_find(&ix->part_tab, sig, ix->part_h, post_eq, NULL);
-    return pid == MEM_NONE ? NULL : &ix->part[pid];
+    if (!ix->pslot) return NULL;
+    for (size_t h = (size_t)key & ix->pmask;; h = (h + 1) & ix->pmask) {
+        mem_pslot *sl = &ix->pslot[h];
+        if (sl->pid == MEM_NONE) return NULL;
+        if (sl->key == key) return sl;
+    }
+}
+
+const mem_pslot *mem_index_part(const mem_index *ix, uint64_t sig) { return pslot_find(ix, sig); }
+
+static int pslot_reserve(mem_index *ix, size_t n_after)
+{
+    size_t cap = ix->pslot ? ix->pmask + 1 : 0;
+    if (n_after * 10 < cap * 7) return JITRL_OK;
+    size_t nc = cap ? cap * 2 : 256;
+    while (n_after * 10 >= nc * 7) nc *= 2;
+    mem_pslot *s = jr_malloc(nc * sizeof *s);
+    if (!s) return JITRL_ENOMEM;
+    for (size_t i = 0; i < nc; i++) s[i].pid = MEM_NONE;
+    for (size_t i = 0; i < cap; i++) {
+        if (ix->pslot[i].pid == MEM_NONE) continue;
+        size_t h = (size_t)ix->pslot[i].key & (nc - 1);
+        while (s[h].pid != MEM_NONE) h = (h + 1) & (nc - 1);
+        s[h] = ix->pslot[i];
+    }
+    jr_free(ix->pslot);
+    ix->pslot = s;
+    ix->pmask = nc - 1;
+    return JITRL_OK;
+}
+
+/* Append sid (with its fingerprint) to the partition posting of sig;
+ * resumable like post_add. */
+static int part_add(mem_index *ix, uint64_t sig, uint32_t sid, const mem_fp_t *fp)
+{
+    mem_pslot *sl = pslot_find(ix, sig);
+    if (!sl) {
+        size_t c = ix->cap_part;
+        if (grow((void **)&ix->part, &c, ix->n_part + 1, sizeof *ix->part)) return JITRL_ENOMEM;
+        ix->cap_part = c;
+        if (pslot_reserve(ix, ix->pcount + 1)) return JITRL_ENOMEM;
+        size_t h = (size_t)sig & ix->pmask;
+        while (ix->pslot[h].pid != MEM_NONE) h = (h + 1) & ix->pmask;
+        sl = &ix->pslot[h];
+        *sl = (mem_pslot){sig, (uint32_t)ix->n_part, 0};
+        memset(&ix->part[ix->n_part++], 0, sizeof ix->part[0]);
+        ix->pcount++;
+    }
+    mem_posting *po = &ix->part[sl->pid];
+    if (po->n && po->ids[po->n - 1] == sid) return JITRL_OK;
+    uint32_t cap = po->cap;
+    if (grow32((void **)&po->ids, &cap, (size_t)po->n + 1, sizeof *po->ids)) return JITRL_ENOMEM;
+    cap = po->cap;
+    if (grow32((void **)&po->fp, &cap, (size_t)po->n + 1, sizeof *po->fp)) return JITRL_ENOMEM;
+    po->cap = cap;
+    po->fp[po->n] = *fp;
+    po->ids[po->n++] = sid;
+    sl->len = po->n;
+    return JITRL_OK;
 }
 
 /* Write the postings of primary set `sid`: one per shingle, one per
@@ -253,7 +302,7 @@ static int post_set(mem_index *ix, uint32_t sid)
 {
     mem_set *s = &ix->pool[ix->primary].sets[sid];
     for (uint32_t i = 0; i < s->n; i++)
-        if (post_add(&ix->post, &ix->post_h, &ix->n_post, &ix->cap_post, &ix->post_tab, s->h[i], sid, NULL))
+        if (post_add(&ix->post, &ix->post_h, &ix->n_post, &ix->cap_post, &ix->post_tab, s->h[i], sid))
             return JITRL_ENOMEM;
     /* Empty partitions are not posted: they would make one huge list. */
     uint16_t *ps = &ix->pool[ix->primary].psig[(size_t)sid * MEM_PARTS];
@@ -263,7 +312,7 @@ static int post_set(mem_index *ix, uint32_t sid)
         for (unsigned j = 0; j < (1u << bits); j++) {
             uint32_t len;
             uint64_t sig = mem_part_sig(s->h, s->n, bits, j, &len);
-            if (len && post_add(&ix->part, &ix->part_h, &ix->n_part, &ix->cap_part, &ix->part_tab, sig, sid, &fp))
+            if (len && part_add(ix, sig, sid, &fp))
                 return JITRL_ENOMEM;
         }
     s->posted = 1;
@@ -477,6 +526,6 @@ size_t mem_index_bytes(const mem_index *ix)
     for (size_t i = 0; i < ix->n_post; i++) b += ix->post[i].cap * 4;
     b += ix->cap_post * (sizeof(mem_posting) + 8);
     for (size_t i = 0; i < ix->n_part; i++) b += ix->part[i].cap * (4 + sizeof(mem_fp_t));
-    b += ix->cap_part * (sizeof(mem_posting) + 8);
+    b += ix->cap_part * sizeof(mem_posting) + (ix->pslot ? (ix->pmask + 1) * sizeof(mem_pslot) : 0);
     return b;
 }

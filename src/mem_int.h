@@ -113,9 +113,9 @@ typedef struct mem_index {
     /* primary field partition index: signature of the shingles whose top
      * bits select partition j -> sets (see retrieve.c) */
     mem_posting *part;
-    uint64_t *part_h;
     size_t n_part, cap_part;
-    mem_htab part_tab;
+    struct mem_pslot *pslot;      /* open addressing, key inline: one cache miss */
+    size_t pmask, pcount;
     /* keys */
     mem_key *keys;
     uint32_t *key_sets;           /* n_keys * n_fields */
@@ -184,14 +184,21 @@ static inline uint64_t mem_bit(uint64_t h, size_t f)
 /* Partition levels that are posted: 2^bits groups for bits in
  * [MEM_LEVEL_MIN, MEM_LEVEL_MAX]; the finest (MEM_PARTS = 2^5) is also kept
  * per set in psig for counting. */
-#define MEM_LEVEL_MIN 3
+#define MEM_LEVEL_MIN 4
 #define MEM_LEVEL_MAX 5
 /* The signature of partition j of 2^bits of a sorted set and (if len) how
  * many of its hashes fall there.  Partition j = the hashes whose top bits
  * are j,
  * a contiguous run of the sorted array. */
 uint64_t mem_part_sig(const uint64_t *h, uint32_t n, unsigned bits, unsigned j, uint32_t *len);
-const mem_posting *mem_index_part(const mem_index *ix, uint64_t sig);
+/* A partition posting's slot: its signature, id and length side by side,
+ * so a query learns every list's length with one memory access each. */
+typedef struct mem_pslot {
+    uint64_t key;
+    uint32_t pid;     /* MEM_NONE = empty slot */
+    uint32_t len;
+} mem_pslot;
+const mem_pslot *mem_index_part(const mem_index *ix, uint64_t sig);
 /* The posting of a primary-field shingle, NULL if no set has it. */
 const mem_posting *mem_index_posting(const mem_index *ix, uint64_t h);
 /* Action id of a name, MEM_NONE when memory never saw it. */

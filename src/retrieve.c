@@ -242,8 +242,9 @@ static int scan_index(mem_index *ix, const mem_query *q, double thr, double m, c
             uint64_t sig = bits == 5 ? fine[j] : mem_part_sig(q->h[p], nq, bits, j, &len);
             if (bits == 5) len = fine_len[j];
             if (!len) { empty++; continue; }
-            rs[nl].po = mem_index_part(ix, sig);
-            rs[nl].len = rs[nl].po ? rs[nl].po->n : 0;
+            const mem_pslot *sl = mem_index_part(ix, sig);
+            rs[nl].po = sl ? &ix->part[sl->pid] : NULL;   /* not dereferenced until scanned */
+            rs[nl].len = sl ? sl->len : 0;
             nl++;
         }
         uint32_t need = G - d;
