@@ -368,8 +368,22 @@ void zm_flush(jitrl_zvm *vm)
     s->prev_c = 0;
 }
 
+static void stream3_char(jitrl_zvm *vm, unsigned z)
+{
+    struct zm_screen *s = &vm->scr;
+    unsigned d = s->stream3_depth - 1u;
+    uint16_t n = s->s3_len[d];
+    zm_wb(vm, s->s3_table[d] + 2 + n, (uint8_t)z);
+    s->s3_len[d] = (uint16_t)(n + 1);
+}
+
+/* §7.1.2.2: while stream 3 is selected, a new line goes to its table only */
 void zm_new_line(jitrl_zvm *vm)
 {
+    if (vm->scr.stream3_depth) {
+        stream3_char(vm, 13);
+        return;
+    }
     zm_flush(vm);
     if (!vm->scr.stream1_off) screen_new_line(vm);
 }
@@ -405,11 +419,7 @@ static void print_out(jitrl_zvm *vm, unsigned z, unsigned uc)
     struct zm_screen *s = &vm->scr;
     if (z == 0 && uc == 0) return;
     if (s->stream3_depth) {
-        unsigned d = s->stream3_depth - 1u;
-        uint32_t t = s->s3_table[d];
-        uint16_t n = s->s3_len[d];
-        zm_wb(vm, t + 2 + n, (uint8_t)(z ? z : zm_unicode_to_zscii(vm, uc)));
-        s->s3_len[d] = (uint16_t)(n + 1);
+        stream3_char(vm, z ? z : zm_unicode_to_zscii(vm, uc));
         return;
     }
     if (z == 13) { zm_new_line(vm); return; }
@@ -445,6 +455,10 @@ void zm_output_stream(jitrl_zvm *vm, int n, uint32_t table)
     zm_flush(vm);
     if (n == 1) s->stream1_off = 0;
     else if (n == -1) s->stream1_off = 1;
+    /* §7.3: the transcript is not written, but the game sees it selected in
+     * Flags 2 bit 0, as under dfrotz (which asks for a file name first) */
+    else if (n == 2) vm->mem[0x11] |= 1;
+    else if (n == -2) vm->mem[0x11] &= (uint8_t)~1;
     else if (n == 3) {
         if (s->stream3_depth >= ZM_MAX_STREAM3) { zm_fail(vm, "output stream 3 nested too deeply"); return; }
         s->s3_table[s->stream3_depth] = table;
