@@ -39,6 +39,8 @@
 #define MAX_SCOPE 64
 #define MAX_TEXT_NOUNS 12
 #define CAND_BUDGET 3000000ull
+#define CAND_CAP_ONE 1500   /* candidates per state up to the one-noun lines */
+#define CAND_CAP 2500       /* ... and in all */
 #define MEMO_MAX 100000
 #define JITRL_EAGAIN_LEARNED (-1)   /* env_actions_outcome: recompute and retry */
 
@@ -74,6 +76,7 @@ struct env_actions {
     size_t *cand_off;
     unsigned *cand_obj;       /* the objects each candidate names (2 per) */
     size_t ncand, cand_cap;
+    size_t cap;               /* candidates allowed in the current pass */
     int *changed;
     uint64_t *outcome;
     /* sparse diffs of each candidate against the base, in per-thread pools */
@@ -345,6 +348,8 @@ static void calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t sn
 
 static int add_cand(env_actions *a, const char *s, unsigned o1, unsigned o2)
 {
+    /* the budget: verbs come most common first, so the rare ones go */
+    if (a->ncand >= a->cap) return JITRL_OK;
     /* exact duplicates are common (two lines printing the same words) */
     for (size_t i = a->ncand; i-- > 0 && i + 64 > a->ncand;)
         if (!strcmp(a->cand.data + a->cand_off[i], s)) return JITRL_OK;
@@ -541,14 +546,16 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
     keyset ks = {0};
     char buf[160], verb[48];
     a->ncand = 0;
+    a->cap = CAND_CAP_ONE;
     jr_buf_reset(&a->cand);
     for (int i = 0; directions[i]; i++)
         if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i], 0, 0))) goto out;
     size_t pass_start[4] = {0};
     for (int pass = 0; pass < 3; pass++) {
         pass_start[pass] = a->ncand;
-        for (size_t vi = 0; vi < g->nverbs; vi++) {
-            const gr_verb *v = &g->verbs[vi];
+        a->cap = pass < 2 ? CAND_CAP_ONE : CAND_CAP;
+        for (size_t oi = 0; oi < g->nverbs; oi++) {
+            const gr_verb *v = &g->verbs[g->order[oi]];
             if (v->meta == 2 || !v->word) continue;
             jitrl_zvm_decode_text(vm, v->word, verb, sizeof verb);
             for (size_t li = v->first; li < v->first + v->n; li++) {

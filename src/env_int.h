@@ -82,6 +82,7 @@ typedef struct gr_verb {
     uint32_t word;         /* the dictionary word we print */
     size_t first, n;       /* lines[first .. first+n) */
     int meta;
+    int rank;              /* lower = more common verb (candidates try these first) */
 } gr_verb;
 
 typedef struct env_grammar {
@@ -90,6 +91,7 @@ typedef struct env_grammar {
     size_t nverbs;
     gr_line *lines;
     size_t nlines;
+    size_t *order;         /* verb indices, most common first */
     /* dictionary geometry */
     uint32_t dict_start, dict_end;
     unsigned entry_len, text_len;

@@ -130,6 +130,7 @@ static void choose_verb_word(const jitrl_zvm *vm, const rd *r, env_grammar *g, g
         any = 1;
         if (rank < best) { best = rank; v->word = a; }
     }
+    v->rank = best;
     if (!any || flagged) v->meta = 2;
     else if (soft) v->meta = 1;
 }
@@ -413,6 +414,17 @@ int env_grammar_parse(const jitrl_zvm *vm, env_grammar *g, char *err, size_t err
     else rc = parse_gv1(vm, &r, g, base, nverbs);
     if (rc == JITRL_ENOMEM) { env_grammar_free(g); return rc; }
     if (rc || g->nlines == 0) { env_grammar_free(g); goto none; }
+    g->order = jr_calloc(g->nverbs, sizeof *g->order);
+    if (!g->order) { env_grammar_free(g); return JITRL_ENOMEM; }
+    /* insertion sort by rank: stable, and there are at most 256 verbs */
+    for (size_t i = 0; i < g->nverbs; i++) {
+        size_t j = i;
+        while (j > 0 && g->verbs[g->order[j - 1]].rank > g->verbs[i].rank) {
+            g->order[j] = g->order[j - 1];
+            j--;
+        }
+        g->order[j] = i;
+    }
     return JITRL_OK;
 none:
     if (err && errlen)
@@ -426,5 +438,6 @@ void env_grammar_free(env_grammar *g)
     if (!g) return;
     jr_free(g->verbs);
     jr_free(g->lines);
+    jr_free(g->order);
     memset(g, 0, sizeof *g);
 }
