@@ -5,6 +5,7 @@
 #    and dfrotz's "Warning: @..." lines do not count);
 #  - CZECH v3/v4/v5/v8 report "Failed: 0" and match czech.outN outside the
 #    header block; Praxix prints "All tests passed.";
+#  - the project's own Inform games (games/, tests/games/) match too;
 #  - etude, gntests, unicode, random, strictz and crashme run to the end of
 #    their scripted input without crashing, and (but crashme and strictz)
 #    give dfrotz's words.
@@ -59,6 +60,21 @@ grep -v '^#' "$S/jericho/games.tsv" | grep -v '^game	' | while IFS='	' read -r g
     same "$game" "$T/a" "$T/b"
     [ $fail -eq 0 ] || exit 1
 done || fail=1
+
+# the project's own Inform games (built by make), v5 and v8; t_script opens
+# a transcript, for which dfrotz reads a file name from the input
+B=${JITRL_BUILD:-$ROOT/build}
+for g in "$B"/games/*.z5 "$B"/tests/games/*.z5 "$B"/tests/games/*.z8; do
+    [ -f "$g" ] || continue
+    base=$(basename "${g%.*}")
+    [ "$base" = t_script ] && continue
+    w=$ROOT/games/$base.walk; [ -f "$w" ] || w=$ROOT/tests/games/$base.walk
+    [ -f "$w" ] || continue
+    { echo; cat "$w"; echo score; } > "$T/in"
+    timeout 60 "$J" run "$g" < "$T/in" > "$T/a" 2>"$T/err" || { echo "FAIL $base: jitrl exit $?"; cat "$T/err"; fail=1; }
+    timeout 60 "$D" -m -p -q -s 0 "$g" < "$T/in" > "$T/b" 2>/dev/null
+    same "$(basename "$g")" "$T/a" "$T/b"
+done
 
 Z=$S/zmachine-tests
 for v in 3 4 5 8; do
