@@ -64,14 +64,15 @@ static int do_stats(jitrl_memory *mem, int json)
     if (json)
         printf("{\"episodes\": %zu, \"steps\": %zu, \"distinct_states\": %zu, \"distinct_actions\": %zu, "
                "\"mean_score\": %.6g, \"best_score\": %.6g, \"first_time\": %lld, \"last_time\": %lld, "
-               "\"schema_version\": %d}\n",
+               "\"schema_version\": %d, \"index_bytes\": %zu}\n",
                st.episodes, st.steps, st.distinct_states, st.distinct_actions, st.mean_score, st.best_score,
-               (long long)st.first_time, (long long)st.last_time, st.schema_version);
+               (long long)st.first_time, (long long)st.last_time, st.schema_version, st.index_bytes);
     else
         printf("episodes         %zu\nsteps            %zu\ndistinct states  %zu\ndistinct actions %zu\n"
-               "mean score       %.6g\nbest score       %.6g\ntime span        %lld .. %lld\nschema version   %d\n",
+               "mean score       %.6g\nbest score       %.6g\ntime span        %lld .. %lld\nschema version   %d\n"
+               "index RAM        %zu bytes\n",
                st.episodes, st.steps, st.distinct_states, st.distinct_actions, st.mean_score, st.best_score,
-               (long long)st.first_time, (long long)st.last_time, st.schema_version);
+               (long long)st.first_time, (long long)st.last_time, st.schema_version, st.index_bytes);
     return 0;
 }
 

@@ -46,6 +46,7 @@ int jitrl_memory_stats_get(jitrl_memory *mem, jitrl_memory_stats *st)
     st->schema_version = (int)ver;
     for (size_t k = 0; k < mem->ix.n_keys; k++) st->distinct_states += mem->ix.keys[k].n_steps > 0;
     st->distinct_actions = mem->ix.n_act;
+    st->index_bytes = mem_index_bytes(&mem->ix);
     return rc;
 }
 

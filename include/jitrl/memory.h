@@ -114,7 +114,9 @@ int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_info *info,
                              int64_t *episode_id);
 
 /* Pick up episodes other processes appended since open or the last
- * refresh (readers beside a writer).  Errors: JITRL_EDB, JITRL_ENOMEM. */
+ * refresh (readers beside a writer): those with an id above the highest
+ * indexed one.  Episodes another process imported under lower ids, or
+ * pruned, are seen after a reopen.  Errors: JITRL_EDB, JITRL_ENOMEM. */
 int jitrl_memory_refresh(jitrl_memory *mem);
 
 typedef struct jitrl_memory_stats {
@@ -125,6 +127,7 @@ typedef struct jitrl_memory_stats {
     double mean_score, best_score;
     int64_t first_time, last_time;
     int schema_version;
+    size_t index_bytes;        /* RAM held by the retrieval index (approximate) */
 } jitrl_memory_stats;
 
 int jitrl_memory_stats_get(jitrl_memory *mem, jitrl_memory_stats *st);
