@@ -31,7 +31,8 @@ typedef struct jitrl_zvm_options {
     /* frotz-compatible RNG seed, exactly as `dfrotz -s N` (so 0 means the
      * generator state 0, as `dfrotz -s 0` does, and is reproducible). */
     int32_t seed;
-    /* Screen geometry reported in the header; 0 = dfrotz defaults (80x24). */
+    /* Screen geometry (header and screen model); 0 = dfrotz defaults (80x24);
+     * clamped to 2..32 rows and 10..132 columns. */
     uint16_t screen_width, screen_height;
     /* Nonzero: ignore `seed` and seed from the clock, like frotz without -s. */
     uint8_t seed_from_time;

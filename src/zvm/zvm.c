@@ -39,8 +39,11 @@ int zm_header_init(jitrl_zvm *vm)
     uint8_t *m = vm->mem;
     unsigned rows = vm->opt.screen_height ? vm->opt.screen_height : ZM_SCREEN_ROWS;
     unsigned cols = vm->opt.screen_width ? vm->opt.screen_width : ZM_SCREEN_COLS;
-    if (rows > 255) rows = 255;
-    if (cols > 255) cols = 255;
+    /* the same limits as the screen model (screen.c) */
+    if (rows < 2) rows = 2;
+    if (rows > ZM_MAX_ROWS) rows = ZM_MAX_ROWS;
+    if (cols < 10) cols = 10;
+    if (cols > ZM_MAX_COLS) cols = ZM_MAX_COLS;
     if (vm->version <= 3) {
         m[1] = (uint8_t)((m[1] & ~0x70) | 0x20);   /* split screen available */
         m[0x11] &= (uint8_t)~0x10;
