@@ -944,14 +944,12 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Key of a state: the world region with the move counter zeroed. */
+/* Key of a state: the whole world region, move counter included: the
+ * noise calibration and the outcome hashes depend on the turn (timers,
+ * daemons), so two states are the same only if everything is. */
 static uint64_t state_key(env_actions *a, const jitrl_zvm *vm)
 {
     region_copy(a, vm, a->scratch[0]);
-    for (uint32_t k = 0; k < a->moves_len; k++) {
-        long i = region_index(a, a->moves_addr + k);
-        if (i >= 0) a->scratch[0][i] = 0;
-    }
     return XXH3_64bits(a->scratch[0], a->rlen);
 }
 
