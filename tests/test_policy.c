@@ -285,6 +285,69 @@ static void test_modes_and_trace(void)
     jitrl_memory_close(mem);
 }
 
+/* Similarity weights and keep_above, on a memory whose similarities are
+ * known exactly: one field, 1-grams, so sim = Jaccard of word sets. */
+static void test_weighted_and_keep_above(void)
+{
+    jitrl_memory_options o;
+    jitrl_memory_options_default(&o);
+    o.fields[0] = (jitrl_field_spec){"current", 1, 1.0};
+    o.n_fields = 1;
+    jitrl_memory *mem = NULL;
+    char err[256];
+    CHECK_INT(jitrl_memory_open(NULL, &o, &mem, err, sizeof err), JITRL_OK);
+    if (!mem) return;
+    /* sims to the query "a b c": 1, 3/4 ("a b c d"), 1/2 ("a b e") */
+    const char *texts[3] = {"a b c", "a b c d", "a b e"};
+    double rewards[3] = {6, 2, 9};
+    for (int i = 0; i < 3; i++) {
+        jitrl_field f[1] = {{"current", texts[i]}};
+        jitrl_step st[1] = {{{f, 1}, i == 2 ? "y" : "x", rewards[i]}};
+        CHECK_INT(jitrl_memory_add_episode(mem, NULL, st, 1, 0.5, NULL), JITRL_OK);
+    }
+    jitrl_params p;
+    jitrl_params_default(&p, "text");
+    p.threshold = 0.5;
+    p.mode = JITRL_MODE_ARGMAX;
+    p.lambda = 0;
+    jitrl_field qf[1] = {{"current", "a b c"}};
+    jitrl_state q = {qf, 1};
+    const char *cand[1] = {"x"};
+    jitrl_decision *d = NULL;
+    CHECK_INT(jitrl_decide(mem, &p, &q, cand, NULL, 1, NULL, &d), JITRL_OK);
+    if (d) {
+        CHECK_INT(d->n_neighbours, 3);
+        CHECK_NEAR(d->neighbours[0].sim, 1.0, 1e-15);
+        CHECK_NEAR(d->neighbours[1].sim, 0.75, 1e-15);
+        CHECK_NEAR(d->neighbours[2].sim, 0.5, 1e-15);
+        CHECK_NEAR(d->v, 17.0 / 3, 1e-12);
+        CHECK_NEAR(d->q[0], 4, 1e-12);
+    }
+    jitrl_decision_free(d);
+    p.weighted = 1;
+    CHECK_INT(jitrl_decide(mem, &p, &q, cand, NULL, 1, NULL, &d), JITRL_OK);
+    if (d) {
+        CHECK_NEAR(d->v, (1 * 6 + 0.75 * 2 + 0.5 * 9) / 2.25, 1e-12);
+        CHECK_NEAR(d->q[0], (1 * 6 + 0.75 * 2) / 1.75, 1e-12);
+        CHECK_NEAR(d->q[1], 9, 1e-12);
+    }
+    jitrl_decision_free(d);
+    /* keep_above: k = 1 keeps only the best, keep_above 0.7 keeps two */
+    p.weighted = 0;
+    p.k = 1;
+    CHECK_INT(jitrl_decide(mem, &p, &q, cand, NULL, 1, NULL, &d), JITRL_OK);
+    if (d) CHECK_INT(d->n_neighbours, 1);
+    jitrl_decision_free(d);
+    p.keep_above = 0.7;
+    CHECK_INT(jitrl_decide(mem, &p, &q, cand, NULL, 1, NULL, &d), JITRL_OK);
+    if (d) {
+        CHECK_INT(d->n_neighbours, 2);
+        CHECK_NEAR(d->v, 4, 1e-12);
+    }
+    jitrl_decision_free(d);
+    jitrl_memory_close(mem);
+}
+
 static void test_out_of_memory(void)
 {
     jitrl_memory *mem = build_memory("A:go:1;A:take:5;A:wait:0|A:go:2;B:x:1", 0.5);
@@ -356,6 +419,7 @@ int main(void)
     test_update_properties();
     test_estimator_cases();
     test_modes_and_trace();
+    test_weighted_and_keep_above();
     test_out_of_memory();
     return tu_done();
 }
