@@ -22,6 +22,10 @@
  *    and of the observation nouns used, so a revisited state costs nothing.
  * Work is split over `threads` machines (one per thread); results are
  * merged in candidate order, so the answer does not depend on threading.
+ * Parser scratch globals are learnt per game (classify): a global a
+ * command changed that a following no-op puts back is not world state.
+ * Setting JITRL_ENV_DEBUG in the environment prints the diffs (a debugging
+ * aid; it changes nothing).
  */
 #include "env_int.h"
 
@@ -46,7 +50,6 @@
 
 typedef struct noun {
     unsigned obj;        /* 0 = a bare word from the text */
-    unsigned owner;      /* the object the phrase names (= obj, or one answering to the word) */
     int held;
     char phrase[48];
     char full[64];       /* every dictionary word of the short name, for topics */
@@ -74,7 +77,6 @@ struct env_actions {
     /* candidates of the current call */
     jr_buf cand;              /* NUL-separated commands */
     size_t *cand_off;
-    unsigned *cand_obj;       /* the objects each candidate names (2 per) */
     size_t ncand, cand_cap;
     size_t cap;               /* candidates allowed in the current pass */
     int *changed;
@@ -346,7 +348,7 @@ static void calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t sn
 
 /* ---- candidates ---- */
 
-static int add_cand(env_actions *a, const char *s, unsigned o1, unsigned o2)
+static int add_cand(env_actions *a, const char *s)
 {
     /* the budget: verbs come most common first, so the rare ones go */
     if (a->ncand >= a->cap) return JITRL_OK;
@@ -358,13 +360,8 @@ static int add_cand(env_actions *a, const char *s, unsigned o1, unsigned o2)
         size_t *p = jr_realloc(a->cand_off, nc * sizeof *p);
         if (!p) return JITRL_ENOMEM;
         a->cand_off = p;
-        unsigned *q = jr_realloc(a->cand_obj, nc * 2 * sizeof *q);
-        if (!q) return JITRL_ENOMEM;
-        a->cand_obj = q;
         a->cand_cap = nc;
     }
-    a->cand_obj[2 * a->ncand] = o1;
-    a->cand_obj[2 * a->ncand + 1] = o2;
     a->cand_off[a->ncand] = a->cand.len;
     int rc = jr_buf_append(&a->cand, s, strlen(s) + 1);
     if (rc) return rc;
@@ -493,7 +490,6 @@ static size_t collect_nouns(env_actions *a, const jitrl_zvm *vm, const char *obs
     for (size_t i = 0; i < nobjs && n < max; i++) {
         noun *nn = &out[n];
         nn->obj = objs[i];
-        nn->owner = objs[i];
         nn->held = player && env_inside(vm, objs[i], player, w->nobj);
         if (!env_obj_phrase(vm, a->g, w, objs[i], objs, nobjs, nn->phrase, sizeof nn->phrase)) continue;
         full_name(vm, objs[i], nn->phrase, nn->full, sizeof nn->full);
@@ -525,7 +521,6 @@ static size_t collect_nouns(env_actions *a, const jitrl_zvm *vm, const char *obs
             if (!owner) continue;
             noun *nn = &out[n++];
             nn->obj = 0;
-            nn->owner = owner;
             nn->held = 0;
             snprintf(nn->phrase, sizeof nn->phrase, "%s", word);
             snprintf(nn->full, sizeof nn->full, "%s", word);
@@ -549,7 +544,7 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
     a->cap = CAND_CAP_ONE;
     jr_buf_reset(&a->cand);
     for (int i = 0; directions[i]; i++)
-        if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i], 0, 0))) goto out;
+        if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i]))) goto out;
     size_t pass_start[4] = {0};
     for (int pass = 0; pass < 3; pass++) {
         pass_start[pass] = a->ncand;
@@ -573,10 +568,10 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                 if (objs == 0) {
                     if (v->meta) continue;
                     if (keyset_add(&ks, line_key(l->action, 0, 0, 1)) <= 0) continue;
-                    if (render(vm, verb, l, NULL, NULL, buf, sizeof buf) && (rc = add_cand(a, buf, 0, 0))) goto out;
+                    if (render(vm, verb, l, NULL, NULL, buf, sizeof buf) && (rc = add_cand(a, buf))) goto out;
                 } else if (objs == 1) {
                     if (ot[0]->flags & GF_MULTI && keyset_add(&ks, line_key(l->action, 0xfffff, 0, 2)) > 0 &&
-                        render(vm, verb, l, "all", NULL, buf, sizeof buf) && (rc = add_cand(a, buf, 0, 0)))
+                        render(vm, verb, l, "all", NULL, buf, sizeof buf) && (rc = add_cand(a, buf)))
                         goto out;
                     for (size_t i = 0; i < nn; i++) {
                         if (ot[0]->kind == GT_OBJ && !obj_ok(vm, g, ot[0], &nouns[i], 1)) continue;
@@ -584,7 +579,7 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                                                      0, 3)) <= 0)
                             continue;
                         if (render(vm, verb, l, nouns[i].phrase, NULL, buf, sizeof buf) &&
-                            (rc = add_cand(a, buf, nouns[i].owner, 0)))
+                            (rc = add_cand(a, buf)))
                             goto out;
                     }
                 } else if (objs == 2) {
@@ -595,13 +590,13 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                             if (!nouns[j].obj || !jitrl_zvm_child(vm, nouns[j].obj)) continue;
                             if (keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj, 4)) > 0 &&
                                 render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf, 0, nouns[j].owner)))
+                                (rc = add_cand(a, buf)))
                                 goto out;
                             for (size_t i = 0; i < nn; i++) {
                                 if (!nouns[i].obj || jitrl_zvm_parent(vm, nouns[i].obj) != nouns[j].obj) continue;
                                 if (keyset_add(&ks, line_key(l->action, nouns[i].obj, nouns[j].obj, 5)) <= 0) continue;
                                 if (render(vm, verb, l, nouns[i].phrase, nouns[j].phrase, buf, sizeof buf) &&
-                                    (rc = add_cand(a, buf, nouns[i].owner, nouns[j].owner)))
+                                    (rc = add_cand(a, buf)))
                                     goto out;
                             }
                         }
@@ -613,7 +608,7 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                             if (keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j, 7)) <= 0)
                                 continue;
                             if (render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf, 0, nouns[j].owner)))
+                                (rc = add_cand(a, buf)))
                                 goto out;
                         }
                     for (size_t i = 0; i < nn; i++) {
@@ -639,7 +634,7 @@ static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size
                             if (keyset_add(&ks, line_key(l->action, k1, k2, 6)) <= 0) continue;
                             if (render(vm, verb, l, t1->kind == GT_TOPIC ? nouns[i].full : nouns[i].phrase,
                                        t2->kind == GT_TOPIC ? nouns[j].full : nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf, nouns[i].owner, nouns[j].owner)))
+                                (rc = add_cand(a, buf)))
                                 goto out;
                         }
                     }
@@ -927,7 +922,6 @@ void env_actions_free(env_actions *a)
     jr_free(a->after_x);
     jr_buf_free(&a->cand);
     jr_free(a->cand_off);
-    jr_free(a->cand_obj);
     free_results(a);
     for (int t = 0; t < MAX_THREADS; t++) {
         jr_free(a->pool[t].idx);
