@@ -7,6 +7,9 @@
 #   2. `jitrl run` prints the same words as dfrotz live (and so as the
 #      transcript; skipped, with a note, while `jitrl run` does not exist).
 # Words, not bytes: wrapping, blank lines and prompts may differ (issue #2).
+# A deliberate, documented difference of `jitrl run` from dfrotz on one game
+# is recorded in tests/games/NAME.jitrl-differs (first line: the reason);
+# the mismatch is then reported but does not fail.
 # JITRL_UPDATE_EXPECTED=1 rewrites the transcripts from dfrotz instead.
 set -u
 ROOT=${JITRL_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -55,7 +58,14 @@ for src in "$ROOT"/tests/games/*.inf; do
         rc=$?
         [ $rc -eq 0 ] || { echo "FAIL $name.$v: jitrl run exited $rc: $(head -c 300 "$T/$name.$v.jitrl.err")"; fails=$((fails + 1)); }
         jchecked=$((jchecked + 1))
-        same_words "$name.$v jitrl vs dfrotz" "$T/$name.$v.dfrotz" "$T/$name.$v.jitrl" || fails=$((fails + 1))
+        known=$ROOT/tests/games/$name.jitrl-differs
+        if same_words "$name.$v jitrl vs dfrotz" "$T/$name.$v.dfrotz" "$T/$name.$v.jitrl"; then
+            [ -f "$known" ] && echo "note: $name.jitrl-differs is stale: jitrl now matches dfrotz on $name.$v"
+        elif [ -f "$known" ]; then
+            echo "KNOWN DIFFERENCE $name.$v (documented in $name.jitrl-differs): $(head -n 1 "$known")"
+        else
+            fails=$((fails + 1))
+        fi
     done
 done
 
