@@ -211,7 +211,7 @@ static int post_add(mem_posting **post, uint64_t **post_h, size_t *n_post, size_
         htab_insert(tab, h, pid);
     }
     mem_posting *po = &(*post)[pid];
-    if (po->n && po->ids[po->n - 1] == sid) return JITRL_OK;
+    if (po->n && po->ids[po->n - 1] == sid) return JITRL_OK;   /* a resumed pass */
     if (grow32((void **)&po->ids, &po->cap, (size_t)po->n + 1, sizeof *po->ids)) return JITRL_ENOMEM;
     po->ids[po->n++] = sid;
     return JITRL_OK;
@@ -296,14 +296,37 @@ static int part_add(mem_index *ix, uint64_t sig, uint32_t sid, const mem_fp_t *f
     return JITRL_OK;
 }
 
-/* Write the postings of primary set `sid`: one per shingle, one per
- * partition signature. */
-static int post_set(mem_index *ix, uint32_t sid)
+static int post_shingles(mem_index *ix, uint32_t sid)
 {
-    mem_set *s = &ix->pool[ix->primary].sets[sid];
+    const mem_set *s = &ix->pool[ix->primary].sets[sid];
     for (uint32_t i = 0; i < s->n; i++)
         if (post_add(&ix->post, &ix->post_h, &ix->n_post, &ix->cap_post, &ix->post_tab, s->h[i], sid))
             return JITRL_ENOMEM;
+    return JITRL_OK;
+}
+
+/* The per-shingle postings serve only prefix filtering (low thresholds),
+ * so they are built on the first query that needs them and kept up to
+ * date from then on; ingest at the paper's thresholds never pays for them.
+ * Resumable after a failure: shingles_next is where to go on, and
+ * post_add skips a posting that already ends with the set. */
+int mem_index_need_shingles(mem_index *ix)
+{
+    if (ix->shingles_on) return JITRL_OK;
+    const mem_pool *pl = &ix->pool[ix->primary];
+    for (; ix->shingles_next < pl->n; ix->shingles_next++)
+        if (pl->sets[ix->shingles_next].posted && post_shingles(ix, (uint32_t)ix->shingles_next))
+            return JITRL_ENOMEM;
+    ix->shingles_on = 1;
+    return JITRL_OK;
+}
+
+/* Write the postings of primary set `sid`: one per partition signature,
+ * and one per shingle once those are in use. */
+static int post_set(mem_index *ix, uint32_t sid)
+{
+    mem_set *s = &ix->pool[ix->primary].sets[sid];
+    if (ix->shingles_on && post_shingles(ix, sid)) return JITRL_ENOMEM;
     /* Empty partitions are not posted: they would make one huge list. */
     uint16_t *ps = &ix->pool[ix->primary].psig[(size_t)sid * MEM_PARTS];
     for (unsigned j = 0; j < MEM_PARTS; j++) ps[j] = (uint16_t)mem_part_sig(s->h, s->n, 5, j, NULL);

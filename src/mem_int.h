@@ -105,7 +105,10 @@ typedef struct mem_index {
     double w[JITRL_MAX_FIELDS];   /* normalised to sum 1 */
     size_t primary;
     mem_pool pool[JITRL_MAX_FIELDS];
-    /* primary field inverted index: shingle hash -> posting */
+    /* primary field inverted index: shingle hash -> posting (built on
+     * first need, see mem_index_need_shingles) */
+    int shingles_on;
+    size_t shingles_next;
     mem_posting *post;
     uint64_t *post_h;
     size_t n_post, cap_post;
@@ -199,6 +202,8 @@ typedef struct mem_pslot {
     uint32_t len;
 } mem_pslot;
 const mem_pslot *mem_index_part(const mem_index *ix, uint64_t sig);
+/* Make sure the per-shingle postings exist (built lazily). */
+int mem_index_need_shingles(mem_index *ix);
 /* The posting of a primary-field shingle, NULL if no set has it. */
 const mem_posting *mem_index_posting(const mem_index *ix, uint64_t h);
 /* Action id of a name, MEM_NONE when memory never saw it. */

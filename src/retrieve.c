@@ -273,6 +273,7 @@ static int scan_index(mem_index *ix, const mem_query *q, double thr, double m, c
     if (o < 1) o = 1;
     if (o > nq) return JITRL_OK;
     uint32_t prefix = nq - o + 1;
+    if (mem_index_need_shingles(ix)) return JITRL_ENOMEM;
     uint32_t e = nq - prefix < prefix + 4 ? nq - prefix : prefix + 4;
     rare *rs = jr_malloc(nq * sizeof *rs);
     if (!rs) return JITRL_ENOMEM;
