@@ -55,8 +55,10 @@ same() {  # same NAME A B
 grep -v '^#' "$S/jericho/games.tsv" | grep -v '^game	' | while IFS='	' read -r game file md5 zv rel ser seed rest; do
     intro=$(printf '%s' "$rest" | cut -f6)
     { [ "$intro" = '\n' ] && echo; cat "$S/jericho/walkthroughs/$game.txt"; echo score; } > "$T/in"
+    # the two interpreters run side by side (the machine has two cores)
+    timeout 120 "$D" -m -p -q -s "$seed" "$S/jericho/$file" < "$T/in" > "$T/b" 2>/dev/null &
     timeout 120 "$J" run "$S/jericho/$file" --seed "$seed" < "$T/in" > "$T/a" 2>"$T/err" || { echo "FAIL $game: jitrl exit $?"; cat "$T/err"; }
-    timeout 120 "$D" -m -p -q -s "$seed" "$S/jericho/$file" < "$T/in" > "$T/b" 2>/dev/null
+    wait
     same "$game" "$T/a" "$T/b"
     [ $fail -eq 0 ] || exit 1
 done || fail=1
@@ -71,8 +73,9 @@ for g in "$B"/games/*.z5 "$B"/tests/games/*.z5 "$B"/tests/games/*.z8; do
     w=$ROOT/games/$base.walk; [ -f "$w" ] || w=$ROOT/tests/games/$base.walk
     [ -f "$w" ] || continue
     { echo; cat "$w"; echo score; } > "$T/in"
+    timeout 60 "$D" -m -p -q -s 0 "$g" < "$T/in" > "$T/b" 2>/dev/null &
     timeout 60 "$J" run "$g" < "$T/in" > "$T/a" 2>"$T/err" || { echo "FAIL $base: jitrl exit $?"; cat "$T/err"; fail=1; }
-    timeout 60 "$D" -m -p -q -s 0 "$g" < "$T/in" > "$T/b" 2>/dev/null
+    wait
     same "$(basename "$g")" "$T/a" "$T/b"
 done
 
