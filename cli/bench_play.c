@@ -93,7 +93,7 @@ int bench_play(int argc, char **argv)
         else if (!strcmp(a, "--episodes")) { bad = play_parse_int(a, val, 1, 100000, &v); o.episodes = (int)v; }
         else if (!strcmp(a, "--max-steps")) { bad = play_parse_int(a, val, 1, 100000, &v); o.max_steps = (int)v; }
         else if (!strcmp(a, "--history")) { bad = play_parse_int(a, val, 0, 64, &v); o.history_len = (size_t)v; }
-        else if (!strcmp(a, "--beta")) bad = play_parse_double(a, val, &o.params.beta);
+        else if (!strcmp(a, "--beta")) { bad = play_parse_double(a, val, &o.params.beta); o.beta_set = 1; }
         else if (!strcmp(a, "--games")) only = val;
         else {
             fprintf(stderr, "jitrl bench play: unknown option '%s'\n", a);
@@ -102,6 +102,7 @@ int bench_play(int argc, char **argv)
         if (bad) return 2;
     }
 
+    play_opts_finish(&o);
     char **files = NULL;
     size_t n_files = 0;
     const char *sh = play_shared_dir();

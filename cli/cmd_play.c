@@ -47,12 +47,13 @@ static void usage(FILE *f)
         "                        transient faults, first backoff (defaults: the client's)\n"
         "  --evaluator           store the model's per-step rewards instead of score deltas\n"
         "  --price-in X --price-out Y     USD per million prompt / completion tokens\n"
-        "  --beta B              update strength z' = z + B*A~ (default: the engine's)\n"
+        "  --beta B              update strength z' = z + B*A~ (default: the engine's with a\n"
+        "                        model, 5 offline where the prior is flat)\n"
         "  --gamma G --k K --threshold T --lambda L --alpha A   engine parameters (paper defaults)\n"
         "  --mode sample|argmax|legacy   how the shifted policy acts (default sample; legacy =\n"
         "                        the released code's probability + advantage, argmax)\n"
         "  --weighted --unseen-neutral --keep-above S   estimator options (docs/method.md)\n"
-        "  --history N           recent actions in the retrieval state (default 4)\n"
+        "  --history N           recent actions in the retrieval state (default 1)\n"
         "  --summary FILE.json   run summary (--agent both: {\"games\": [static, jitrl]})\n"
         "  --log FILE.jsonl      one JSON record per step: the whole decision trace\n"
         "  --report FILE.html    learning curves with 95%% CI bands and the table\n"
@@ -118,7 +119,7 @@ static int parse(int argc, char **argv, play_cli *c)
             if (bad) fprintf(stderr, "jitrl play: --seed needs a non-negative integer\n");
             o->seed = s;
         }
-        else if (!strcmp(a, "--beta")) bad = play_parse_double(a, val, &o->params.beta);
+        else if (!strcmp(a, "--beta")) { bad = play_parse_double(a, val, &o->params.beta); o->beta_set = 1; }
         else if (!strcmp(a, "--gamma")) bad = play_parse_double(a, val, &o->params.gamma);
         else if (!strcmp(a, "--threshold")) bad = play_parse_double(a, val, &o->params.threshold);
         else if (!strcmp(a, "--lambda")) bad = play_parse_double(a, val, &o->params.lambda);
@@ -163,6 +164,7 @@ static int parse(int argc, char **argv, play_cli *c)
         fprintf(stderr, "jitrl play: --llm needs --model (or $JITRL_MODEL)\n");
         return 2;
     }
+    play_opts_finish(o);
     if (o->evaluator && !o->llm_url) {
         fprintf(stderr, "jitrl play: --evaluator needs --llm\n");
         return 2;

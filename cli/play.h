@@ -30,6 +30,7 @@ typedef struct play_opts {
     int threads;              /* worker threads for runs; 0 = auto (2 at most) */
     int progress;             /* 1 = live progress line on stderr */
     jitrl_params params;      /* engine parameters (defaults + flags) */
+    int beta_set;             /* --beta given; else play_opts_finish picks it */
     size_t history_len;
     FILE *log;                /* JSON Lines decision trace, or NULL */
     const volatile sig_atomic_t *stop;
@@ -37,6 +38,12 @@ typedef struct play_opts {
 
 /* Defaults: the paper protocol (50 x 60, 1 run, seed 1), offline. */
 void play_opts_init(play_opts *o);
+
+/* beta when the user gave none: the engine's default with a model prior;
+ * PLAY_OFFLINE_BETA with the uniform prior, where there is no prior
+ * knowledge for the KL term to protect (see play_util.c). */
+#define PLAY_OFFLINE_BETA 5.0
+void play_opts_finish(play_opts *o);
 
 #define PLAY_MAX_WORKERS 16
 

@@ -76,7 +76,7 @@ void jitrl_agent_config_init(jitrl_agent_config *cfg)
     cfg->max_steps = 60;
     cfg->seed = 1;
     jitrl_params_default(&cfg->params, "text");
-    cfg->history_len = 4;
+    cfg->history_len = 1;
     cfg->prior_mode = JITRL_LLM_TOKEN;
 }
 

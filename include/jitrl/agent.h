@@ -61,7 +61,7 @@ typedef struct jitrl_agent_config {
     int max_steps;             /* actions per episode; default 60 (the paper's) */
     uint64_t seed;             /* the run's seed */
     jitrl_params params;       /* engine parameters; default jitrl_params_default("text") */
-    size_t history_len;        /* actions in the "history" state field; default 4 */
+    size_t history_len;        /* actions in the "history" state field; default 1 */
     /* The model: NULL = uniform prior, no calls.  Borrowed. */
     jitrl_llm *llm;
     jitrl_llm_mode prior_mode; /* must match the llm handle's mode */
@@ -78,7 +78,7 @@ typedef struct jitrl_agent_config {
 } jitrl_agent_config;
 
 /* Defaults: jitrl agent, 60 steps, seed 1, text-game engine parameters,
- * history 4, no model, no evaluator, no trace. */
+ * history 1, no model, no evaluator, no trace. */
 void jitrl_agent_config_init(jitrl_agent_config *cfg);
 
 /* Make an agent over env (required) and mem (required for the jitrl agent,
