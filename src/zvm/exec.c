@@ -391,7 +391,11 @@ void zm_execute(jitrl_zvm *vm)
             else if (v == 4) store(vm, &pc, 0);
             else illegal(vm, op);
             break;
-        case 0x07: do_restart(vm); pc = vm->r.pc; break;                          /* restart */
+        case 0x07:                                                 /* restart */
+            do_restart(vm);
+            pc = vm->r.pc;
+            done += 1000;   /* it reloads memory and clears the screen: charge the budget for it */
+            break;                          /* restart */
         case 0x08: ret(vm, pop(vm)); pc = vm->r.pc; break;                        /* ret_popped */
         case 0x09:
             if (v <= 4) pop(vm);                                   /* pop */
