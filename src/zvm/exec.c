@@ -395,7 +395,7 @@ void zm_execute(jitrl_zvm *vm)
             do_restart(vm);
             pc = vm->r.pc;
             done += 1000;   /* it reloads memory and clears the screen: charge the budget for it */
-            break;                          /* restart */
+            break;
         case 0x08: ret(vm, pop(vm)); pc = vm->r.pc; break;                        /* ret_popped */
         case 0x09:
             if (v <= 4) pop(vm);                                   /* pop */
