@@ -62,6 +62,7 @@
  *   GET /control?fault=NAME&count=N   the next N chat requests get NAME
  *   GET /control?mode=M   switch the answer mode
  *   GET /control?reset=1  zero the counters and the fault queue
+ *   GET /control?retry_after=S   Retry-After seconds for later 429s
  *   Prompt tokens are counted as ceil(chars/4)+3 per message, roughly
  *   what BPE tokenizers give for English.
  */
@@ -664,6 +665,7 @@ static enum MHD_Result handle_control(server *sv, struct MHD_Connection *c)
     const char *count = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "count");
     const char *mode = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "mode");
     const char *reset = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "reset");
+    const char *ra = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "retry_after");
     pthread_mutex_lock(&sv->mu);
     const char *bad = NULL;
     if (reset) {
@@ -674,6 +676,12 @@ static enum MHD_Result handle_control(server *sv, struct MHD_Connection *c)
         sv->queue_len = 0;
         sv->next_rotation = 0;
         sv->last_error[0] = '\0';
+    }
+    if (ra) {
+        char *end;
+        long v = strtol(ra, &end, 10);
+        if (*ra == '\0' || *end || v < 0 || v > 3600) bad = "bad retry_after";
+        else sv->retry_after = v;
     }
     if (mode) {
         enum mode md;
