@@ -11,7 +11,7 @@
 BUILD   ?= build
 CC      ?= cc
 PKGS    := sqlite3 libcurl jansson libxxhash
-TESTPKGS := libmicrohttpd
+TESTPKGS := libmicrohttpd libcurl
 OPT     ?= -O2
 CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
                -D_GNU_SOURCE -Iinclude -Isrc -fPIC
@@ -23,8 +23,11 @@ OPT := -O1
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN := -fsanitize=address,undefined
 endif
+# libcurl is compiled against but loaded with dlopen on first use
+# (src/llm_curl.c), so runs without a model do not load its ~30 libraries.
+LINKPKGS := sqlite3 jansson libxxhash
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+PKG_LIBS   := $(shell pkg-config --libs $(LINKPKGS)) -lm -lpthread -ldl
 TEST_CFLAGS := -Itests/support $(shell pkg-config --cflags $(TESTPKGS))
 TEST_LIBS   := $(shell pkg-config --libs $(TESTPKGS))
 ALL_CFLAGS := $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
@@ -71,7 +74,7 @@ $(BUILD)/libjitrl.so: $(LIB_OBJ)
 $(BUILD)/libjitrl.pc: libjitrl.pc.in
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(abspath $(BUILD))|' -e 's|@INCLUDE@|$(abspath include)|' \
-	    -e 's|@REQUIRES@|$(PKGS)|' $< > $@
+	    -e 's|@REQUIRES@|$(LINKPKGS)|' $< > $@
 
 # The built-in default game is compiled by inform6 and embedded in the CLI.
 $(BUILD)/gen/default_game.c: $(BUILD)/games/jitrl_cave.z5 scripts/embed.sh

@@ -9,10 +9,18 @@
  * jitrl_llm so consecutive calls reuse the connection (TLS handshakes to
  * a remote API cost more than the one-token answer).  The key goes only
  * into the Authorization header, never into a message.
+ *
+ * libcurl is loaded with dlopen() when a client is opened, not linked:
+ * linking it pulls some thirty shared libraries (TLS, HTTP/2, LDAP,
+ * Kerberos...) into every start of the `jitrl` binary, which cost more
+ * than a whole `jitrl run` of a walkthrough.  Runs without a model never
+ * pay for it.  The function table lives on the handle (dlopen is reference
+ * counted), so there is no global state.
  */
 #include "llm_int.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,26 +29,94 @@
 
 #include "base/alloc.h"
 
+/* The dozen libcurl entry points we use, resolved from libcurl.so.4. */
+struct llm_curl_api {
+    void *dl;
+    CURLcode (*global_init)(long flags);
+    void (*global_cleanup)(void);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *c);
+    void (*easy_reset)(CURL *c);
+    CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+    CURLcode (*easy_perform)(CURL *c);
+    CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+    const char *(*easy_strerror)(CURLcode cc);
+    struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+    void (*slist_free_all)(struct curl_slist *l);
+};
+
+static void api_close(struct llm_curl_api *a)
+{
+    if (!a) return;
+    if (a->dl) dlclose(a->dl);
+    jr_free(a);
+}
+
+/* Resolve every entry point or fail as a whole. */
+static struct llm_curl_api *api_open(char *why, size_t whylen)
+{
+    struct llm_curl_api *a = jr_calloc(1, sizeof *a);
+    if (!a) return NULL;
+    a->dl = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!a->dl) {
+        snprintf(why, whylen, "cannot load libcurl.so.4 (apt-get install libcurl4): %s", dlerror());
+        api_close(a);
+        return NULL;
+    }
+    struct { void **slot; const char *name; } syms[] = {
+        {(void **)&a->global_init, "curl_global_init"},
+        {(void **)&a->global_cleanup, "curl_global_cleanup"},
+        {(void **)&a->easy_init, "curl_easy_init"},
+        {(void **)&a->easy_cleanup, "curl_easy_cleanup"},
+        {(void **)&a->easy_reset, "curl_easy_reset"},
+        {(void **)&a->easy_setopt, "curl_easy_setopt"},
+        {(void **)&a->easy_perform, "curl_easy_perform"},
+        {(void **)&a->easy_getinfo, "curl_easy_getinfo"},
+        {(void **)&a->easy_strerror, "curl_easy_strerror"},
+        {(void **)&a->slist_append, "curl_slist_append"},
+        {(void **)&a->slist_free_all, "curl_slist_free_all"},
+    };
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        *syms[i].slot = dlsym(a->dl, syms[i].name);
+        if (!*syms[i].slot) {
+            snprintf(why, whylen, "libcurl.so.4 lacks %s", syms[i].name);
+            api_close(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 int llm_curl_init(jitrl_llm *llm)
 {
+    struct llm_curl_api *a = api_open(llm->err, sizeof llm->err);
+    if (!a) return llm->err[0] ? JITRL_EUNSUPPORTED : JITRL_ENOMEM;
     /* curl_global_init is reference counted and thread-safe since 7.84;
      * pairing it with the handle keeps libcurl's own globals out of our
      * callers' way. */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return JITRL_EHTTP;
-    llm->curl = curl_easy_init();
+    if (a->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        api_close(a);
+        return JITRL_EHTTP;
+    }
+    llm->curl = a->easy_init();
     if (!llm->curl) {
-        curl_global_cleanup();
+        a->global_cleanup();
+        api_close(a);
         return JITRL_ENOMEM;
     }
+    llm->curl_api = a;
     return JITRL_OK;
 }
 
 void llm_curl_free(jitrl_llm *llm)
 {
-    if (!llm->curl) return;
-    curl_easy_cleanup(llm->curl);
+    struct llm_curl_api *a = llm->curl_api;
+    if (!llm->curl || !a) return;
+    a->easy_cleanup(llm->curl);
     llm->curl = NULL;
-    curl_global_cleanup();
+    a->global_cleanup();
+    api_close(a);
+    llm->curl_api = NULL;
 }
 
 long llm_parse_retry_after(const char *v)
@@ -53,7 +129,13 @@ long llm_parse_retry_after(const char *v)
         if (*end || secs < 0 || secs > 86400) return -1;
         return (long)(secs * 1000.0);
     }
-    time_t when = curl_getdate(v, NULL);
+    /* RFC 9110 IMF-fixdate, the form servers send: "Sun, 06 Nov 1994
+     * 08:49:37 GMT". */
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end) return -1;
+    time_t when = timegm(&tm);
     if (when < 0) return -1;
     double d = difftime(when, time(NULL));
     if (d < 0) d = 0;
@@ -110,6 +192,7 @@ int llm_curl_post(void *ctx, const char *url, const char *api_key, const char *b
 {
     jitrl_llm *llm = ctx;
     CURL *c = llm->curl;
+    const struct llm_curl_api *a = llm->curl_api;
     struct curl_slist *hdrs = NULL, *h;
     curl_rx rx;
     int rc = JITRL_OK;
@@ -123,7 +206,7 @@ int llm_curl_post(void *ctx, const char *url, const char *api_key, const char *b
     *retry_after_ms = -1;
     err[0] = '\0';
 
-    h = curl_slist_append(hdrs, "Content-Type: application/json");
+    h = a->slist_append(hdrs, "Content-Type: application/json");
     if (!h) { rc = JITRL_ENOMEM; goto out; }
     hdrs = h;
     if (api_key) {
@@ -132,40 +215,40 @@ int llm_curl_post(void *ctx, const char *url, const char *api_key, const char *b
             rc = JITRL_EHTTP;
             goto out;
         }
-        h = curl_slist_append(hdrs, auth);
+        h = a->slist_append(hdrs, auth);
         memset(auth, 0, sizeof auth);
         if (!h) { rc = JITRL_ENOMEM; goto out; }
         hdrs = h;
     }
     /* "Expect: 100-continue" costs a round trip on large prompts. */
-    h = curl_slist_append(hdrs, "Expect:");
+    h = a->slist_append(hdrs, "Expect:");
     if (!h) { rc = JITRL_ENOMEM; goto out; }
     hdrs = h;
 
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, llm->cfg.connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &rx);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &rx);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "jitrl");
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    a->easy_reset(c);
+    a->easy_setopt(c, CURLOPT_URL, url);
+    a->easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    a->easy_setopt(c, CURLOPT_POST, 1L);
+    a->easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    a->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    a->easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    a->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, llm->cfg.connect_timeout_ms);
+    a->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    a->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    a->easy_setopt(c, CURLOPT_WRITEDATA, &rx);
+    a->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    a->easy_setopt(c, CURLOPT_HEADERDATA, &rx);
+    a->easy_setopt(c, CURLOPT_USERAGENT, "jitrl");
+    a->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    a->easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     if (llm->cfg.cancel) {
-        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(c, CURLOPT_XFERINFODATA, llm);
-        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        a->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        a->easy_setopt(c, CURLOPT_XFERINFODATA, llm);
+        a->easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     }
 
-    CURLcode cc = curl_easy_perform(c);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    CURLcode cc = a->easy_perform(c);
+    a->easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     if (cc != CURLE_OK) {
         if (rx.too_big) {
             rc = JITRL_ETOOBIG;
@@ -175,17 +258,17 @@ int llm_curl_post(void *ctx, const char *url, const char *api_key, const char *b
             rc = JITRL_ENOMEM;
         } else {
             rc = (cc == CURLE_OPERATION_TIMEDOUT) ? JITRL_ETIMEOUT : JITRL_EHTTP;
-            snprintf(err, errlen, "%s", curl_easy_strerror(cc));
+            snprintf(err, errlen, "%s", a->easy_strerror(cc));
         }
         goto out;
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    a->easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     *retry_after_ms = rx.retry_after_ms;
     *reply_len = rx.body.len;
     *reply = jr_buf_steal(&rx.body);
     if (!*reply) rc = JITRL_ENOMEM;
 out:
-    curl_slist_free_all(hdrs);
+    a->slist_free_all(hdrs);
     jr_buf_free(&rx.body);
     return rc;
 }

@@ -34,6 +34,7 @@ struct jitrl_llm {
     json_t *extra;                 /* parsed extra_json object, or NULL */
     jitrl_llm_transport tr;        /* post/sleep always set after open */
     void *curl;                    /* CURL * of the default transport, or NULL */
+    struct llm_curl_api *curl_api; /* libcurl, loaded with dlopen on first use */
     jr_rng rng;                    /* backoff jitter */
     jitrl_llm_stats stats;
     char err[512];

@@ -208,7 +208,7 @@ int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, s
     if (cfg->transport) llm->tr = *cfg->transport;
     if (!llm->tr.post) {
         rc = llm_curl_init(llm);
-        if (rc) { why = "cannot initialise libcurl"; goto out; }
+        if (rc) { why = llm->err[0] ? llm->err : "cannot initialise libcurl"; goto out; }
         llm->tr.post = llm_curl_post;   /* its context is the handle; tr.ctx stays the caller's */
     }
     jr_rng_seed(&llm->rng, cfg->seed);
