@@ -201,13 +201,15 @@ static int import_line(jitrl_memory *mem, const char *line, size_t lineno)
         }
         steps[t].action = json_string_value(a);
     }
-    int64_t want = 0;
-    if (jid) {
-        int64_t id = json_integer_value(jid), used = 0;
+    /* An id that is not positive, or is taken, gets a new one. */
+    int64_t want = 0, id = jid ? json_integer_value(jid) : 0;
+    if (id > 0) {
+        int64_t used = 0;
         char sql[96];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM episodes WHERE id = %lld", (long long)id);
-        if (id > 0 && !(rc = mem_query_int(mem, sql, 0, &used)) && !used) want = id;
+        rc = mem_query_int(mem, sql, 0, &used);
         if (rc) goto out;
+        if (!used) want = id;
     }
     rc = mem_insert_episode(mem, &info, steps, n, gamma, ret, want, NULL);
 out:

@@ -156,6 +156,16 @@ static void test_roundtrip(const char *dir)
     bf = fopen(bad, "rb");
     CHECK_INT(jitrl_memory_import(b, bf, &n), JITRL_EPARSE);
     fclose(bf);
+    /* Ids that are not positive or already taken are replaced, not refused. */
+    bf = fopen(bad, "wb");
+    fputs("{\"id\":0,\"task\":\"t\",\"score\":1,\"time\":5,\"gamma\":0.5,\"steps\":[]}\n", bf);
+    fputs("{\"id\":-4,\"task\":\"t\",\"score\":1,\"time\":5,\"gamma\":0.5,\"steps\":[]}\n", bf);
+    fputs("{\"id\":1,\"task\":\"t\",\"score\":1,\"time\":5,\"gamma\":0.5,\"steps\":[]}\n", bf);
+    fclose(bf);
+    bf = fopen(bad, "rb");
+    CHECK_INT(jitrl_memory_import(b, bf, &n), JITRL_OK);
+    fclose(bf);
+    CHECK_INT(n, 3);
     jitrl_memory_close(a);
     jitrl_memory_close(b);
 }
