@@ -29,7 +29,12 @@ need_dfrotz() {
 
 # run_dfrotz STORY INPUT OUT -- play STORY with INPUT the way the suite does.
 # Only standard output is game text (dfrotz says "EOT" on standard error).
-run_dfrotz() { "$DFROTZ" -m -p -q -s 1 "$1" <"$2" >"$3" 2>"$3.err"; }
+# dfrotz runs in OUT's folder, so a transcript it is asked to write (output
+# stream 2, default name STORY.scr) lands there and not in the checkout.
+run_dfrotz() {
+    _s=$(realpath "$1"); _i=$(realpath "$2"); _o=$(realpath -m "$3")
+    (cd "$(dirname "$_o")" && "$DFROTZ" -m -p -q -s 1 "$_s" <"$_i" >"$_o" 2>"$_o.err")
+}
 
 # run_jitrl STORY INPUT OUT -- the same through `jitrl run`.
 run_jitrl() { timeout 60 "$JITRL_BIN" run --seed 1 "$1" <"$2" >"$3" 2>"$3.err"; }
