@@ -110,10 +110,20 @@ int mem_load(jitrl_memory *mem, int64_t after)
     if (sqlite3_prepare_v2(mem->db, sql, -1, &st, NULL) != SQLITE_OK) return mem_db_err(mem, "load");
     sqlite3_bind_int64(st, 1, after);
     mem_index_begin(&mem->ix);
+    /* Batches commit only between episodes, and max_episode follows what
+     * is committed, so a load that fails part way leaves whole episodes
+     * indexed and a later refresh picks up exactly the rest. */
     size_t batch = 0;
+    int64_t last_ep = INT64_MIN, seen_max = mem->max_episode;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0), ep = sqlite3_column_int64(st, 1);
+        if (batch >= 4096 && ep != last_ep) {
+            mem_index_commit(&mem->ix);
+            mem->max_episode = seen_max;
+            mem_index_begin(&mem->ix);
+            batch = 0;
+        }
         const char *state = (const char *)sqlite3_column_text(st, 2);
         const char *action = (const char *)sqlite3_column_text(st, 3);
         double ret = sqlite3_column_double(st, 4);
@@ -139,17 +149,18 @@ int mem_load(jitrl_memory *mem, int64_t after)
             mem_set_err(mem, "loading the index: %s", jitrl_strerror(rc));
             goto out;
         }
-        if (ep > mem->max_episode) mem->max_episode = ep;
-        if (++batch == 4096) {
-            mem_index_commit(&mem->ix);
-            mem_index_begin(&mem->ix);
-            batch = 0;
-        }
+        if (ep > seen_max) seen_max = ep;
+        last_ep = ep;
+        batch++;
     }
     if (s != SQLITE_DONE) rc = mem_db_err(mem, "load");
 out:
-    if (rc) mem_index_abort(&mem->ix);
-    else mem_index_commit(&mem->ix);
+    if (rc) {
+        mem_index_abort(&mem->ix);
+    } else {
+        mem_index_commit(&mem->ix);
+        mem->max_episode = seen_max;
+    }
     json_decref(js);
     sqlite3_finalize(st);
     return rc;
@@ -546,7 +557,10 @@ int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_info *info, 
 int jitrl_memory_refresh(jitrl_memory *mem)
 {
     if (!mem) return JITRL_EINVAL;
-    if (!mem->ix_ok) return JITRL_ESTATE;
+    if (!mem->ix_ok) {
+        mem_set_err(mem, "the memory's index is unusable after an earlier failure");
+        return JITRL_ESTATE;
+    }
     return mem_load(mem, mem->max_episode);
 }
 

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "jitrl.h"
 #include "testutil.h"
 
@@ -168,6 +169,63 @@ static void test_roundtrip(const char *dir)
     CHECK_INT(n, 3);
     jitrl_memory_close(a);
     jitrl_memory_close(b);
+}
+
+/* A reader's refresh that runs out of memory part way keeps whole episodes
+ * and a later refresh picks up exactly the rest: its index then answers
+ * like a freshly opened one.  (More than one 4096-step load batch.) */
+static void test_refresh_oom(const char *dir)
+{
+    char err[256];
+    const char *path = tu_path(dir, "refresh.db");
+    jitrl_memory *w = NULL, *r = NULL, *fresh = NULL;
+    CHECK_INT(jitrl_memory_open(path, NULL, &w, err, sizeof err), JITRL_OK);
+    CHECK_INT(jitrl_memory_open(path, NULL, &r, err, sizeof err), JITRL_OK);
+    if (!w || !r) goto out;
+    for (int e = 0; e < 90; e++) CHECK_INT(add_simple(w, e, 60, e, 3000 + e), JITRL_OK);
+    int fails = 0, rc = JITRL_ENOMEM;
+    for (long n = 16; rc == JITRL_ENOMEM && n < (1L << 30); n *= 2) {
+        jr_alloc_fail_after(n);
+        rc = jitrl_memory_refresh(r);
+        jr_alloc_fail_after(-1);
+        fails += rc == JITRL_ENOMEM;
+    }
+    CHECK_INT(rc, JITRL_OK);
+    CHECK(fails > 0);
+    CHECK_INT(jitrl_memory_open(path, NULL, &fresh, err, sizeof err), JITRL_OK);
+    if (!fresh) goto out;
+    jitrl_memory_stats a, b;
+    CHECK_INT(jitrl_memory_stats_get(r, &a), JITRL_OK);
+    CHECK_INT(jitrl_memory_stats_get(fresh, &b), JITRL_OK);
+    CHECK_INT(a.distinct_states, b.distinct_states);
+    CHECK_INT(a.distinct_actions, b.distinct_actions);
+    jitrl_params p;
+    jitrl_params_default(&p, "text");
+    p.mode = JITRL_MODE_ARGMAX;
+    p.k = 0;
+    p.threshold = 0.3;
+    const char *cand[1] = {"go north"};
+    for (int q = 0; q < 5; q++) {
+        char cur[64], hist[32];
+        snprintf(cur, sizeof cur, "room %d of episode %d, lamp here", q, q % 3);
+        snprintf(hist, sizeof hist, "go north, step %d", q * 7);
+        jitrl_field f[2] = {{"current", cur}, {"history", hist}};
+        jitrl_state st = {f, 2};
+        jitrl_decision *da = NULL, *db = NULL;
+        CHECK_INT(jitrl_decide(r, &p, &st, cand, NULL, 1, NULL, &da), JITRL_OK);
+        CHECK_INT(jitrl_decide(fresh, &p, &st, cand, NULL, 1, NULL, &db), JITRL_OK);
+        if (da && db) {
+            CHECK_INT(da->n_neighbours, db->n_neighbours);
+            CHECK_NEAR(da->v, db->v, 1e-12);
+        }
+        jitrl_decision_free(da);
+        jitrl_decision_free(db);
+    }
+    printf("FIGURE refresh survived %d injected allocation failures\n", fails);
+out:
+    jitrl_memory_close(fresh);
+    jitrl_memory_close(r);
+    jitrl_memory_close(w);
 }
 
 /* The writer child: adds episodes forever, reporting each commit. */
@@ -397,5 +455,6 @@ int main(void)
     test_concurrent(dir);
     test_bad_files(dir);
     test_prune();
+    test_refresh_oom(dir);
     return tu_done();
 }
