@@ -230,7 +230,8 @@ int jitrl_memory_import(jitrl_memory *mem, void *fp, size_t *n_imported)
     for (size_t lineno = 1; !rc; lineno++) {
         rc = read_line(fp, &line, &got);
         if (rc) {
-            mem_set_err(mem, "line %zu: %s", lineno, rc == JITRL_EIO ? "read error" : "line too long");
+            mem_set_err(mem, "line %zu: %s", lineno,
+                        rc == JITRL_EIO ? "read error" : rc == JITRL_ETOOBIG ? "line too long" : "out of memory");
             break;
         }
         if (!got) break;

@@ -184,6 +184,7 @@ typedef struct jitrl_llm_stats {
 /* Borrowed; valid until the handle is closed (it updates in place).  A
  * NULL handle gives all zeros (a run with no model reports no usage). */
 const jitrl_llm_stats *jitrl_llm_stats_get(const jitrl_llm *llm);
+/* Zero the running totals (e.g. per episode).  NULL is a no-op. */
 void jitrl_llm_stats_reset(jitrl_llm *llm);
 
 /* Prior logits for n candidate actions (token or verbal mode; in propose
@@ -209,6 +210,8 @@ int jitrl_llm_prior(jitrl_llm *llm, const jitrl_llm_context *ctx,
  * *n_out == 0 on fallback (info->fell_back = 1).  Errors as for prior. */
 int jitrl_llm_propose(jitrl_llm *llm, const jitrl_llm_context *ctx, int k,
                       char ***actions_out, size_t *n_out, jitrl_llm_call *info);
+/* Free a list returned by jitrl_llm_propose: its n strings and the array.
+ * NULL is a no-op. */
 void jitrl_llm_free_strings(char **list, size_t n);
 
 /* The reflective evaluator: ONE call after an episode scores each of its

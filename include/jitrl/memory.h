@@ -82,7 +82,8 @@ typedef struct jitrl_memory_options {
     int busy_timeout_ms;  /* wait this long for another process's lock; 0 = 10000 */
 } jitrl_memory_options;
 
-/* Fill *opt with the defaults: text-game fields, create = 1, read-write. */
+/* Fill *opt with the defaults: text-game fields, create = 1, read-write.
+ * Cannot fail. */
 void jitrl_memory_options_default(jitrl_memory_options *opt);
 
 /* Open (or create) a memory.  path NULL or ":memory:" = in RAM only.
@@ -96,11 +97,12 @@ int jitrl_memory_open(const char *path, const jitrl_memory_options *opt, jitrl_m
                       char *errmsg, size_t errlen);
 void jitrl_memory_close(jitrl_memory *mem);   /* NULL is a no-op */
 
-/* The detail message of the last failure on this handle ("" if none). */
+/* The detail message of the last failure on this handle ("" if none).
+ * Borrowed: valid until the next call on the handle. */
 const char *jitrl_memory_errmsg(const jitrl_memory *mem);
 
 /* Discounted returns, exactly: ret[t] = sum_{u>=t} gamma^(u-t) * rewards[u].
- * ret may alias rewards. */
+ * ret may alias rewards.  Cannot fail; touches no memory handle. */
 void jitrl_returns(const double *rewards, size_t n, double gamma, double *ret);
 
 /* Append one episode: computes the returns with gamma, stores everything in
@@ -116,7 +118,10 @@ int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_info *info,
 /* Pick up episodes other processes appended since open or the last
  * refresh (readers beside a writer): those with an id above the highest
  * indexed one.  Episodes another process imported under lower ids, or
- * pruned, are seen after a reopen.  Errors: JITRL_EDB, JITRL_ENOMEM. */
+ * pruned, are seen after a reopen.  Errors: JITRL_EDB, JITRL_ENOMEM,
+ * JITRL_ECORRUPT (a bad row), JITRL_ESTATE (the index was lost by an
+ * earlier failed prune: reopen).  After a failure the index holds whole
+ * episodes only, and a later refresh picks up exactly the rest. */
 int jitrl_memory_refresh(jitrl_memory *mem);
 
 typedef struct jitrl_memory_stats {
@@ -130,31 +135,42 @@ typedef struct jitrl_memory_stats {
     size_t index_bytes;        /* RAM held by the retrieval index (approximate) */
 } jitrl_memory_stats;
 
+/* Fill *st (zeroed first).  Errors: JITRL_EINVAL (NULL argument),
+ * JITRL_EDB; the index figures are filled even then.  Changes nothing. */
 int jitrl_memory_stats_get(jitrl_memory *mem, jitrl_memory_stats *st);
 
 /* Export every episode, oldest first, as JSON Lines (one episode per line,
  * with its steps, returns and metadata) to the stdio FILE *f (void * to keep
  * <stdio.h> out of this header).  Export -> import into an empty memory ->
- * export is byte-identical.  Errors: JITRL_EIO, JITRL_EDB, JITRL_ENOMEM. */
+ * export is byte-identical.  Errors: JITRL_EINVAL, JITRL_EIO, JITRL_EDB,
+ * JITRL_ENOMEM; the memory is unchanged, but f may hold the whole lines
+ * written before the failure.  The caller opens and closes f. */
 int jitrl_memory_export(jitrl_memory *mem, void *f);
 
 /* Import JSON Lines as written by export.  Each line is one episode in its
- * own transaction; its id is kept when free, else a new one is given.
- * Stored returns are taken as written.  Stops at the first bad line with
- * JITRL_EPARSE (line number in errmsg); earlier lines stay imported.
- * *n_imported (if non-NULL) counts the episodes added. */
+ * own transaction; its id is kept when positive and free, else a new one
+ * is given.  Stored returns are taken as written; blank lines are skipped.
+ * Stops at the first failing line, its number in errmsg: JITRL_EPARSE (not
+ * an episode), JITRL_EIO (read error), JITRL_ETOOBIG (a line over
+ * 256 MiB), or an add_episode error (JITRL_ESTATE read-only, JITRL_EDB,
+ * JITRL_ENOMEM).  Lines before it stay imported, the failing one is not:
+ * *n_imported (if non-NULL) counts the episodes added either way. */
 int jitrl_memory_import(jitrl_memory *mem, void *f, size_t *n_imported);
 
 /* Prune: drop episodes older than max_age_s seconds (relative to `now`,
  * 0 = the current time; max_age_s <= 0 = no age limit), then, if more than
  * keep_count remain (0 = no limit), keep the keep_count best by score (ties:
  * newer first).  *n_removed (if non-NULL) gets the number dropped.  The
- * index is rebuilt.  Errors: JITRL_ESTATE (read-only), JITRL_EDB, ENOMEM. */
+ * index is rebuilt.  Errors: JITRL_ESTATE (read-only), JITRL_EDB (nothing
+ * removed), JITRL_ENOMEM.  If only the index rebuild fails, the episodes
+ * are gone from the file and the handle refuses add, decide and refresh
+ * with JITRL_ESTATE until reopened. */
 int jitrl_memory_prune(jitrl_memory *mem, int64_t max_age_s, size_t keep_count, int64_t now,
                        size_t *n_removed);
 
 /* PRAGMA integrity_check: JITRL_OK, or JITRL_ECORRUPT with the first
- * complaint in errmsg. */
+ * complaint in errmsg, or JITRL_EDB if the check itself cannot run.
+ * Changes nothing. */
 int jitrl_memory_check(jitrl_memory *mem);
 
 #ifdef __cplusplus

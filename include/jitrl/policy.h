@@ -33,11 +33,14 @@
 extern "C" {
 #endif
 
-/* A seeded generator the caller owns (xoshiro256**), so runs reproduce. */
+/* A seeded generator the caller owns (xoshiro256**), so runs reproduce.
+ * Plain value: copy it to fork a stream; no allocation, cannot fail.
+ * seed: any value (0 included) gives a valid state.  next: 64 random
+ * bits.  uniform: a double in [0, 1) with 53 random bits. */
 typedef struct jitrl_rng { uint64_t s[4]; } jitrl_rng;
 void jitrl_rng_seed(jitrl_rng *rng, uint64_t seed);
 uint64_t jitrl_rng_next(jitrl_rng *rng);
-double jitrl_rng_uniform(jitrl_rng *rng);   /* in [0, 1) */
+double jitrl_rng_uniform(jitrl_rng *rng);
 
 typedef enum jitrl_mode {
     JITRL_MODE_SAMPLE = 0,   /* sample from softmax(z + beta*A~) */
@@ -131,7 +134,8 @@ int jitrl_decision_json(const jitrl_decision *d, char **json);
 
 /* The closed-form KL-regularised update on its own: probs = softmax(z +
  * beta*adv) over n entries, computed stably.  Used by jitrl_decide and
- * testable alone. */
+ * testable alone.  logits or adv NULL = all 0.  Cannot fail; finite inputs are the
+ * caller's duty (jitrl_decide checks them). */
 void jitrl_policy_update(const double *logits, const double *adv, size_t n, double beta,
                          double *probs);
 
