@@ -38,13 +38,7 @@ static int acc_add(mem_index *ix, accs *as, uint32_t action, double count, doubl
     if (ix->act_stamp[action] == ix->act_query) {
         slot = ix->act_pos[action];
     } else {
-        if (as->n == as->cap) {
-            size_t nc = as->cap ? as->cap * 2 : 16;
-            acc *a = jr_realloc(as->a, nc * sizeof *a);
-            if (!a) return JITRL_ENOMEM;
-            as->a = a;
-            as->cap = nc;
-        }
+        if (as->n == as->cap && mem_grow((void **)&as->a, &as->cap, as->n + 1, sizeof *as->a)) return JITRL_ENOMEM;
         slot = (uint32_t)as->n++;
         as->a[slot] = (acc){.action = action};
         ix->act_stamp[action] = ix->act_query;
@@ -81,16 +75,20 @@ static int scratch_ready(mem_index *ix)
 static int ensure(mem_estimate *e, size_t n)
 {
     if (n <= e->cap) return JITRL_OK;
-    size_t nc = e->cap ? e->cap : 16;
-    while (nc < n) nc *= 2;
-    /* One allocation per array keeps each realloc independent on failure. */
-    void *p;
-#define GROW(field)                                                     \
-    if (!(p = jr_realloc(e->field, nc * sizeof *e->field))) return JITRL_ENOMEM; \
-    e->field = p;
-    GROW(mem_action) GROW(name) GROW(logit) GROW(q) GROW(adv) GROW(adv_norm) GROW(qsource)
-#undef GROW
-    e->cap = nc;
+    /* Each array grows from the same old capacity to the same new one; if
+     * one fails, those grown so far are merely larger than e->cap says. */
+    struct { void **p; size_t size; } arr[] = {
+        {(void **)&e->mem_action, sizeof *e->mem_action}, {(void **)&e->name, sizeof *e->name},
+        {(void **)&e->logit, sizeof *e->logit},           {(void **)&e->q, sizeof *e->q},
+        {(void **)&e->adv, sizeof *e->adv},               {(void **)&e->adv_norm, sizeof *e->adv_norm},
+        {(void **)&e->qsource, sizeof *e->qsource},
+    };
+    size_t cap = e->cap;
+    for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++) {
+        cap = e->cap;
+        if (mem_grow(arr[i].p, &cap, n, arr[i].size)) return JITRL_ENOMEM;
+    }
+    e->cap = cap;
     return JITRL_OK;
 }
 

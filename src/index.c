@@ -62,12 +62,15 @@ static uint32_t htab_find(const mem_htab *t, uint64_t digest, const uint64_t *di
     }
 }
 
-/* Grow an array of `size`-byte elements to hold at least `need`. */
-static int grow(void **p, size_t *cap, size_t need, size_t size)
+int mem_grow(void **p, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap) return JITRL_OK;
     size_t nc = *cap ? *cap : 16;
-    while (nc < need) nc *= 2;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2) return JITRL_ENOMEM;
+        nc *= 2;
+    }
+    if (size && nc > SIZE_MAX / size) return JITRL_ENOMEM;
     void *q = jr_realloc(*p, nc * size);
     if (!q) return JITRL_ENOMEM;
     *p = q;
@@ -78,7 +81,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 static int grow32(void **p, uint32_t *cap, size_t need, size_t size)
 {
     size_t c = *cap;
-    int rc = grow(p, &c, need, size);
+    int rc = mem_grow(p, &c, need, size);
     if (!rc) *cap = (uint32_t)c;
     return rc;
 }
@@ -200,9 +203,9 @@ static int post_add(mem_posting **post, uint64_t **post_h, size_t *n_post, size_
     uint32_t pid = htab_find(tab, h, *post_h, post_eq, NULL);
     if (pid == MEM_NONE) {
         size_t c = *cap_post;
-        if (grow((void **)post, &c, *n_post + 1, sizeof **post)) return JITRL_ENOMEM;
+        if (mem_grow((void **)post, &c, *n_post + 1, sizeof **post)) return JITRL_ENOMEM;
         c = *cap_post;
-        if (grow((void **)post_h, &c, *n_post + 1, sizeof **post_h)) return JITRL_ENOMEM;
+        if (mem_grow((void **)post_h, &c, *n_post + 1, sizeof **post_h)) return JITRL_ENOMEM;
         *cap_post = c;
         (*post_h)[*n_post] = h;
         if (htab_reserve(tab, *n_post + 1, *post_h)) return JITRL_ENOMEM;
@@ -273,7 +276,7 @@ static int part_add(mem_index *ix, uint64_t sig, uint32_t sid, const mem_fp_t *f
     mem_pslot *sl = pslot_find(ix, sig);
     if (!sl) {
         size_t c = ix->cap_part;
-        if (grow((void **)&ix->part, &c, ix->n_part + 1, sizeof *ix->part)) return JITRL_ENOMEM;
+        if (mem_grow((void **)&ix->part, &c, ix->n_part + 1, sizeof *ix->part)) return JITRL_ENOMEM;
         ix->cap_part = c;
         if (pslot_reserve(ix, ix->pcount + 1)) return JITRL_ENOMEM;
         size_t h = (size_t)sig & ix->pmask;
@@ -354,12 +357,12 @@ static int intern_set(mem_index *ix, size_t f, const uint64_t *h, uint32_t n, ui
         if (n && !(copy = jr_malloc(n * sizeof *copy))) return JITRL_ENOMEM;
         if (n) memcpy(copy, h, n * sizeof *copy);
         size_t cap = pl->cap;
-        if (grow((void **)&pl->sets, &cap, pl->n + 1, sizeof *pl->sets)) goto nomem;
+        if (mem_grow((void **)&pl->sets, &cap, pl->n + 1, sizeof *pl->sets)) goto nomem;
         cap = pl->cap;
-        if (grow((void **)&pl->digest, &cap, pl->n + 1, sizeof *pl->digest)) goto nomem;
+        if (mem_grow((void **)&pl->digest, &cap, pl->n + 1, sizeof *pl->digest)) goto nomem;
         if (f == ix->primary) {
             cap = pl->cap;
-            if (grow((void **)&pl->psig, &cap, pl->n + 1, MEM_PARTS * sizeof *pl->psig)) goto nomem;
+            if (mem_grow((void **)&pl->psig, &cap, pl->n + 1, MEM_PARTS * sizeof *pl->psig)) goto nomem;
         }
         pl->cap = cap;
         pl->digest[pl->n] = d;
@@ -399,11 +402,11 @@ static int intern_key(mem_index *ix, const uint32_t *sets, uint32_t *out)
     uint32_t kid = htab_find(&ix->key_tab, d, ix->key_digest, key_eq, &c);
     if (kid == MEM_NONE) {
         size_t cap = ix->cap_keys;
-        if (grow((void **)&ix->keys, &cap, ix->n_keys + 1, sizeof *ix->keys)) return JITRL_ENOMEM;
+        if (mem_grow((void **)&ix->keys, &cap, ix->n_keys + 1, sizeof *ix->keys)) return JITRL_ENOMEM;
         cap = ix->cap_keys;
-        if (grow((void **)&ix->key_digest, &cap, ix->n_keys + 1, sizeof *ix->key_digest)) return JITRL_ENOMEM;
+        if (mem_grow((void **)&ix->key_digest, &cap, ix->n_keys + 1, sizeof *ix->key_digest)) return JITRL_ENOMEM;
         cap = ix->cap_keys;
-        if (grow((void **)&ix->key_sets, &cap, ix->n_keys + 1, nf * sizeof *ix->key_sets)) return JITRL_ENOMEM;
+        if (mem_grow((void **)&ix->key_sets, &cap, ix->n_keys + 1, nf * sizeof *ix->key_sets)) return JITRL_ENOMEM;
         ix->cap_keys = cap;
         ix->key_digest[ix->n_keys] = d;
         if (htab_reserve(&ix->key_tab, ix->n_keys + 1, ix->key_digest)) return JITRL_ENOMEM;
@@ -455,9 +458,9 @@ static int intern_action(mem_index *ix, const char *name, uint32_t *out)
     if (id == MEM_NONE) {
         uint64_t d = mem_hash_bytes(name, strlen(name), 3);
         size_t cap = ix->cap_act;
-        if (grow((void **)&ix->act, &cap, ix->n_act + 1, sizeof *ix->act)) return JITRL_ENOMEM;
+        if (mem_grow((void **)&ix->act, &cap, ix->n_act + 1, sizeof *ix->act)) return JITRL_ENOMEM;
         cap = ix->cap_act;
-        if (grow((void **)&ix->act_digest, &cap, ix->n_act + 1, sizeof *ix->act_digest)) return JITRL_ENOMEM;
+        if (mem_grow((void **)&ix->act_digest, &cap, ix->n_act + 1, sizeof *ix->act_digest)) return JITRL_ENOMEM;
         ix->cap_act = cap;
         ix->act_digest[ix->n_act] = d;
         if (htab_reserve(&ix->act_tab, ix->n_act + 1, ix->act_digest)) return JITRL_ENOMEM;
@@ -502,9 +505,9 @@ int mem_index_prepare(mem_index *ix, const jitrl_state *st, const char *action, 
         if (grow32((void **)&k->acts, &k->cap_acts, (size_t)k->n_acts + 1, sizeof *k->acts)) return JITRL_ENOMEM;
         k->acts[k->n_acts++] = (mem_astat){.action = s.action};
     }
-    if (grow((void **)&ix->steps, &ix->cap_steps, ix->n_steps + ix->n_pend + 1, sizeof *ix->steps))
+    if (mem_grow((void **)&ix->steps, &ix->cap_steps, ix->n_steps + ix->n_pend + 1, sizeof *ix->steps))
         return JITRL_ENOMEM;
-    if (grow((void **)&ix->pend, &ix->cap_pend, ix->n_pend + 1, sizeof *ix->pend)) return JITRL_ENOMEM;
+    if (mem_grow((void **)&ix->pend, &ix->cap_pend, ix->n_pend + 1, sizeof *ix->pend)) return JITRL_ENOMEM;
     if (ix->n_steps + ix->n_pend + 1 >= MEM_NONE) return JITRL_ETOOBIG;
     k->n_res++;
     ix->pend[ix->n_pend++] = s;

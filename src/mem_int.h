@@ -28,6 +28,13 @@
 
 #define MEM_NONE UINT32_MAX
 
+/* ---- index.c, shared by the engine's files ---- */
+
+/* Grow the array *p of `size`-byte elements to hold at least `need`
+ * (capacity doubling from 16).  On JITRL_ENOMEM *p and *cap are
+ * unchanged and still valid. */
+int mem_grow(void **p, size_t *cap, size_t need, size_t size);
+
 /* ---- shingle.c: token n-grams as sorted unique 64-bit hashes ---- */
 
 /* Shingle `text` into a fresh sorted unique array *h (jr_malloc; NULL when

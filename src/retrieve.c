@@ -38,13 +38,7 @@ typedef struct cands {
 
 static int push(cands *cs, uint32_t key, uint32_t recent, double sim)
 {
-    if (cs->n == cs->cap) {
-        size_t nc = cs->cap ? cs->cap * 2 : 64;
-        cand *c = jr_realloc(cs->c, nc * sizeof *c);
-        if (!c) return JITRL_ENOMEM;
-        cs->c = c;
-        cs->cap = nc;
-    }
+    if (cs->n == cs->cap && mem_grow((void **)&cs->c, &cs->cap, cs->n + 1, sizeof *cs->c)) return JITRL_ENOMEM;
     cs->c[cs->n++] = (cand){key, recent, sim};
     return JITRL_OK;
 }
@@ -169,12 +163,9 @@ static int gather(mem_index *ix, const mem_query *q, double thr, double m, rare 
             if (i >= intro) continue;
             ix->stamp[sid] = ix->query_no;
             ix->count[sid] = 1;
-            if (nseen == capseen) {
-                size_t nc = capseen ? capseen * 2 : 256;
-                uint32_t *ns = jr_realloc(seen, nc * sizeof *ns);
-                if (!ns) { rc = JITRL_ENOMEM; break; }
-                seen = ns;
-                capseen = nc;
+            if (nseen == capseen && mem_grow((void **)&seen, &capseen, nseen + 1, sizeof *seen)) {
+                rc = JITRL_ENOMEM;
+                break;
             }
             seen[nseen++] = sid;
         }
@@ -297,13 +288,8 @@ static int cmp_cand(const void *a, const void *b)
 static int add_hit(mem_result *r, uint32_t key, uint32_t take, double sim)
 {
     if (!take) return JITRL_OK;
-    if (r->n_hits == r->cap_hits) {
-        size_t nc = r->cap_hits ? r->cap_hits * 2 : 16;
-        mem_hit *h = jr_realloc(r->hits, nc * sizeof *h);
-        if (!h) return JITRL_ENOMEM;
-        r->hits = h;
-        r->cap_hits = nc;
-    }
+    if (r->n_hits == r->cap_hits && mem_grow((void **)&r->hits, &r->cap_hits, r->n_hits + 1, sizeof *r->hits))
+        return JITRL_ENOMEM;
     r->hits[r->n_hits++] = (mem_hit){key, take, sim};
     r->n_neighbours += take;
     return JITRL_OK;
