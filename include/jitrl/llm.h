@@ -129,8 +129,10 @@ int jitrl_llm_mode_parse(const char *name, jitrl_llm_mode *mode);
 
 /* Open a client.  Nothing is sent yet.  Errors: JITRL_EINVAL (no base_url
  * or model, a value out of range, extra_json not a JSON object),
- * JITRL_ENOMEM.  On error *out is NULL and, if errmsg is non-NULL, the
- * reason is written to errmsg[0..errlen). */
+ * JITRL_ENOMEM; with the default transport also JITRL_EUNSUPPORTED
+ * (libcurl.so.4 cannot be loaded, or lacks an entry point) and
+ * JITRL_EHTTP (curl_global_init failed).  On error *out is NULL and, if
+ * errmsg is non-NULL, the reason is written to errmsg[0..errlen). */
 int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, size_t errlen);
 void jitrl_llm_close(jitrl_llm *llm);     /* NULL is a no-op */
 
