@@ -118,8 +118,9 @@ typedef struct jitrl_decision {
  * and LEGACY modes, and then a needed optimism draw (0 < lambda < 1) is
  * JITRL_EINVAL.  Duplicate candidates are kept as given.  Errors:
  * JITRL_EINVAL (no actions at all, NULL candidate, non-finite logit, bad
- * params), JITRL_ENOMEM.  On error *out is NULL and the
- * memory is unchanged. */
+ * params), JITRL_ENOMEM, JITRL_ESTATE (the index was lost by a failed
+ * prune: reopen).  On error *out is NULL, the memory is unchanged and
+ * jitrl_memory_errmsg says why; rng may have advanced. */
 int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *state,
                  const char *const *candidates, const double *prior_logits, size_t n,
                  jitrl_rng *rng, jitrl_decision **out);
@@ -128,8 +129,10 @@ void jitrl_decision_free(jitrl_decision *d);   /* NULL is a no-op */
 /* The trace as one JSON object (one line, no newline):
  * {"v","n_neighbours","neighbours":[{"id","episode","sim","ret","action"}],
  *  "actions":[{"action","prior_logit","prior_prob","q","adv","adv_norm",
- *  "prob","q_source"}],"chosen","chosen_action","beta","mode"}.
- * *json is the caller's (free()).  Errors: JITRL_ENOMEM, JITRL_EINVAL. */
+ *  "prob","q_source","candidate"}],"chosen","chosen_action","beta","mode",
+ *  "scored"}.  Only the n_listed neighbours appear; a non-finite number is
+ * written as null.  *json is the caller's (free()); NULL on error.
+ * Errors: JITRL_ENOMEM, JITRL_EINVAL (NULL d or json). */
 int jitrl_decision_json(const jitrl_decision *d, char **json);
 
 /* The closed-form KL-regularised update on its own: probs = softmax(z +
