@@ -44,11 +44,12 @@ static int parse_age(const char *s, int64_t *out)
 {
     char *end;
     double v = strtod(s, &end);
-    if (end == s || v < 0) return -1;
+    if (end == s || !(v >= 0)) return -1;   /* also refuses nan */
     if (*end == 'd') v *= 86400, end++;
     else if (*end == 'h') v *= 3600, end++;
     else if (*end == 's') end++;
     if (*end) return -1;
+    if (v > 1e15) v = 1e15;   /* ~30 million years: no limit, and no overflowing cast */
     *out = (int64_t)v;
     return 0;
 }
@@ -102,8 +103,8 @@ int cmd_memory(int argc, char **argv)
         } else {
             int rc = jitrl_memory_export(mem, f);
             if (rc) fprintf(stderr, "jitrl memory export: %s\n", jitrl_memory_errmsg(mem));
-            if (out && fclose(f) != 0 && !rc) {
-                perror(out);
+            if ((out ? fclose(f) : fflush(f)) != 0 && !rc) {   /* e.g. a full disk */
+                perror(out ? out : "stdout");
                 rc = JITRL_EIO;
             }
             status = rc ? 1 : 0;
