@@ -35,7 +35,11 @@ static const char *const POOL[] = {
 int main(void)
 {
     const int calls = 200;
-    const char *args[] = {"--fault-every", "5", "--delay-ms", "400", "--retry-after", "1", NULL};
+    /* The delay fault stalls 1.6 s against a 1 s client timeout, so it
+     * always times out; an ordinary reply has a whole second, so a loaded
+     * machine (sanitizers, parallel builds) does not turn it into an
+     * unplanned retry and break the exact retry count below. */
+    const char *args[] = {"--fault-every", "5", "--delay-ms", "1600", "--retry-after", "1", NULL};
     testsrv s;
     if (testsrv_start(&s, args)) {
         CHECK(0);
@@ -47,7 +51,7 @@ int main(void)
     jitrl_llm_config_init(&cfg);
     cfg.base_url = s.base;
     cfg.model = "test-model";
-    cfg.timeout_ms = 250;
+    cfg.timeout_ms = 1000;
     cfg.max_retries = 3;
     cfg.backoff_ms = 10;
     cfg.price_in = 0.15;
