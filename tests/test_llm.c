@@ -49,7 +49,7 @@ static jitrl_llm *open_llm(const char *base, jitrl_llm_mode mode, const char *ke
     cfg.mode = mode;
     cfg.max_retries = 2;
     cfg.backoff_ms = 5;
-    cfg.timeout_ms = 700;
+    cfg.timeout_ms = 1000;   /* below the 1.5 s delay stall: that fault always times out */
     cfg.transport = &recorder;
     jitrl_llm *llm = NULL;
     char err[200];
