@@ -54,17 +54,7 @@ static int acc_add(mem_index *ix, accs *as, uint32_t action, double count, doubl
 
 static int scratch_ready(mem_index *ix)
 {
-    if (ix->cap_act_scratch < ix->n_act) {
-        size_t nc = ix->n_act + ix->n_act / 2 + 16;
-        uint32_t *s = jr_realloc(ix->act_stamp, nc * sizeof *s);
-        if (!s) return JITRL_ENOMEM;
-        ix->act_stamp = s;
-        uint32_t *pp = jr_realloc(ix->act_pos, nc * sizeof *pp);
-        if (!pp) return JITRL_ENOMEM;
-        ix->act_pos = pp;
-        memset(ix->act_stamp + ix->cap_act_scratch, 0, (nc - ix->cap_act_scratch) * sizeof *s);
-        ix->cap_act_scratch = nc;
-    }
+    if (mem_scratch_grow(&ix->act_stamp, &ix->act_pos, &ix->cap_act_scratch, ix->n_act)) return JITRL_ENOMEM;
     if (++ix->act_query == 0) {
         memset(ix->act_stamp, 0, ix->cap_act_scratch * sizeof *ix->act_stamp);
         ix->act_query = 1;

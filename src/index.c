@@ -78,6 +78,22 @@ int mem_grow(void **p, size_t *cap, size_t need, size_t size)
     return JITRL_OK;
 }
 
+int mem_scratch_grow(uint32_t **stamp, uint32_t **val, size_t *cap, size_t need)
+{
+    if (need <= *cap) return JITRL_OK;
+    size_t nc = need + need / 2 + 64;
+    if (nc > SIZE_MAX / sizeof **stamp) return JITRL_ENOMEM;
+    uint32_t *st = jr_realloc(*stamp, nc * sizeof *st);
+    if (!st) return JITRL_ENOMEM;
+    *stamp = st;
+    uint32_t *v = jr_realloc(*val, nc * sizeof *v);
+    if (!v) return JITRL_ENOMEM;   /* *cap unchanged: the stamps' new tail is zeroed next time */
+    *val = v;
+    memset(st + *cap, 0, (nc - *cap) * sizeof *st);
+    *cap = nc;
+    return JITRL_OK;
+}
+
 static int grow32(void **p, uint32_t *cap, size_t need, size_t size)
 {
     size_t c = *cap;

@@ -34,6 +34,10 @@
  * (capacity doubling from 16).  On JITRL_ENOMEM *p and *cap are
  * unchanged and still valid. */
 int mem_grow(void **p, size_t *cap, size_t need, size_t size);
+/* Grow a pair of per-id scratch arrays -- generation stamps (new entries
+ * zeroed) and a value per id -- to hold at least `need` ids (50% slack).
+ * On JITRL_ENOMEM *cap is unchanged and both arrays stay valid. */
+int mem_scratch_grow(uint32_t **stamp, uint32_t **val, size_t *cap, size_t need);
 
 /* ---- shingle.c: token n-grams as sorted unique 64-bit hashes ---- */
 

@@ -121,17 +121,7 @@ static int gather(mem_index *ix, const mem_query *q, double thr, double m, rare 
     size_t p = ix->primary;
     const mem_pool *pl = &ix->pool[p];
     uint32_t nq = q->n[p];
-    if (ix->cap_stamp < pl->n) {
-        size_t nc = pl->n + pl->n / 2 + 64;
-        uint32_t *st = jr_realloc(ix->stamp, nc * sizeof *st);
-        if (!st) return JITRL_ENOMEM;
-        ix->stamp = st;
-        uint32_t *cn = jr_realloc(ix->count, nc * sizeof *cn);
-        if (!cn) return JITRL_ENOMEM;
-        ix->count = cn;
-        memset(st + ix->cap_stamp, 0, (nc - ix->cap_stamp) * sizeof *st);
-        ix->cap_stamp = nc;
-    }
+    if (mem_scratch_grow(&ix->stamp, &ix->count, &ix->cap_stamp, pl->n)) return JITRL_ENOMEM;
     if (++ix->query_no == 0) {
         memset(ix->stamp, 0, ix->cap_stamp * sizeof *ix->stamp);
         ix->query_no = 1;
