@@ -405,7 +405,10 @@ int bench_memory(int argc, char **argv)
         }
         res[si].steps = stored;
         jitrl_memory_stats stx;
-        jitrl_memory_stats_get(mem, &stx);
+        if (jitrl_memory_stats_get(mem, &stx)) {
+            fprintf(stderr, "bench memory: stats: %s\n", jitrl_memory_errmsg(mem));
+            goto out;
+        }
         res[si].distinct = stx.distinct_states;
         if (measure(mem, qs, nq, n_recall, &res[si])) goto out;
         if (!json)
