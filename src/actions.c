@@ -515,26 +515,15 @@ static size_t collect_nouns(env_actions *a, const jitrl_zvm *vm, const char *obs
             for (size_t j = 0; j < n && !known; j++)
                 known = !strcmp(out[j].phrase, word) || (out[j].obj && env_obj_has_word(vm, w, out[j].obj, da));
             if (known) continue;
-            unsigned owners[6];
-            size_t no = 0;
-            for (unsigned o = 1; o <= w->nobj && no < 6; o++)
-                if (env_obj_has_word(vm, w, o, da)) owners[no++] = o;
-            if (!no) continue;
-            /* several things answer to the word ("wall"): name each one
-             * ("southern wall"); the parser check drops those not here */
-            for (size_t q = 0; q < (no > 1 ? no : 1) && n < max; q++) {
-                char ph[48];
-                if (no < 2 || !env_obj_phrase(vm, a->g, w, owners[q], owners, no, ph, sizeof ph) || !strchr(ph, ' '))
-                    snprintf(ph, sizeof ph, "%s", word);
-                int dup = 0;
-                for (size_t j = 0; j < n && !dup; j++) dup = !strcmp(out[j].phrase, ph);
-                if (dup) continue;
-                noun *nn = &out[n++];
-                nn->obj = 0;
-                nn->held = 0;
-                snprintf(nn->phrase, sizeof nn->phrase, "%s", ph);
-                snprintf(nn->full, sizeof nn->full, "%s", ph);
-            }
+            unsigned owner = 0;
+            for (unsigned o = 1; o <= w->nobj && !owner; o++)
+                if (env_obj_has_word(vm, w, o, da)) owner = o;
+            if (!owner) continue;
+            noun *nn = &out[n++];
+            nn->obj = 0;
+            nn->held = 0;
+            snprintf(nn->phrase, sizeof nn->phrase, "%s", word);
+            snprintf(nn->full, sizeof nn->full, "%s", word);
             *text_key = XXH3_64bits_withSeed(word, k, *text_key);
             ntext++;
         }
