@@ -44,7 +44,7 @@
 #define MAX_TEXT_NOUNS 12
 #define CAND_BUDGET 3000000ull
 #define CAND_CAP_ONE 1500   /* candidates per state up to the one-noun lines */
-#define CAND_CAP 2500       /* ... and in all */
+#define CAND_CAP 2000       /* ... and in all */
 #define MEMO_MAX 100000
 #define JITRL_EAGAIN_LEARNED (-1)   /* env_actions_outcome: recompute and retry */
 
