@@ -147,8 +147,13 @@ int play_story_load(const char *story, play_story *out)
         play_story_free(out);
         return 1;
     }
-    snprintf(out->name, sizeof out->name, "%s", jitrl_env_game_name(env));
+    /* The built-in game is not in the facts (it is ours and changes), so it
+     * gets its own name, and its maximum comes from the game's own `score`
+     * answer, which the environment reads at reset. */
+    snprintf(out->name, sizeof out->name, "%s", story ? jitrl_env_game_name(env) : "jitrl_cave");
     out->max_score = jitrl_env_max_score(env);
+    jitrl_obs first;
+    if (out->max_score <= 0 && jitrl_env_reset(env, &first) == JITRL_OK) out->max_score = jitrl_env_max_score(env);
     jitrl_env_close(env);
     return 0;
 }
