@@ -38,9 +38,9 @@ static int load_games(const char *shared, game *g, int max)
         if (nf < 15) continue;
         snprintf(g[n].name, sizeof g[n].name, "%s", fld[0]);
         snprintf(g[n].file, sizeof g[n].file, "%s", fld[1]);
-        g[n].seed = atoi(fld[6]);
-        g[n].max = atoi(fld[7]);
-        g[n].result = atoi(fld[14]);
+        g[n].seed = (int)strtol(fld[6], NULL, 10);
+        g[n].max = (int)strtol(fld[7], NULL, 10);
+        g[n].result = (int)strtol(fld[14], NULL, 10);
         n++;
     }
     fclose(f);
@@ -80,7 +80,7 @@ static int parse_score(const char *t, int *score, int *moves)
     *score = (int)strtol(p, (char **)&p, 10);
     const char *m = strstr(p, " in ");
     *moves = -1;
-    if (m && isdigit((unsigned char)m[4])) *moves = atoi(m + 4);
+    if (m && isdigit((unsigned char)m[4])) *moves = (int)strtol(m + 4, NULL, 10);
     return 1;
 }
 

@@ -66,12 +66,19 @@ static char **load_script(const char *shared, const struct game *g, int *count)
     free(raw);
     int cap = 16, n = 0;
     char **lines = malloc((size_t)cap * sizeof *lines);
+    if (!lines) { fprintf(stderr, "out of memory\n"); exit(1); }
     if (!strcmp(g->intro, "\\n")) lines[n++] = strdup("");
     for (char *p = text; *p;) {
         char *e = strchr(p, '\n');
         size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (n + 1 >= cap) { cap *= 2; lines = realloc(lines, (size_t)cap * sizeof *lines); }
+        if (n + 1 >= cap) {
+            char **grown = realloc(lines, (size_t)cap * 2 * sizeof *lines);
+            if (!grown) { fprintf(stderr, "out of memory\n"); exit(1); }
+            lines = grown;
+            cap *= 2;
+        }
         lines[n] = malloc(l + 1);
+        if (!lines[n]) { fprintf(stderr, "out of memory\n"); exit(1); }
         memcpy(lines[n], p, l);
         lines[n][l] = '\0';
         n++;
