@@ -47,27 +47,6 @@ static int load_games(const char *shared, game *g, int max)
     return n;
 }
 
-static char **read_walk(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    *n = 0;
-    if (!f) return NULL;
-    char **v = calloc(4096, sizeof *v);
-    char line[512];
-    while (v && *n < 4096 && fgets(line, sizeof line, f)) {
-        size_t l = strlen(line);
-        while (l && (line[l - 1] == '\n' || line[l - 1] == '\r')) line[--l] = 0;
-        if (l) v[(*n)++] = strdup(line);
-    }
-    fclose(f);
-    return v;
-}
-
-static void free_walk(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) free(v[i]);
-    free(v);
-}
 
 /* The first integer after "score" in the game's answer, and the moves. */
 static int parse_score(const char *t, int *score, int *moves)
@@ -147,7 +126,7 @@ static void test_game(const char *shared, const game *g, int sanitized)
     CHECK_INT(jitrl_env_seed(e), g->seed);
     CHECK_INT(jitrl_env_max_score(e), g->max);
     size_t n;
-    char **steps = read_walk(walk, &n);
+    char **steps = tu_read_lines(walk, &n);
     CHECK(steps != NULL);
     jitrl_obs o;
     CHECK_INT(jitrl_env_reset(e, &o), JITRL_OK);
@@ -176,7 +155,7 @@ static void test_game(const char *shared, const game *g, int sanitized)
         int d = dfrotz_final_score(shared, g);
         if (d >= 0) CHECK_MSG(d == o.score, "%s: dfrotz says %d, env %d", g->name, d, o.score);
     }
-    free_walk(steps, n);
+    tu_free_lines(steps, n);
     jitrl_env_close(e);
 }
 
@@ -288,7 +267,7 @@ static void test_fallback(const char *shared)
         char walk[1024];
         snprintf(walk, sizeof walk, "%s/games/jitrl_cave.walk", getenv("JITRL_ROOT") ? getenv("JITRL_ROOT") : ".");
         size_t n;
-        char **steps = read_walk(walk, &n);
+        char **steps = tu_read_lines(walk, &n);
         int last = 0, moves = 0;
         for (size_t i = 0; steps && i < n && !o.done; i++) {
             jitrl_env_step(e, steps[i], &o);
@@ -303,7 +282,7 @@ static void test_fallback(const char *shared)
         const char *const *acts;
         size_t na;
         if (!o.done) CHECK_INT(jitrl_env_valid_actions(e, &acts, &na), JITRL_OK);
-        free_walk(steps, n);
+        tu_free_lines(steps, n);
         jitrl_env_close(e);
     }
 }

@@ -14,21 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char **read_walk(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    *n = 0;
-    if (!f) return NULL;
-    char **v = calloc(4096, sizeof *v);
-    char line[512];
-    while (v && *n < 4096 && fgets(line, sizeof line, f)) {
-        size_t l = strlen(line);
-        while (l && (line[l - 1] == '\n' || line[l - 1] == '\r')) line[--l] = 0;
-        if (l) v[(*n)++] = strdup(line);
-    }
-    fclose(f);
-    return v;
-}
 
 int main(void)
 {
@@ -56,7 +41,7 @@ int main(void)
             continue;
         }
         size_t n;
-        char **steps = read_walk(walk, &n);
+        char **steps = tu_read_lines(walk, &n);
         jitrl_obs o;
         jitrl_env_reset(e, &o);
         size_t every = n / (size_t)samples + 1, changing = 0, hits = 0;

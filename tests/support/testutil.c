@@ -125,3 +125,26 @@ const char *tu_tmpdir(void)
     if (!mkdtemp(tmpl)) { perror("mkdtemp"); exit(1); }
     return tmpl;
 }
+
+char **tu_read_lines(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    *n = 0;
+    if (!f) return NULL;
+    char **v = calloc(4096, sizeof *v);
+    char line[512];
+    while (v && *n < 4096 && fgets(line, sizeof line, f)) {
+        size_t l = strlen(line);
+        while (l && (line[l - 1] == '\n' || line[l - 1] == '\r')) line[--l] = 0;
+        if (l && !(v[*n] = strdup(line))) break;
+        if (l) (*n)++;
+    }
+    fclose(f);
+    return v;
+}
+
+void tu_free_lines(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}

@@ -40,6 +40,10 @@ const char *tu_build(void);
 const char *tu_jitrl_bin(void);
 /* Read a whole file; caller frees.  NULL on error. */
 unsigned char *tu_read_file(const char *path, size_t *len);
+/* The non-empty lines of a text file (a walkthrough), at most 4096, without
+ * line ends; NULL if it cannot be read.  Free with tu_free_lines. */
+char **tu_read_lines(const char *path, size_t *n);
+void tu_free_lines(char **v, size_t n);
 /* A fresh temporary directory (mkdtemp); static path. */
 const char *tu_tmpdir(void);
 
