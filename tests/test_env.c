@@ -30,11 +30,9 @@ static int load_games(const char *shared, game *g, int max)
     if (!f) return 0;
     char line[2048];
     int n = 0;
-    while (n < max && fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || !strncmp(line, "game\t", 5)) continue;
-        char *fld[16];
-        int nf = 0;
-        for (char *p = line, *t; nf < 16 && (t = strsep(&p, "\t\n"));) fld[nf++] = t;
+    char *fld[16];
+    int nf;
+    while (n < max && (nf = tu_games_row(f, line, sizeof line, fld, 16)) >= 0) {
         if (nf < 15) continue;
         snprintf(g[n].name, sizeof g[n].name, "%s", fld[0]);
         snprintf(g[n].file, sizeof g[n].file, "%s", fld[1]);

@@ -28,17 +28,9 @@ static int load_games(const char *shared, struct game *g, int max)
     if (!f) return 0;
     char line[2048];
     int n = 0;
-    while (n < max && fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || !strncmp(line, "game\t", 5)) continue;
-        char *fields[16] = {0};
-        int k = 0;
-        for (char *p = line; k < 16; k++) {
-            fields[k] = p;
-            char *t = strpbrk(p, "\t\n");
-            if (!t) { k++; break; }
-            *t = '\0';
-            p = t + 1;
-        }
+    char *fields[16];
+    int k;
+    while (n < max && (k = tu_games_row(f, line, sizeof line, fields, 16)) >= 0) {
         if (k < 15) continue;
         snprintf(g[n].name, sizeof g[n].name, "%s", fields[0]);
         snprintf(g[n].file, sizeof g[n].file, "%s", fields[1]);

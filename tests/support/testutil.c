@@ -148,3 +148,15 @@ void tu_free_lines(char **v, size_t n)
     for (size_t i = 0; i < n; i++) free(v[i]);
     free(v);
 }
+
+int tu_games_row(FILE *f, char *line, size_t cap, char **fld, int max)
+{
+    while (fgets(line, (int)cap, f)) {
+        if (line[0] == '#' || !strncmp(line, "game\t", 5)) continue;
+        line[strcspn(line, "\r\n")] = '\0';
+        int n = 0;
+        for (char *p = line, *t; n < max && (t = strsep(&p, "\t"));) fld[n++] = t;
+        return n;
+    }
+    return -1;
+}

@@ -40,6 +40,10 @@ const char *tu_build(void);
 const char *tu_jitrl_bin(void);
 /* Read a whole file; caller frees.  NULL on error. */
 unsigned char *tu_read_file(const char *path, size_t *len);
+/* The next data row of ../shared/jericho/games.tsv (comments and the header
+ * skipped), split in place at tabs into fld[0..max): returns the number of
+ * fields, or -1 at the end of the file. */
+int tu_games_row(FILE *f, char *line, size_t cap, char **fld, int max);
 /* The non-empty lines of a text file (a walkthrough), at most 4096, without
  * line ends; NULL if it cannot be read.  Free with tu_free_lines. */
 char **tu_read_lines(const char *path, size_t *n);
