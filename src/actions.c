@@ -28,6 +28,7 @@
  * aid; it changes nothing).
  */
 #include "env_int.h"
+#include "candidates.h"
 
 #include "base/alloc.h"
 
@@ -40,20 +41,9 @@
 #include <xxhash.h>
 
 #define MAX_THREADS 4
-#define MAX_SCOPE 64
-#define MAX_TEXT_NOUNS 12
 #define CAND_BUDGET 3000000ull
-#define CAND_CAP_ONE 1500   /* candidates per state up to the one-noun lines */
-#define CAND_CAP 2000       /* ... and in all */
 #define MEMO_MAX 100000
 #define JITRL_EAGAIN_LEARNED (-1)   /* env_actions_outcome: recompute and retry */
-
-typedef struct noun {
-    unsigned obj;        /* 0 = a bare word from the text */
-    int held;
-    char phrase[48];
-    char full[64];       /* every dictionary word of the short name, for topics */
-} noun;
 
 typedef struct memo_ent {
     uint64_t key;
@@ -75,10 +65,9 @@ struct env_actions {
     uint8_t *base, *mask;
     uint8_t *scratch[MAX_THREADS];
     /* candidates of the current call */
-    jr_buf cand;              /* NUL-separated commands */
-    size_t *cand_off;
-    size_t ncand, cand_cap;
-    size_t cap;               /* candidates allowed in the current pass */
+    env_cands cands;
+    const void *probe_snap;   /* the snapshot env_check_nouns probes */
+    size_t probe_len;
     int *changed;
     uint64_t *outcome;
     /* sparse diffs of each candidate against the base, in per-thread pools */
@@ -127,22 +116,6 @@ static long region_index(const env_actions *a, uint32_t addr)
     if (addr >= w->obj_lo && addr < w->obj_hi) return (long)(gl + addr - w->obj_lo);
     if (addr >= w->obj2_lo && addr < w->obj2_hi) return (long)(gl + o1 + addr - w->obj2_lo);
     return -1;
-}
-
-static int is_word_char(int c) { return isalpha(c) || c == '-'; }
-
-/* The next word of text p, lower-cased into word (length in *k); returns
- * where to go on. */
-static const char *next_word(const char *p, char *word, size_t cap, size_t *k)
-{
-    while (*p && !is_word_char((unsigned char)*p)) p++;
-    *k = 0;
-    while (*p && is_word_char((unsigned char)*p)) {
-        if (*k < cap - 1) word[(*k)++] = (char)tolower((unsigned char)*p);
-        p++;
-    }
-    word[*k] = 0;
-    return p;
 }
 
 /* ---- running one command ---- */
@@ -230,7 +203,7 @@ static int names_obj(const env_actions *a, const char *cmd, unsigned v)
     while (*p) {
         char word[32];
         size_t k;
-        p = next_word(p, word, sizeof word, &k);
+        p = env_next_word(p, word, sizeof word, &k);
         if (!k) continue;
         uint32_t da = jitrl_zvm_dict_lookup(a->vm[0], word);
         if (da && da == v) return 1;
@@ -278,7 +251,7 @@ static void find_noise(env_actions *a)
     memset(a->noise, 0, sizeof a->noise);
     size_t nany = 0;
     unsigned cnt[256] = {0};
-    for (size_t c = 0; c < a->ncand; c++) {
+    for (size_t c = 0; c < a->cands.n; c++) {
         if (!a->dn[c]) continue;
         nany++;
         const struct dpool *p = &a->pool[a->dthr[c]];
@@ -346,337 +319,24 @@ static void calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t sn
     }
 }
 
-/* ---- candidates ---- */
+/* ---- nouns the parser resolves ---- */
 
-static int add_cand(env_actions *a, const char *s)
+/* env_noun_probe: "examine X" took a turn or changed something. */
+static int noun_resolves(void *ctx, const char *cmd)
 {
-    /* the budget: verbs come most common first, so the rare ones go */
-    if (a->ncand >= a->cap) return JITRL_OK;
-    /* exact duplicates are common (two lines printing the same words) */
-    for (size_t i = a->ncand; i-- > 0 && i + 64 > a->ncand;)
-        if (!strcmp(a->cand.data + a->cand_off[i], s)) return JITRL_OK;
-    if (a->ncand == a->cand_cap) {
-        size_t nc = a->cand_cap ? a->cand_cap * 2 : 1024;
-        size_t *p = jr_realloc(a->cand_off, nc * sizeof *p);
-        if (!p) return JITRL_ENOMEM;
-        a->cand_off = p;
-        a->cand_cap = nc;
+    env_actions *a = ctx;
+    int quit, keep = 0;
+    if (run_cmd(a->vm[0], a->probe_snap, a->probe_len, cmd, CAND_BUDGET, &quit)) {
+        struct dpool p = {0};
+        size_t off;
+        uint32_t n;
+        keep = quit || read_moves(a, a->vm[0]) != a->base_moves;
+        if (!keep && !diff_world(a, a->vm[0], a->scratch[0], &p, &off, &n))
+            for (uint32_t q = 0; q < n && !keep; q++) keep = p.idx[off + q] >= GLEN(a);
+        jr_free(p.idx);
+        jr_free(p.val);
     }
-    a->cand_off[a->ncand] = a->cand.len;
-    int rc = jr_buf_append(&a->cand, s, strlen(s) + 1);
-    if (rc) return rc;
-    a->ncand++;
-    return JITRL_OK;
-}
-
-/* A small set of (action, obj1, obj2) keys already generated. */
-typedef struct keyset {
-    uint64_t *k;
-    size_t cap, n;
-} keyset;
-
-static int keyset_add(keyset *s, uint64_t key)
-{
-    key |= 1;
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 4096;
-        uint64_t *nk = jr_calloc(nc, sizeof *nk);
-        if (!nk) return -1;
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->k[i]) {
-                size_t j = s->k[i] & (nc - 1);
-                while (nk[j]) j = (j + 1) & (nc - 1);
-                nk[j] = s->k[i];
-            }
-        jr_free(s->k);
-        s->k = nk;
-        s->cap = nc;
-    }
-    size_t j = key & (s->cap - 1);
-    while (s->k[j]) {
-        if (s->k[j] == key) return 0;
-        j = (j + 1) & (s->cap - 1);
-    }
-    s->k[j] = key;
-    s->n++;
-    return 1;
-}
-
-static uint64_t line_key(unsigned action, unsigned o1, unsigned o2, unsigned salt)
-{
-    uint64_t k = (uint64_t)action << 40 | (uint64_t)(o1 & 0xfffff) << 20 | (o2 & 0xfffff);
-    return XXH3_64bits_withSeed(&k, sizeof k, salt);
-}
-
-/* Can noun n fill token t?  `single`: a one-noun line, where Inform's
- * parser takes a "held" object implicitly ("wear mask" picks it up first),
- * so anything in reach will do. */
-static int obj_ok(const jitrl_zvm *vm, const env_grammar *g, const gr_tok *t, const noun *n, int single)
-{
-    int inform = g->kind == GR_INFORM_GV1 || g->kind == GR_INFORM_GV2;
-    if ((t->flags & GF_HELD) && !n->held && !(single && inform && n->obj)) return 0;
-    if (!n->obj) return !(t->flags & (GF_ATTR | GF_CREATURE | GF_HELD));
-    if ((t->flags & GF_ATTR) && !jitrl_zvm_attr(vm, n->obj, t->attr)) return 0;
-    if ((t->flags & GF_CREATURE) && inform && !jitrl_zvm_attr(vm, n->obj, 0)) return 0;
-    return 1;
-}
-
-/* Write "verb tok1 tok2 ..." with nouns substituted. */
-static int render(const jitrl_zvm *vm, const char *verb, const gr_line *l, const char *n1, const char *n2,
-                  char *out, size_t cap)
-{
-    size_t off = (size_t)snprintf(out, cap, "%s", verb);
-    int which = 0;
-    for (unsigned i = 0; i < l->ntok && off < cap; i++) {
-        const gr_tok *t = &l->tok[i];
-        char w[48];
-        const char *s = w;
-        if (t->kind == GT_PREP) jitrl_zvm_decode_text(vm, t->word, w, sizeof w);
-        else s = which++ == 0 ? n1 : n2;
-        if (!s || !s[0]) return 0;
-        off += (size_t)snprintf(out + off, cap - off, " %s", s);
-    }
-    return off < cap;
-}
-
-
-/* The short name's dictionary words ("rare books"), else the phrase: a
- * topic is matched by the words typed, so the whole name reads as players
- * type it. */
-static void full_name(const jitrl_zvm *vm, unsigned obj, const char *phrase, char *out, size_t cap)
-{
-    char name[128];
-    jitrl_zvm_object_name(vm, obj, name, sizeof name);
-    size_t off = 0;
-    const char *p = name;
-    out[0] = 0;
-    while (*p) {
-        char word[32];
-        size_t k;
-        p = next_word(p, word, sizeof word, &k);
-        if (!k || !jitrl_zvm_dict_lookup(vm, word)) continue;
-        if (!strcmp(word, "the") || !strcmp(word, "a") || !strcmp(word, "an") || !strcmp(word, "of")) continue;
-        int n = snprintf(out + off, cap - off, "%s%s", off ? " " : "", word);
-        if (n < 0 || (size_t)n >= cap - off) break;
-        off += (size_t)n;
-    }
-    if (!off) snprintf(out, cap, "%s", phrase);
-}
-
-/* Collect the nouns the player can refer to. */
-static size_t collect_nouns(env_actions *a, const jitrl_zvm *vm, const char *obs, noun *out, size_t max,
-                            uint64_t *text_key)
-{
-    const env_world *w = a->w;
-    unsigned loc = env_location(vm, w);
-    unsigned player = w->player;
-    if (player && !env_inside(vm, player, loc, w->nobj) && jitrl_zvm_parent(vm, player) != loc) player = 0;
-    unsigned objs[MAX_SCOPE];
-    size_t nobjs = 0;
-    /* breadth-first over the location's subtree: nearer objects first */
-    unsigned queue[512];
-    size_t qh = 0, qt = 0;
-    if (loc) queue[qt++] = loc;
-    if (player && !env_inside(vm, player, loc, w->nobj)) queue[qt++] = player;
-    while (qh < qt && nobjs < MAX_SCOPE) {
-        unsigned p = queue[qh++];
-        unsigned guard = 0;
-        for (unsigned o = jitrl_zvm_child(vm, p); o && guard <= w->nobj; o = jitrl_zvm_sibling(vm, o), guard++) {
-            if (qt < 512) queue[qt++] = o;
-            if (o != player && nobjs < MAX_SCOPE) objs[nobjs++] = o;
-        }
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < nobjs && n < max; i++) {
-        noun *nn = &out[n];
-        nn->obj = objs[i];
-        nn->held = player && env_inside(vm, objs[i], player, w->nobj);
-        if (!env_obj_phrase(vm, a->g, w, objs[i], objs, nobjs, nn->phrase, sizeof nn->phrase)) continue;
-        full_name(vm, objs[i], nn->phrase, nn->full, sizeof nn->full);
-        int dup = 0;
-        for (size_t k = 0; k < n && !dup; k++) dup = !strcmp(out[k].phrase, nn->phrase);
-        if (!dup) n++;
-    }
-    /* nouns of the observation and the room description naming objects we
-     * have not got (local globals, things out of the tree) */
-    *text_key = 0;
-    size_t ntext = 0;
-    const char *texts[2] = {obs, a->look_text};
-    for (int ti = 0; ti < 2; ti++) {
-        const char *p = texts[ti];
-        while (p && *p && ntext < MAX_TEXT_NOUNS && n < max) {
-            char word[32];
-            size_t k;
-            p = next_word(p, word, sizeof word, &k);
-            if (k < 3) continue;
-            uint32_t da = jitrl_zvm_dict_lookup(vm, word);
-            if (!da) continue;
-            int known = 0;
-            for (size_t j = 0; j < n && !known; j++)
-                known = !strcmp(out[j].phrase, word) || (out[j].obj && env_obj_has_word(vm, w, out[j].obj, da));
-            if (known) continue;
-            unsigned owner = 0;
-            for (unsigned o = 1; o <= w->nobj && !owner; o++)
-                if (env_obj_has_word(vm, w, o, da)) owner = o;
-            if (!owner) continue;
-            noun *nn = &out[n++];
-            nn->obj = 0;
-            nn->held = 0;
-            snprintf(nn->phrase, sizeof nn->phrase, "%s", word);
-            snprintf(nn->full, sizeof nn->full, "%s", word);
-            *text_key = XXH3_64bits_withSeed(word, k, *text_key);
-            ntext++;
-        }
-    }
-    return n;
-}
-
-static const char *const directions[] = {"north", "south", "east", "west", "northeast", "northwest",
-                                         "southeast", "southwest", "up", "down", "in", "out", NULL};
-
-static int generate(env_actions *a, const jitrl_zvm *vm, const noun *nouns, size_t nn)
-{
-    const env_grammar *g = a->g;
-    int rc = JITRL_OK;
-    keyset ks = {0};
-    char buf[160], verb[48];
-    a->ncand = 0;
-    a->cap = CAND_CAP_ONE;
-    jr_buf_reset(&a->cand);
-    for (int i = 0; directions[i]; i++)
-        if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i]))) goto out;
-    size_t pass_start[4] = {0};
-    for (int pass = 0; pass < 3; pass++) {
-        pass_start[pass] = a->ncand;
-        a->cap = pass < 2 ? CAND_CAP_ONE : CAND_CAP;
-        for (size_t oi = 0; oi < g->nverbs; oi++) {
-            const gr_verb *v = &g->verbs[g->order[oi]];
-            if (v->meta == 2 || !v->word) continue;
-            jitrl_zvm_decode_text(vm, v->word, verb, sizeof verb);
-            for (size_t li = v->first; li < v->first + v->n; li++) {
-                const gr_line *l = &g->lines[li];
-                int objs = 0, topics = 0, other = 0;
-                const gr_tok *ot[2] = {NULL, NULL};
-                for (unsigned t = 0; t < l->ntok; t++) {
-                    if (l->tok[t].kind == GT_OBJ || l->tok[t].kind == GT_TOPIC) {
-                        if (objs < 2) ot[objs] = &l->tok[t];
-                        objs++;
-                        if (l->tok[t].kind == GT_TOPIC) topics++;
-                    } else if (l->tok[t].kind != GT_PREP) other = 1;
-                }
-                if (other || objs != pass) continue;
-                if (objs == 0) {
-                    if (v->meta) continue;
-                    if (keyset_add(&ks, line_key(l->action, 0, 0, 1)) <= 0) continue;
-                    if (render(vm, verb, l, NULL, NULL, buf, sizeof buf) && (rc = add_cand(a, buf))) goto out;
-                } else if (objs == 1) {
-                    if (ot[0]->flags & GF_MULTI && keyset_add(&ks, line_key(l->action, 0xfffff, 0, 2)) > 0 &&
-                        render(vm, verb, l, "all", NULL, buf, sizeof buf) && (rc = add_cand(a, buf)))
-                        goto out;
-                    for (size_t i = 0; i < nn; i++) {
-                        if (ot[0]->kind == GT_OBJ && !obj_ok(vm, g, ot[0], &nouns[i], 1)) continue;
-                        if (keyset_add(&ks, line_key(l->action, nouns[i].obj ? nouns[i].obj : 0x80000 + (unsigned)i,
-                                                     0, 3)) <= 0)
-                            continue;
-                        if (render(vm, verb, l, nouns[i].phrase, NULL, buf, sizeof buf) &&
-                            (rc = add_cand(a, buf)))
-                            goto out;
-                    }
-                } else if (objs == 2) {
-                    const gr_tok *t1 = ot[0], *t2 = ot[1];
-                    if ((t1->flags & GF_INSIDE) || (t2->flags & GF_INSIDE)) {
-                        /* "take X from Y": X inside Y, and "take all from Y" */
-                        for (size_t j = 0; j < nn; j++) {
-                            if (!nouns[j].obj || !jitrl_zvm_child(vm, nouns[j].obj)) continue;
-                            if (keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj, 4)) > 0 &&
-                                render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf)))
-                                goto out;
-                            for (size_t i = 0; i < nn; i++) {
-                                if (!nouns[i].obj || jitrl_zvm_parent(vm, nouns[i].obj) != nouns[j].obj) continue;
-                                if (keyset_add(&ks, line_key(l->action, nouns[i].obj, nouns[j].obj, 5)) <= 0) continue;
-                                if (render(vm, verb, l, nouns[i].phrase, nouns[j].phrase, buf, sizeof buf) &&
-                                    (rc = add_cand(a, buf)))
-                                    goto out;
-                            }
-                        }
-                        continue;
-                    }
-                    if ((t1->flags & GF_MULTI) && t2->kind == GT_OBJ)
-                        for (size_t j = 0; j < nn; j++) {
-                            if (nouns[j].held || !obj_ok(vm, g, t2, &nouns[j], 0)) continue;
-                            if (keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j, 7)) <= 0)
-                                continue;
-                            if (render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf)))
-                                goto out;
-                        }
-                    for (size_t i = 0; i < nn; i++) {
-                        if (t1->kind == GT_OBJ && !obj_ok(vm, g, t1, &nouns[i], 0)) continue;
-                        if (topics == 2) break;
-                        for (size_t j = 0; j < nn; j++) {
-                            if (i == j) continue;
-                            if (t2->kind == GT_OBJ && !obj_ok(vm, g, t2, &nouns[j], 0)) continue;
-                            /* the thing used is in hand: the slot the grammar says
-                             * is held, else the first ("put X in Y", "give X
-                             * to Y"); topics excepted */
-                            if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !nouns[i].held &&
-                                nouns[i].obj)
-                                continue;
-                            if (topics && t1->kind == GT_TOPIC && !nouns[j].obj) continue;
-                            if ((t1->flags & GF_FIND) && nouns[i].obj && !jitrl_zvm_attr(vm, nouns[i].obj, t1->attr) &&
-                                !(t2->flags & GF_FIND))
-                                continue;
-                            if ((t2->flags & GF_FIND) && nouns[j].obj && !jitrl_zvm_attr(vm, nouns[j].obj, t2->attr))
-                                continue;
-                            unsigned k1 = nouns[i].obj ? nouns[i].obj : 0x80000 + (unsigned)i;
-                            unsigned k2 = nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j;
-                            if (keyset_add(&ks, line_key(l->action, k1, k2, 6)) <= 0) continue;
-                            if (render(vm, verb, l, t1->kind == GT_TOPIC ? nouns[i].full : nouns[i].phrase,
-                                       t2->kind == GT_TOPIC ? nouns[j].full : nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf)))
-                                goto out;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    if (getenv("JITRL_ENV_DEBUG"))
-        fprintf(stderr, "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun (%zu nouns)\n", pass_start[0],
-                pass_start[1] - pass_start[0], pass_start[2] - pass_start[1], a->ncand - pass_start[2], nn);
-out:
-    jr_free(ks.k);
-    return rc;
-}
-
-/* Keep the nouns the parser resolves here: "examine X" must take a turn or
- * change something (a parser refusal does neither).  Held things are kept
- * unasked: they can be handled in the dark. */
-static size_t check_nouns(env_actions *a, const void *snap, size_t snaplen, noun *nouns, size_t nn)
-{
-    const char *x = jitrl_zvm_dict_lookup(a->vm[0], "examine") ? "examine" : "x";
-    size_t k = 0;
-    for (size_t i = 0; i < nn; i++) {
-        int keep = nouns[i].held;
-        if (!keep) {
-            char cmd[80];
-            int quit;
-            snprintf(cmd, sizeof cmd, "%s %s", x, nouns[i].phrase);
-            if (run_cmd(a->vm[0], snap, snaplen, cmd, CAND_BUDGET, &quit)) {
-                struct dpool p = {0};
-                size_t off;
-                uint32_t n;
-                keep = quit || read_moves(a, a->vm[0]) != a->base_moves;
-                if (!keep && !diff_world(a, a->vm[0], a->scratch[0], &p, &off, &n))
-                    for (uint32_t q = 0; q < n && !keep; q++) keep = p.idx[off + q] >= GLEN(a);
-                jr_free(p.idx);
-                jr_free(p.val);
-            }
-        }
-        if (keep) nouns[k++] = nouns[i];
-    }
-    return k;
+    return keep;
 }
 
 /* ---- evaluation, threaded ---- */
@@ -692,12 +352,12 @@ static void *worker(void *arg)
 {
     job *j = arg;
     env_actions *a = j->a;
-    for (size_t i = (size_t)j->t; i < a->ncand; i += (size_t)a->nthreads) {
+    for (size_t i = (size_t)j->t; i < a->cands.n; i += (size_t)a->nthreads) {
         int quit;
         a->dthr[i] = (uint8_t)j->t;
         a->dn[i] = 0;
         a->dquit[i] = 0;
-        if (!run_cmd(a->vm[j->t], j->snap, j->snaplen, a->cand.data + a->cand_off[i], CAND_BUDGET, &quit))
+        if (!run_cmd(a->vm[j->t], j->snap, j->snaplen, env_cand(&a->cands, i), CAND_BUDGET, &quit))
             continue;
         a->dquit[i] = (uint8_t)quit;
         a->dturn[i] = (uint8_t)(read_moves(a, a->vm[j->t]) != a->base_moves);
@@ -754,9 +414,9 @@ static int classify(env_actions *a, const void *snap, size_t snaplen, const char
 
 static void learn_scratch(env_actions *a, const void *snap, size_t snaplen)
 {
-    for (size_t c = 0; c < a->ncand; c++)
+    for (size_t c = 0; c < a->cands.n; c++)
         if (a->dturn[c] && a->dn[c] && !a->dquit[c])
-            classify(a, snap, snaplen, a->cand.data + a->cand_off[c], &a->pool[a->dthr[c]], a->doff[c], a->dn[c]);
+            classify(a, snap, snaplen, env_cand(&a->cands, c), &a->pool[a->dthr[c]], a->doff[c], a->dn[c]);
 }
 
 /* Free the per-candidate result arrays. */
@@ -774,13 +434,13 @@ static void free_results(env_actions *a)
 static int evaluate(env_actions *a, const void *snap, size_t snaplen)
 {
     free_results(a);
-    a->dturn = jr_calloc(a->ncand + 1, 1);
-    a->changed = jr_calloc(a->ncand + 1, sizeof *a->changed);
-    a->outcome = jr_calloc(a->ncand + 1, sizeof *a->outcome);
-    a->dthr = jr_calloc(a->ncand + 1, 1);
-    a->dquit = jr_calloc(a->ncand + 1, 1);
-    a->doff = jr_calloc(a->ncand + 1, sizeof *a->doff);
-    a->dn = jr_calloc(a->ncand + 1, sizeof *a->dn);
+    a->dturn = jr_calloc(a->cands.n + 1, 1);
+    a->changed = jr_calloc(a->cands.n + 1, sizeof *a->changed);
+    a->outcome = jr_calloc(a->cands.n + 1, sizeof *a->outcome);
+    a->dthr = jr_calloc(a->cands.n + 1, 1);
+    a->dquit = jr_calloc(a->cands.n + 1, 1);
+    a->doff = jr_calloc(a->cands.n + 1, sizeof *a->doff);
+    a->dn = jr_calloc(a->cands.n + 1, sizeof *a->dn);
     if (!a->dturn || !a->changed || !a->outcome || !a->dthr || !a->dquit || !a->doff || !a->dn) return JITRL_ENOMEM;
     for (int t = 0; t < MAX_THREADS; t++) a->pool[t].n = 0;
     job jobs[MAX_THREADS];
@@ -798,10 +458,10 @@ static int evaluate(env_actions *a, const void *snap, size_t snaplen)
         if (started[t]) pthread_join(th[t], NULL);
         else {
             /* no thread: do its share here */
-            for (size_t i = (size_t)t; i < a->ncand; i += (size_t)a->nthreads) {
+            for (size_t i = (size_t)t; i < a->cands.n; i += (size_t)a->nthreads) {
                 int quit;
                 a->dthr[i] = 0;
-                if (!run_cmd(a->vm[0], snap, snaplen, a->cand.data + a->cand_off[i], CAND_BUDGET, &quit)) continue;
+                if (!run_cmd(a->vm[0], snap, snaplen, env_cand(&a->cands, i), CAND_BUDGET, &quit)) continue;
                 a->dquit[i] = (uint8_t)quit;
                 a->dturn[i] = (uint8_t)(read_moves(a, a->vm[0]) != a->base_moves);
                 if (diff_world(a, a->vm[0], a->scratch[0], &a->pool[0], &a->doff[i], &a->dn[i])) a->dn[i] = 0;
@@ -810,8 +470,8 @@ static int evaluate(env_actions *a, const void *snap, size_t snaplen)
     }
     learn_scratch(a, snap, snaplen);
     find_noise(a);
-    for (size_t i = 0; i < a->ncand; i++)
-        judge(a, &a->pool[a->dthr[i]], a->doff[i], a->dn[i], a->dquit[i], a->dturn[i], a->cand.data + a->cand_off[i],
+    for (size_t i = 0; i < a->cands.n; i++)
+        judge(a, &a->pool[a->dthr[i]], a->doff[i], a->dn[i], a->dquit[i], a->dturn[i], env_cand(&a->cands, i),
               &a->changed[i], &a->outcome[i]);
     return JITRL_OK;
 }
@@ -877,7 +537,7 @@ int env_actions_create(const uint8_t *story, size_t len, const jitrl_zvm_options
     a->f = f;
     a->budget = budget < CAND_BUDGET ? budget : CAND_BUDGET;
     a->nthreads = threads <= 0 ? 2 : threads > MAX_THREADS ? MAX_THREADS : threads;
-    jr_buf_init(&a->cand, 16u << 20);
+    env_cands_init(&a->cands);
     int rc = JITRL_OK;
     for (int t = 0; t < a->nthreads; t++) {
         rc = jitrl_zvm_open_buffer(story, len, zopt, &a->vm[t], err, errlen);
@@ -920,8 +580,7 @@ void env_actions_free(env_actions *a)
     jr_free(a->mask);
     jr_free(a->after_wait);
     jr_free(a->after_x);
-    jr_buf_free(&a->cand);
-    jr_free(a->cand_off);
+    env_cands_free(&a->cands);
     free_results(a);
     for (int t = 0; t < MAX_THREADS; t++) {
         jr_free(a->pool[t].idx);
@@ -956,7 +615,7 @@ static uint64_t obs_key(const jitrl_zvm *vm, const char *obs)
     while (p && *p) {
         char word[32];
         size_t k;
-        p = next_word(p, word, sizeof word, &k);
+        p = env_next_word(p, word, sizeof word, &k);
         if (k >= 3 && jitrl_zvm_dict_lookup(vm, word)) h = XXH3_64bits_withSeed(word, k, h);
     }
     return h * 0x9e3779b97f4a7c15ull;
@@ -999,7 +658,7 @@ static int cmp_idx(const void *x, const void *y, void *ctx)
 {
     const env_actions *a = ctx;
     size_t i = *(const size_t *)x, j = *(const size_t *)y;
-    return strcmp(a->cand.data + a->cand_off[i], a->cand.data + a->cand_off[j]);
+    return strcmp(env_cand(&a->cands, i), env_cand(&a->cands, j));
 }
 
 int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen, const char *obs,
@@ -1018,13 +677,15 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
         st->ms = now_ms() - t0;
         return rc;
     }
-    noun *nouns = jr_malloc((MAX_SCOPE + MAX_TEXT_NOUNS) * sizeof *nouns);
+    env_noun *nouns = jr_malloc(ENV_MAX_NOUNS * sizeof *nouns);
     if (!nouns) return JITRL_ENOMEM;
     int rc = prepare(a, vm, snap, snaplen, key);
     uint64_t tkey = 0;
-    size_t nn = collect_nouns(a, vm, obs, nouns, MAX_SCOPE + MAX_TEXT_NOUNS, &tkey);
-    if (!rc) nn = check_nouns(a, snap, snaplen, nouns, nn);
-    if (!rc) rc = generate(a, vm, nouns, nn);
+    size_t nn = env_collect_nouns(vm, a->g, a->w, obs, a->look_text, nouns, ENV_MAX_NOUNS, &tkey);
+    a->probe_snap = snap;
+    a->probe_len = snaplen;
+    if (!rc) nn = env_check_nouns(vm, nouns, nn, noun_resolves, a);
+    if (!rc) rc = env_generate(&a->cands, vm, a->g, nouns, nn);
     jr_free(nouns);
     if (!rc) rc = evaluate(a, snap, snaplen);
     if (rc) {
@@ -1032,20 +693,20 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
         return rc;
     }
     /* group by outcome, first candidate wins */
-    size_t *keep = jr_malloc((a->ncand + 1) * sizeof *keep);
+    size_t *keep = jr_malloc((a->cands.n + 1) * sizeof *keep);
     if (!keep) return JITRL_ENOMEM;
     size_t nk = 0;
-    keyset seen = {0};
-    for (size_t i = 0; i < a->ncand; i++) {
+    env_keyset seen = {0};
+    for (size_t i = 0; i < a->cands.n; i++) {
         if (!a->changed[i]) continue;
-        int r = keyset_add(&seen, a->outcome[i]);
+        int r = env_keyset_add(&seen, a->outcome[i]);
         if (r < 0) { jr_free(keep); jr_free(seen.k); return JITRL_ENOMEM; }
         if (r) keep[nk++] = i;
     }
     jr_free(seen.k);
     qsort_r(keep, nk, sizeof *keep, cmp_idx, a);
     size_t bytes = 1;
-    for (size_t i = 0; i < nk; i++) bytes += strlen(a->cand.data + a->cand_off[keep[i]]) + 1;
+    for (size_t i = 0; i < nk; i++) bytes += strlen(env_cand(&a->cands, keep[i])) + 1;
     m = memo_insert(a, key);
     if (!m) { jr_free(keep); return JITRL_ENOMEM; }
     m->blob = jr_malloc(bytes);
@@ -1061,7 +722,7 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     }
     size_t off = 0;
     for (size_t i = 0; i < nk; i++) {
-        const char *s = a->cand.data + a->cand_off[keep[i]];
+        const char *s = env_cand(&a->cands, keep[i]);
         size_t l = strlen(s) + 1;
         memcpy(m->blob + off, s, l);
         off += l;
@@ -1071,7 +732,7 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     m->n = nk;
     memcpy(m->noise, a->noise, sizeof a->noise);
     jr_free(keep);
-    st->candidates = a->ncand;
+    st->candidates = a->cands.n;
     st->groups = nk;
     rc = set_answer(a, m, acts, outcomes, n);
     st->ms = now_ms() - t0;

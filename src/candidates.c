@@ -1,0 +1,376 @@
+/*
+ * candidates.c -- the candidate half of valid actions: the nouns the
+ * player can refer to at a state and the commands the game's grammar
+ * (grammar.c) makes of them.  actions.c runs each command and keeps one per
+ * distinct outcome, so everything here trades recall against candidates:
+ * a command missing here is a valid action lost; a useless one costs a run.
+ *
+ * Nouns: the location's contents at any depth (nearest first) and the
+ * inventory, each named by its dictionary words (state.c); then words of
+ * the last observation and the room description naming objects the tree
+ * walk missed (local globals, scenery out of the tree).  A noun the parser
+ * refuses ("examine X" does nothing) is dropped.
+ * Commands: lines are deduplicated by (action, objects), so verb synonyms
+ * cost nothing.  Two-object lines need one held object (or the first
+ * inside the second), and honour the grammar's own filters (held,
+ * creature, attribute, Infocom "find" flags).  Verbs come most common
+ * first, and the list is capped, so rare verbs are the ones that go.
+ */
+#include "candidates.h"
+
+#include "base/alloc.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define CAND_CAP_ONE 1500   /* candidates per state up to the one-noun lines */
+#define CAND_CAP 2000       /* ... and in all */
+#define MAX_SCOPE 64
+#define MAX_TEXT_NOUNS 12
+
+void env_cands_init(env_cands *c)
+{
+    memset(c, 0, sizeof *c);
+    jr_buf_init(&c->text, 16u << 20);
+}
+
+void env_cands_free(env_cands *c)
+{
+    jr_buf_free(&c->text);
+    jr_free(c->off);
+    c->off = NULL;
+    c->n = c->alloc = 0;
+}
+
+static int is_word_char(int c) { return isalpha(c) || c == '-'; }
+
+/* The next word of text p, lower-cased into word (length in *k); returns
+ * where to go on. */
+const char *env_next_word(const char *p, char *word, size_t cap, size_t *k)
+{
+    while (*p && !is_word_char((unsigned char)*p)) p++;
+    *k = 0;
+    while (*p && is_word_char((unsigned char)*p)) {
+        if (*k < cap - 1) word[(*k)++] = (char)tolower((unsigned char)*p);
+        p++;
+    }
+    word[*k] = 0;
+    return p;
+}
+
+
+static int add_cand(env_cands *a, const char *s)
+{
+    /* the budget: verbs come most common first, so the rare ones go */
+    if (a->n >= a->cap) return JITRL_OK;
+    /* exact duplicates are common (two lines printing the same words) */
+    for (size_t i = a->n; i-- > 0 && i + 64 > a->n;)
+        if (!strcmp(a->text.data + a->off[i], s)) return JITRL_OK;
+    if (a->n == a->alloc) {
+        size_t nc = a->alloc ? a->alloc * 2 : 1024;
+        size_t *p = jr_realloc(a->off, nc * sizeof *p);
+        if (!p) return JITRL_ENOMEM;
+        a->off = p;
+        a->alloc = nc;
+    }
+    a->off[a->n] = a->text.len;
+    int rc = jr_buf_append(&a->text, s, strlen(s) + 1);
+    if (rc) return rc;
+    a->n++;
+    return JITRL_OK;
+}
+
+int env_keyset_add(env_keyset *s, uint64_t key)
+{
+    key |= 1;
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 4096;
+        uint64_t *nk = jr_calloc(nc, sizeof *nk);
+        if (!nk) return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->k[i]) {
+                size_t j = s->k[i] & (nc - 1);
+                while (nk[j]) j = (j + 1) & (nc - 1);
+                nk[j] = s->k[i];
+            }
+        jr_free(s->k);
+        s->k = nk;
+        s->cap = nc;
+    }
+    size_t j = key & (s->cap - 1);
+    while (s->k[j]) {
+        if (s->k[j] == key) return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->k[j] = key;
+    s->n++;
+    return 1;
+}
+
+static uint64_t line_key(unsigned action, unsigned o1, unsigned o2, unsigned salt)
+{
+    uint64_t k = (uint64_t)action << 40 | (uint64_t)(o1 & 0xfffff) << 20 | (o2 & 0xfffff);
+    return XXH3_64bits_withSeed(&k, sizeof k, salt);
+}
+
+/* Can noun n fill token t?  `single`: a one-noun line, where Inform's
+ * parser takes a "held" object implicitly ("wear mask" picks it up first),
+ * so anything in reach will do. */
+static int obj_ok(const jitrl_zvm *vm, const env_grammar *g, const gr_tok *t, const env_noun *n, int single)
+{
+    int inform = g->kind == GR_INFORM_GV1 || g->kind == GR_INFORM_GV2;
+    if ((t->flags & GF_HELD) && !n->held && !(single && inform && n->obj)) return 0;
+    if (!n->obj) return !(t->flags & (GF_ATTR | GF_CREATURE | GF_HELD));
+    if ((t->flags & GF_ATTR) && !jitrl_zvm_attr(vm, n->obj, t->attr)) return 0;
+    if ((t->flags & GF_CREATURE) && inform && !jitrl_zvm_attr(vm, n->obj, 0)) return 0;
+    return 1;
+}
+
+/* Write "verb tok1 tok2 ..." with nouns substituted. */
+static int render(const jitrl_zvm *vm, const char *verb, const gr_line *l, const char *n1, const char *n2,
+                  char *out, size_t cap)
+{
+    size_t off = (size_t)snprintf(out, cap, "%s", verb);
+    int which = 0;
+    for (unsigned i = 0; i < l->ntok && off < cap; i++) {
+        const gr_tok *t = &l->tok[i];
+        char w[48];
+        const char *s = w;
+        if (t->kind == GT_PREP) jitrl_zvm_decode_text(vm, t->word, w, sizeof w);
+        else s = which++ == 0 ? n1 : n2;
+        if (!s || !s[0]) return 0;
+        off += (size_t)snprintf(out + off, cap - off, " %s", s);
+    }
+    return off < cap;
+}
+
+
+/* The short name's dictionary words ("rare books"), else the phrase: a
+ * topic is matched by the words typed, so the whole name reads as players
+ * type it. */
+static void full_name(const jitrl_zvm *vm, unsigned obj, const char *phrase, char *out, size_t cap)
+{
+    char name[128];
+    jitrl_zvm_object_name(vm, obj, name, sizeof name);
+    size_t off = 0;
+    const char *p = name;
+    out[0] = 0;
+    while (*p) {
+        char word[32];
+        size_t k;
+        p = env_next_word(p, word, sizeof word, &k);
+        if (!k || !jitrl_zvm_dict_lookup(vm, word)) continue;
+        if (!strcmp(word, "the") || !strcmp(word, "a") || !strcmp(word, "an") || !strcmp(word, "of")) continue;
+        int n = snprintf(out + off, cap - off, "%s%s", off ? " " : "", word);
+        if (n < 0 || (size_t)n >= cap - off) break;
+        off += (size_t)n;
+    }
+    if (!off) snprintf(out, cap, "%s", phrase);
+}
+
+/* Collect the nouns the player can refer to. */
+size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, const char *obs,
+                         const char *look, env_noun *out, size_t max, uint64_t *text_key)
+{
+    unsigned loc = env_location(vm, w);
+    unsigned player = w->player;
+    if (player && !env_inside(vm, player, loc, w->nobj) && jitrl_zvm_parent(vm, player) != loc) player = 0;
+    unsigned objs[MAX_SCOPE];
+    size_t nobjs = 0;
+    /* breadth-first over the location's subtree: nearer objects first */
+    unsigned queue[512];
+    size_t qh = 0, qt = 0;
+    if (loc) queue[qt++] = loc;
+    if (player && !env_inside(vm, player, loc, w->nobj)) queue[qt++] = player;
+    while (qh < qt && nobjs < MAX_SCOPE) {
+        unsigned p = queue[qh++];
+        unsigned guard = 0;
+        for (unsigned o = jitrl_zvm_child(vm, p); o && guard <= w->nobj; o = jitrl_zvm_sibling(vm, o), guard++) {
+            if (qt < 512) queue[qt++] = o;
+            if (o != player && nobjs < MAX_SCOPE) objs[nobjs++] = o;
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nobjs && n < max; i++) {
+        env_noun *nn = &out[n];
+        nn->obj = objs[i];
+        nn->held = player && env_inside(vm, objs[i], player, w->nobj);
+        if (!env_obj_phrase(vm, g, w, objs[i], objs, nobjs, nn->phrase, sizeof nn->phrase)) continue;
+        full_name(vm, objs[i], nn->phrase, nn->full, sizeof nn->full);
+        int dup = 0;
+        for (size_t k = 0; k < n && !dup; k++) dup = !strcmp(out[k].phrase, nn->phrase);
+        if (!dup) n++;
+    }
+    /* nouns of the observation and the room description naming objects we
+     * have not got (local globals, things out of the tree) */
+    *text_key = 0;
+    size_t ntext = 0;
+    const char *texts[2] = {obs, look};
+    for (int ti = 0; ti < 2; ti++) {
+        const char *p = texts[ti];
+        while (p && *p && ntext < MAX_TEXT_NOUNS && n < max) {
+            char word[32];
+            size_t k;
+            p = env_next_word(p, word, sizeof word, &k);
+            if (k < 3) continue;
+            uint32_t da = jitrl_zvm_dict_lookup(vm, word);
+            if (!da) continue;
+            int known = 0;
+            for (size_t j = 0; j < n && !known; j++)
+                known = !strcmp(out[j].phrase, word) || (out[j].obj && env_obj_has_word(vm, w, out[j].obj, da));
+            if (known) continue;
+            unsigned owner = 0;
+            for (unsigned o = 1; o <= w->nobj && !owner; o++)
+                if (env_obj_has_word(vm, w, o, da)) owner = o;
+            if (!owner) continue;
+            env_noun *nn = &out[n++];
+            nn->obj = 0;
+            nn->held = 0;
+            snprintf(nn->phrase, sizeof nn->phrase, "%s", word);
+            snprintf(nn->full, sizeof nn->full, "%s", word);
+            *text_key = XXH3_64bits_withSeed(word, k, *text_key);
+            ntext++;
+        }
+    }
+    return n;
+}
+
+static const char *const directions[] = {"north", "south", "east", "west", "northeast", "northwest",
+                                         "southeast", "southwest", "up", "down", "in", "out", NULL};
+
+int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const env_noun *nouns, size_t nn)
+{
+    int rc = JITRL_OK;
+    env_keyset ks = {0};
+    char buf[160], verb[48];
+    a->n = 0;
+    a->cap = CAND_CAP_ONE;
+    jr_buf_reset(&a->text);
+    for (int i = 0; directions[i]; i++)
+        if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i]))) goto out;
+    size_t pass_start[4] = {0};
+    for (int pass = 0; pass < 3; pass++) {
+        pass_start[pass] = a->n;
+        a->cap = pass < 2 ? CAND_CAP_ONE : CAND_CAP;
+        for (size_t oi = 0; oi < g->nverbs; oi++) {
+            const gr_verb *v = &g->verbs[g->order[oi]];
+            if (v->meta == 2 || !v->word) continue;
+            jitrl_zvm_decode_text(vm, v->word, verb, sizeof verb);
+            for (size_t li = v->first; li < v->first + v->n; li++) {
+                const gr_line *l = &g->lines[li];
+                int objs = 0, topics = 0, other = 0;
+                const gr_tok *ot[2] = {NULL, NULL};
+                for (unsigned t = 0; t < l->ntok; t++) {
+                    if (l->tok[t].kind == GT_OBJ || l->tok[t].kind == GT_TOPIC) {
+                        if (objs < 2) ot[objs] = &l->tok[t];
+                        objs++;
+                        if (l->tok[t].kind == GT_TOPIC) topics++;
+                    } else if (l->tok[t].kind != GT_PREP) other = 1;
+                }
+                if (other || objs != pass) continue;
+                if (objs == 0) {
+                    if (v->meta) continue;
+                    if (env_keyset_add(&ks, line_key(l->action, 0, 0, 1)) <= 0) continue;
+                    if (render(vm, verb, l, NULL, NULL, buf, sizeof buf) && (rc = add_cand(a, buf))) goto out;
+                } else if (objs == 1) {
+                    if (ot[0]->flags & GF_MULTI && env_keyset_add(&ks, line_key(l->action, 0xfffff, 0, 2)) > 0 &&
+                        render(vm, verb, l, "all", NULL, buf, sizeof buf) && (rc = add_cand(a, buf)))
+                        goto out;
+                    for (size_t i = 0; i < nn; i++) {
+                        if (ot[0]->kind == GT_OBJ && !obj_ok(vm, g, ot[0], &nouns[i], 1)) continue;
+                        if (env_keyset_add(&ks, line_key(l->action, nouns[i].obj ? nouns[i].obj : 0x80000 + (unsigned)i,
+                                                     0, 3)) <= 0)
+                            continue;
+                        if (render(vm, verb, l, nouns[i].phrase, NULL, buf, sizeof buf) &&
+                            (rc = add_cand(a, buf)))
+                            goto out;
+                    }
+                } else if (objs == 2) {
+                    const gr_tok *t1 = ot[0], *t2 = ot[1];
+                    if ((t1->flags & GF_INSIDE) || (t2->flags & GF_INSIDE)) {
+                        /* "take X from Y": X inside Y, and "take all from Y" */
+                        for (size_t j = 0; j < nn; j++) {
+                            if (!nouns[j].obj || !jitrl_zvm_child(vm, nouns[j].obj)) continue;
+                            if (env_keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj, 4)) > 0 &&
+                                render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
+                                (rc = add_cand(a, buf)))
+                                goto out;
+                            for (size_t i = 0; i < nn; i++) {
+                                if (!nouns[i].obj || jitrl_zvm_parent(vm, nouns[i].obj) != nouns[j].obj) continue;
+                                if (env_keyset_add(&ks, line_key(l->action, nouns[i].obj, nouns[j].obj, 5)) <= 0) continue;
+                                if (render(vm, verb, l, nouns[i].phrase, nouns[j].phrase, buf, sizeof buf) &&
+                                    (rc = add_cand(a, buf)))
+                                    goto out;
+                            }
+                        }
+                        continue;
+                    }
+                    if ((t1->flags & GF_MULTI) && t2->kind == GT_OBJ)
+                        for (size_t j = 0; j < nn; j++) {
+                            if (nouns[j].held || !obj_ok(vm, g, t2, &nouns[j], 0)) continue;
+                            if (env_keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j, 7)) <= 0)
+                                continue;
+                            if (render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
+                                (rc = add_cand(a, buf)))
+                                goto out;
+                        }
+                    for (size_t i = 0; i < nn; i++) {
+                        if (t1->kind == GT_OBJ && !obj_ok(vm, g, t1, &nouns[i], 0)) continue;
+                        if (topics == 2) break;
+                        for (size_t j = 0; j < nn; j++) {
+                            if (i == j) continue;
+                            if (t2->kind == GT_OBJ && !obj_ok(vm, g, t2, &nouns[j], 0)) continue;
+                            /* the thing used is in hand: the slot the grammar says
+                             * is held, else the first ("put X in Y", "give X
+                             * to Y"); topics excepted */
+                            if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !nouns[i].held &&
+                                nouns[i].obj)
+                                continue;
+                            if (topics && t1->kind == GT_TOPIC && !nouns[j].obj) continue;
+                            if ((t1->flags & GF_FIND) && nouns[i].obj && !jitrl_zvm_attr(vm, nouns[i].obj, t1->attr) &&
+                                !(t2->flags & GF_FIND))
+                                continue;
+                            if ((t2->flags & GF_FIND) && nouns[j].obj && !jitrl_zvm_attr(vm, nouns[j].obj, t2->attr))
+                                continue;
+                            unsigned k1 = nouns[i].obj ? nouns[i].obj : 0x80000 + (unsigned)i;
+                            unsigned k2 = nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j;
+                            if (env_keyset_add(&ks, line_key(l->action, k1, k2, 6)) <= 0) continue;
+                            if (render(vm, verb, l, t1->kind == GT_TOPIC ? nouns[i].full : nouns[i].phrase,
+                                       t2->kind == GT_TOPIC ? nouns[j].full : nouns[j].phrase, buf, sizeof buf) &&
+                                (rc = add_cand(a, buf)))
+                                goto out;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if (getenv("JITRL_ENV_DEBUG"))
+        fprintf(stderr, "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun (%zu nouns)\n", pass_start[0],
+                pass_start[1] - pass_start[0], pass_start[2] - pass_start[1], a->n - pass_start[2], nn);
+out:
+    jr_free(ks.k);
+    return rc;
+}
+
+/* Keep the nouns the parser resolves here: "examine X" must take a turn or
+ * change something (a parser refusal does neither).  Held things are kept
+ * unasked: they can be handled in the dark. */
+size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun_probe probe, void *ctx)
+{
+    const char *x = jitrl_zvm_dict_lookup(vm, "examine") ? "examine" : "x";
+    size_t k = 0;
+    for (size_t i = 0; i < nn; i++) {
+        int keep = nouns[i].held;
+        if (!keep) {
+            char cmd[80];
+            snprintf(cmd, sizeof cmd, "%s %s", x, nouns[i].phrase);
+            keep = probe(ctx, cmd);
+        }
+        if (keep) nouns[k++] = nouns[i];
+    }
+    return k;
+}

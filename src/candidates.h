@@ -1,0 +1,67 @@
+/*
+ * candidates.h -- the candidate half of valid actions (candidates.c): the
+ * nouns the player can refer to at a state, and the commands the game's
+ * grammar makes of them.  actions.c runs and judges the commands.
+ *
+ * Library-internal (env_ prefix).
+ */
+#ifndef JITRL_CANDIDATES_H
+#define JITRL_CANDIDATES_H
+
+#include "env_int.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ENV_MAX_NOUNS 96   /* nouns per state: the tree, then text nouns */
+
+typedef struct env_noun {
+    unsigned obj;        /* 0 = a bare word (a number, a text noun) */
+    int held;
+    char phrase[48];
+    char full[64];       /* every dictionary word of the short name, for topics */
+} env_noun;
+
+/* The candidate commands of one state, NUL-separated in `text`. */
+typedef struct env_cands {
+    jr_buf text;
+    size_t *off;
+    size_t n, alloc;
+    size_t cap;          /* candidates allowed in the current pass */
+} env_cands;
+
+static inline const char *env_cand(const env_cands *c, size_t i) { return c->text.data + c->off[i]; }
+void env_cands_init(env_cands *c);
+void env_cands_free(env_cands *c);
+
+/* A set of 64-bit keys (0 is a valid key). */
+typedef struct env_keyset {
+    uint64_t *k;
+    size_t cap, n;
+} env_keyset;
+/* 1 = added, 0 = already there, -1 = out of memory.  Free k with jr_free. */
+int env_keyset_add(env_keyset *s, uint64_t key);
+
+/* The next word of text p, lower-cased into word (length in *k); returns
+ * where to go on. */
+const char *env_next_word(const char *p, char *word, size_t cap, size_t *k);
+
+/* Collect the nouns the player can refer to at the machine's state into
+ * out[0..max): the object tree around the player, then nouns of the last
+ * observation `obs` and of the room description `look` that name objects.
+ * *text_key hashes the text nouns used.  Returns the count. */
+size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, const char *obs,
+                         const char *look, env_noun *out, size_t max, uint64_t *text_key);
+
+/* Does the parser resolve `cmd` (an "examine X")?  1 = it took a turn or
+ * changed the world. */
+typedef int (*env_noun_probe)(void *ctx, const char *cmd);
+/* Keep the nouns the parser resolves here (held ones unasked); returns the
+ * new count. */
+size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun_probe probe, void *ctx);
+
+/* Fill c with the candidate commands: directions, then the grammar's lines
+ * with no noun, one noun and two nouns.  Returns JITRL_OK or JITRL_ENOMEM. */
+int env_generate(env_cands *c, const jitrl_zvm *vm, const env_grammar *g, const env_noun *nouns, size_t nn);
+
+#endif
