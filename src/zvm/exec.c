@@ -305,7 +305,9 @@ static int verify(jitrl_zvm *vm)
 {
     uint16_t want = (uint16_t)(vm->orig[0x1c] << 8 | vm->orig[0x1d]);
     uint32_t sum = 0;
-    for (uint32_t i = 0x40; i < vm->orig_len; i++) sum += vm->orig[i];
+    /* orig holds dynamic memory only; static memory never changes */
+    for (uint32_t i = 0x40; i < vm->dyn_size; i++) sum += vm->orig[i];
+    for (uint32_t i = vm->dyn_size; i < vm->mem_len; i++) sum += vm->mem[i];
     return want == (uint16_t)sum;
 }
 

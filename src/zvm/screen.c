@@ -621,10 +621,12 @@ void zm_screen_reset(jitrl_zvm *vm)
     if (!first) zm_flush(vm);
     /* frotz keeps the grid across @restart; only the windows are reset */
     if (first) {
-        memset(s, 0, sizeof *s);
+        /* only the rows * cols cells in use are touched (see build() in zvm.c) */
+        memset(s, 0, offsetof(struct zm_screen, cell));
         s->rows = (uint8_t)(rows < 2 ? 2 : rows > ZM_MAX_ROWS ? ZM_MAX_ROWS : rows);
         s->cols = (uint8_t)(cols < 10 ? 10 : cols > ZM_MAX_COLS ? ZM_MAX_COLS : cols);
         for (int i = 0; i < ncells(s); i++) s->cell[i] = mk(0, ' ');
+        memset(s->changed, 0, (size_t)ncells(s));
         for (int r = 0; r < s->rows; r++) s->rowmap[r] = (uint8_t)r;
     } else {
         memcpy(s->warned, warned, sizeof warned);

@@ -84,12 +84,11 @@ static int open_fail(char *errmsg, size_t errlen, int rc, const char *msg)
     return rc;
 }
 
-int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_options *opt,
-                          jitrl_zvm **out, char *errmsg, size_t errlen)
+/* Checks the header of a story of len bytes; sets *mlen to the bytes that
+ * form its memory.  Returns JITRL_OK or an error code with a message. */
+static int check_story(const uint8_t *story, size_t len, uint32_t *mlen_out, char *errmsg, size_t errlen)
 {
     char msg[160];
-    if (!out) return JITRL_EINVAL;
-    *out = NULL;
     if (!story || len < 64) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "story file too short for a header");
     int v = story[0];
     if (v == 6) return open_fail(errmsg, errlen, JITRL_EUNSUPPORTED, "Z-machine version 6 stories are not supported");
@@ -115,24 +114,52 @@ int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_opti
     if (obj < 64 || obj + 126 > dyn) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "object table outside dynamic memory");
     if (dict < 64 || dict + 4 > mlen) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "dictionary outside memory");
     if (pc >= mlen) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "initial PC outside memory");
+    *mlen_out = mlen;
+    return JITRL_OK;
+}
 
-    jitrl_zvm *vm = jr_calloc(1, sizeof *vm);
-    if (!vm) return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory");
-    vm->mem = jr_calloc(1, (size_t)mlen + ZM_PAD);
-    vm->orig = jr_malloc(mlen);
-    if (!vm->mem || !vm->orig) {
+/* Builds a machine around mem, a checked story image of mlen bytes
+ * followed by at least ZM_PAD more; takes ownership of mem, also on error.
+ *
+ * Process start-up is a third of a short `jitrl run`, and on a virtual
+ * machine a first touch of a page costs ~15 us, so opening touches as few
+ * pages as it can: the story is used where it was read, only dynamic memory
+ * is copied as the pristine image (static memory never changes), and the
+ * large arrays of the handle (stack, frames) are left for the run to touch. */
+static int build(uint8_t *mem, uint32_t mlen, const jitrl_zvm_options *opt, jitrl_zvm **out, char *errmsg,
+                 size_t errlen)
+{
+    memset(mem + mlen, 0, ZM_PAD);
+    jitrl_zvm *vm = jr_malloc(sizeof *vm);
+    if (!vm) {
+        jr_free(mem);
+        return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory");
+    }
+    /* everything up to the stack is zeroed; stack and frames are only read
+     * below sp / nframes, and the screen is set up by zm_screen_reset */
+    memset(vm, 0, offsetof(struct jitrl_zvm, stack));
+    memset(&vm->frames[0], 0, sizeof vm->frames[0]);
+    memset(&vm->out, 0, offsetof(struct jitrl_zvm, scr) + offsetof(struct zm_screen, cell) -
+                            offsetof(struct jitrl_zvm, out));
+    memset((char *)vm + offsetof(struct jitrl_zvm, scr) + sizeof vm->scr, 0,
+           sizeof *vm - offsetof(struct jitrl_zvm, scr) - sizeof vm->scr);
+    vm->mem = mem;
+    uint32_t dyn = hw(mem, 0x0e);
+    vm->orig = jr_malloc(dyn);
+    if (!vm->orig) {
         jitrl_zvm_close(vm);
         return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory");
     }
-    memcpy(vm->mem, story, mlen);
-    memcpy(vm->orig, story, mlen);
-    vm->mem_len = vm->orig_len = mlen;
+    memcpy(vm->orig, mem, dyn);
+    const uint8_t *story = vm->orig;   /* the header, as in the file */
+    int v = story[0];
+    vm->mem_len = mlen;
     vm->version = v;
     vm->dyn_size = dyn;
     vm->high_base = hw(story, 0x04);
-    vm->globals = glob;
-    vm->objects = obj;
-    vm->dict = dict;
+    vm->globals = hw(story, 0x0c);
+    vm->objects = hw(story, 0x0a);
+    vm->dict = hw(story, 0x08);
     vm->abbrevs = hw(story, 0x18);
     vm->pack_shift = v <= 3 ? 1 : v <= 7 ? 2 : 3;
     if (v == 7) {
@@ -143,9 +170,9 @@ int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_opti
         uint32_t alpha = hw(story, 0x34);
         if (alpha && alpha + 78 <= mlen) vm->alphabet = alpha;
         uint32_t ext = hw(story, 0x36);
-        if (ext && ext + 8 <= mlen && hw(story, ext) >= 3) {
-            uint32_t ut = hw(story, ext + 6);
-            if (ut && ut < mlen && ut + 1 + 2u * story[ut] <= mlen) vm->unicode_tab = ut;
+        if (ext && ext + 8 <= mlen && hw(mem, ext) >= 3) {
+            uint32_t ut = hw(mem, ext + 6);
+            if (ut && ut < mlen && ut + 1 + 2u * mem[ut] <= mlen) vm->unicode_tab = ut;
         }
     }
     /* identifies the story for snapshots: the original header (release,
@@ -163,6 +190,20 @@ int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_opti
     return JITRL_OK;
 }
 
+int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_options *opt,
+                          jitrl_zvm **out, char *errmsg, size_t errlen)
+{
+    if (!out) return JITRL_EINVAL;
+    *out = NULL;
+    uint32_t mlen;
+    int rc = check_story(story, len, &mlen, errmsg, errlen);
+    if (rc) return rc;
+    uint8_t *mem = jr_malloc((size_t)mlen + ZM_PAD);
+    if (!mem) return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory");
+    memcpy(mem, story, mlen);
+    return build(mem, mlen, opt, out, errmsg, errlen);
+}
+
 int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zvm **out,
                         char *errmsg, size_t errlen)
 {
@@ -174,24 +215,28 @@ int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zv
         snprintf(msg, sizeof msg, "cannot open %s: %s", path, strerror(errno));
         return open_fail(errmsg, errlen, JITRL_EIO, msg);
     }
-    /* no story exceeds 512 KB: read at most one byte more to notice */
+    /* no story exceeds 512 KB: read at most one byte more to notice.  The
+     * buffer becomes the machine's memory (see build), so it has the pad. */
     long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
     size_t cap = size >= 0 && size < (1L << 19) ? (size_t)size + 1 : (1u << 19) + 1, n;
     rewind(f);
-    uint8_t *buf = jr_malloc(cap);
+    uint8_t *buf = jr_malloc(cap + ZM_PAD);
     if (!buf) { fclose(f); return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory"); }
     n = fread(buf, 1, cap, f);
     int bad = ferror(f);
     fclose(f);
-    int rc;
     if (bad) {
+        jr_free(buf);
         snprintf(msg, sizeof msg, "cannot read %s", path);
-        rc = open_fail(errmsg, errlen, JITRL_EIO, msg);
-    } else {
-        rc = jitrl_zvm_open_buffer(buf, n, opt, out, errmsg, errlen);
+        return open_fail(errmsg, errlen, JITRL_EIO, msg);
     }
-    jr_free(buf);
-    return rc;
+    uint32_t mlen;
+    int rc = check_story(buf, n, &mlen, errmsg, errlen);
+    if (rc) {
+        jr_free(buf);
+        return rc;
+    }
+    return build(buf, mlen, opt, out, errmsg, errlen);
 }
 
 void jitrl_zvm_close(jitrl_zvm *vm)

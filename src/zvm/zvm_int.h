@@ -94,8 +94,7 @@ struct zm_regs {
 struct jitrl_zvm {
     uint8_t *mem;         /* mem_len bytes + ZM_PAD zero bytes */
     uint32_t mem_len;
-    uint8_t *orig;        /* pristine copy of the story (restart, verify) */
-    uint32_t orig_len;
+    uint8_t *orig;        /* pristine dynamic memory, dyn_size bytes (restart, verify) */
     int version;
     uint32_t dyn_size;    /* static memory base (§1.1) */
     uint32_t high_base;
