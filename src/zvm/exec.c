@@ -179,11 +179,6 @@ static inline uint32_t branch(jitrl_zvm *vm, uint32_t pc, int cond)
     return (uint32_t)((int32_t)pc + off - 2);
 }
 
-static inline void store(jitrl_zvm *vm, uint32_t *pc, uint16_t v)
-{
-    write_var(vm, vm->mem[(*pc)++], v);
-}
-
 void zm_reset_machine(jitrl_zvm *vm)
 {
     vm->r.sp = 0;
@@ -248,23 +243,6 @@ int zm_finish_read(jitrl_zvm *vm, const char *line)
 
 /* ---- the loop ---- */
 
-/* Operand-type decoding of §4.4: fills ops[], returns the count. */
-static inline unsigned decode_types(jitrl_zvm *vm, uint32_t *pcp, unsigned types, uint16_t *ops, unsigned start)
-{
-    const uint8_t *m = vm->mem;
-    uint32_t pc = *pcp;
-    unsigned n = start;
-    for (int s = 6; s >= 0; s -= 2) {
-        unsigned t = (types >> s) & 3;
-        if (t == 3) break;
-        if (t == 0) { ops[n++] = (uint16_t)(m[pc] << 8 | m[pc + 1]); pc += 2; }
-        else if (t == 1) { ops[n++] = m[pc++]; }
-        else { ops[n++] = read_var(vm, m[pc++]); }
-    }
-    *pcp = pc;
-    return n;
-}
-
 static void illegal(jitrl_zvm *vm, unsigned op)
 {
     zm_fail(vm, "illegal opcode %#x", op);
@@ -321,27 +299,102 @@ static void do_restart(jitrl_zvm *vm)
     zm_reset_machine(vm);
 }
 
+/* Reads variable v (§4.2.2) into dst during operand decoding.  A bad
+ * variable halts the machine and leaves the loop before the instruction
+ * runs.  A macro, not a function, so that the common cases stay in
+ * registers and the failure can leave the loop directly. */
+#define READ_VAR(dst, v) do {                                                                    \
+        unsigned v_ = (v);                                                                       \
+        if (v_ >= 16) {                                                                          \
+            uint32_t a_ = globals + 2 * (v_ - 16);                                               \
+            (dst) = (uint16_t)(m[a_] << 8 | m[a_ + 1]);                                          \
+        } else if (v_ == 0) {                                                                    \
+            if (vm->r.sp <= vm->floor) { zm_fail(vm, "stack underflow"); goto stop; }            \
+            (dst) = vm->stack[--vm->r.sp];                                                       \
+        } else {                                                                                 \
+            if (v_ > vm->nlocals) {                                                              \
+                zm_fail(vm, "read of local %u in a routine with %u", v_, vm->nlocals);           \
+                goto stop;                                                                       \
+            }                                                                                    \
+            (dst) = vm->stack[vm->lp + v_ - 1];                                                  \
+        }                                                                                        \
+    } while (0)
+
+/* §4.4.3: the operand-type byte; fills ops[] from index start, sets n. */
+#define DECODE_TYPES(types, start) do {                                                          \
+        unsigned t_ = (types);                                                                   \
+        n = (start);                                                                             \
+        for (int s_ = 6; s_ >= 0; s_ -= 2) {                                                     \
+            unsigned k_ = (t_ >> s_) & 3;                                                        \
+            if (k_ == 3) break;                                                                  \
+            if (k_ == 0) { ops[n++] = (uint16_t)(m[pc] << 8 | m[pc + 1]); pc += 2; }             \
+            else if (k_ == 1) ops[n++] = m[pc++];                                                \
+            else { unsigned x_ = m[pc++]; READ_VAR(ops[n], x_); n++; }                            \
+        }                                                                                        \
+    } while (0)
+
+/* Dispatch: with GNU C (gcc, clang) a table of label addresses, so each
+ * opcode is one indirect jump with no range check; otherwise a plain
+ * switch.  The handlers are the same text either way: CASE(n) opens one,
+ * NEXT ends it. */
+#if defined(__GNUC__) && !defined(ZM_NO_COMPUTED_GOTO)
+#define ZM_THREADED 1
+#define CASE(n) L_##n:
+#else
+#define ZM_THREADED 0
+#define CASE(n) case n:
+#endif
+#define NEXT goto next
+/* the store byte of §4.6 follows the operands (a macro: pc stays a register) */
+#define STORE(val) write_var(vm, m[pc++], (val))
+
 void zm_execute(jitrl_zvm *vm)
 {
-    uint16_t ops[8];
+#if ZM_THREADED
+    static const void *const dispatch[128] = {
+        &&L_0x00, &&L_0x01, &&L_0x02, &&L_0x03, &&L_0x04, &&L_0x05, &&L_0x06, &&L_0x07,
+        &&L_0x08, &&L_0x09, &&L_0x0a, &&L_0x0b, &&L_0x0c, &&L_0x0d, &&L_illegal, &&L_0x0f,
+        &&L_0x10, &&L_0x11, &&L_0x12, &&L_0x13, &&L_0x14, &&L_0x15, &&L_0x16, &&L_0x17,
+        &&L_0x18, &&L_0x19, &&L_0x1a, &&L_0x1b, &&L_0x1c, &&L_0x1d, &&L_0x1e, &&L_0x1f,
+        &&L_illegal, &&L_0x21, &&L_0x22, &&L_0x23, &&L_0x24, &&L_0x25, &&L_0x26, &&L_0x27,
+        &&L_0x28, &&L_0x29, &&L_0x2a, &&L_0x2b, &&L_0x2c, &&L_0x2d, &&L_0x2e, &&L_0x2f,
+        &&L_0x30, &&L_0x31, &&L_0x32, &&L_0x33, &&L_0x34, &&L_0x35, &&L_0x36, &&L_0x37,
+        &&L_0x38, &&L_0x39, &&L_0x3a, &&L_0x3b, &&L_0x3c, &&L_illegal, &&L_illegal, &&L_illegal,
+        &&L_0x40, &&L_0x41, &&L_0x42, &&L_0x43, &&L_0x44, &&L_0x45, &&L_0x46, &&L_0x47,
+        &&L_0x48, &&L_0x49, &&L_0x4a, &&L_0x4b, &&L_0x4c, &&L_0x4d, &&L_0x4e, &&L_0x4f,
+        &&L_0x50, &&L_0x51, &&L_0x52, &&L_0x53, &&L_0x54, &&L_0x55, &&L_0x56, &&L_0x57,
+        &&L_0x58, &&L_0x59, &&L_0x5a, &&L_0x5b, &&L_0x5c, &&L_0x5d, &&L_0x5e, &&L_0x5f,
+        &&L_0x60, &&L_0x61, &&L_0x62, &&L_0x63, &&L_0x64, &&L_illegal, &&L_illegal, &&L_illegal,
+        &&L_illegal, &&L_0x69, &&L_0x6a, &&L_0x6b, &&L_0x6c, &&L_0x6d, &&L_illegal, &&L_illegal,
+        &&L_illegal, &&L_illegal, &&L_illegal, &&L_illegal, &&L_illegal, &&L_illegal, &&L_illegal, &&L_illegal,
+        &&L_illegal, &&L_illegal, &&L_illegal, &&L_illegal, &&L_illegal, &&L_illegal, &&L_illegal, &&L_illegal,
+    };
+#endif
+    uint16_t ops[8] = {0};
     const int v = vm->version;
     const uint8_t *const m = vm->mem;
-    /* vm->r.pc holds the start of the current instruction (for fault
-     * messages); pc is the decode cursor, kept in a register.  Ops that
-     * call, return or restore hand control flow back through vm->r.pc. */
+    const uint32_t mem_len = vm->mem_len, globals = vm->globals;
+    /* vm->r.pc holds the PC after the current instruction's operands (for
+     * fault and warning messages, as frotz reports them); pc is the decode
+     * cursor, kept in a register.  Ops that call, return or restore hand
+     * control flow back through vm->r.pc. */
     uint32_t pc = vm->r.pc;
-    uint64_t done = 0, left = vm->stop_at > vm->r.icount ? vm->stop_at - vm->r.icount : 0;
+    /* one down-counter for the budget: fewer values live across calls */
+    const uint64_t budget = vm->stop_at > vm->r.icount ? vm->stop_at - vm->r.icount : 0;
+    uint64_t left = budget;
+    unsigned op, n;
     vm->brk = (uint8_t)(vm->halted || vm->r.wait || vm->r.quit);
-    while (!vm->brk && done < left) {
-        done++;
-        if (pc >= vm->mem_len) { vm->r.pc = pc; zm_fail(vm, "PC outside memory"); break; }
-        unsigned b = m[pc++], op, n;
+    for (;;) {
+        if (vm->brk || left == 0) break;
+        left--;
+        if (pc >= mem_len) { vm->r.pc = pc; zm_fail(vm, "PC outside memory"); break; }
+        unsigned b = m[pc++];
         if (b < 0x80) {  /* long form 2OP */
             op = 0x20 + (b & 0x1f);
-            uint8_t x = m[pc], y = m[pc + 1];
+            unsigned x = m[pc], y = m[pc + 1];
             pc += 2;
-            ops[0] = (b & 0x40) ? read_var(vm, x) : x;
-            ops[1] = (b & 0x20) ? read_var(vm, y) : y;
+            if (b & 0x40) READ_VAR(ops[0], x); else ops[0] = (uint16_t)x;
+            if (b & 0x20) READ_VAR(ops[1], y); else ops[1] = (uint16_t)y;
             n = 2;
         } else if (b < 0xc0) {
             unsigned t = (b >> 4) & 3;
@@ -351,7 +404,7 @@ void zm_execute(jitrl_zvm *vm)
                     if (e >= 0x20) { illegal(vm, 0xbe00 + e); break; }
                     op = 0x60 + e;
                     unsigned types = m[pc++];
-                    n = decode_types(vm, &pc, types, ops, 0);
+                    DECODE_TYPES(types, 0);
                 } else {
                     op = b & 15;
                     n = 0;
@@ -360,7 +413,7 @@ void zm_execute(jitrl_zvm *vm)
                 op = 0x10 + (b & 15);
                 if (t == 0) { ops[0] = (uint16_t)(m[pc] << 8 | m[pc + 1]); pc += 2; }
                 else if (t == 1) ops[0] = m[pc++];
-                else ops[0] = read_var(vm, m[pc++]);
+                else { unsigned x = m[pc++]; READ_VAR(ops[0], x); }
                 n = 1;
             }
         } else {
@@ -368,177 +421,183 @@ void zm_execute(jitrl_zvm *vm)
             unsigned t1 = m[pc++];
             if (b == 0xec || b == 0xfa) {
                 unsigned t2 = m[pc++];
-                n = decode_types(vm, &pc, t1, ops, 0);
-                if (n == 4) n = decode_types(vm, &pc, t2, ops, 4);
+                DECODE_TYPES(t1, 0);
+                if (n == 4) DECODE_TYPES(t2, 4);
             } else {
-                n = decode_types(vm, &pc, t1, ops, 0);
+                DECODE_TYPES(t1, 0);
             }
         }
-        if (vm->brk) break;
         uint16_t a0 = ops[0], a1 = ops[1];
         vm->r.pc = pc;   /* frotz reports warnings with the PC after the operands */
+#if ZM_THREADED
+        goto *dispatch[op];
+#else
         switch (op) {
+#endif
         /* ---- 0OP ---- */
-        case 0x00: ret(vm, 1); pc = vm->r.pc; break;                              /* rtrue */
-        case 0x01: ret(vm, 0); pc = vm->r.pc; break;                              /* rfalse */
-        case 0x02: pc = zm_print_zstring(vm, pc); break; /* print */
-        case 0x03:                                                 /* print_ret */
+        CASE(0x00) ret(vm, 1); pc = vm->r.pc; NEXT;                              /* rtrue */
+        CASE(0x01) ret(vm, 0); pc = vm->r.pc; NEXT;                              /* rfalse */
+        CASE(0x02) pc = zm_print_zstring(vm, pc); NEXT; /* print */
+        CASE(0x03)                                                 /* print_ret */
             pc = zm_print_zstring(vm, pc);
             zm_print_char(vm, 13);
             ret(vm, 1); pc = vm->r.pc;
-            break;
-        case 0x04: break;                                          /* nop */
-        case 0x05: case 0x06:                                      /* save / restore: unsupported -> fail */
+            NEXT;
+        CASE(0x04) NEXT;                                          /* nop */
+        CASE(0x05) CASE(0x06)                                      /* save / restore: unsupported -> fail */
             if (v <= 3) pc = branch(vm, pc, 0);
-            else if (v == 4) store(vm, &pc, 0);
+            else if (v == 4) STORE(0);
             else illegal(vm, op);
-            break;
-        case 0x07:                                                 /* restart */
+            NEXT;
+        CASE(0x07)                                                 /* restart */
             do_restart(vm);
             pc = vm->r.pc;
-            done += 1000;   /* it reloads memory and clears the screen: charge the budget for it */
-            break;
-        case 0x08: ret(vm, pop(vm)); pc = vm->r.pc; break;                        /* ret_popped */
-        case 0x09:
+            /* it reloads memory and clears the screen: charge the budget
+             * 1000 instructions for it (beyond what is left, directly) */
+            vm->r.icount += left < 1000 ? 1000 - left : 0;
+            left = left < 1000 ? 0 : left - 1000;
+            NEXT;
+        CASE(0x08) ret(vm, pop(vm)); pc = vm->r.pc; NEXT;                        /* ret_popped */
+        CASE(0x09)
             if (v <= 4) pop(vm);                                   /* pop */
-            else store(vm, &pc, (uint16_t)vm->r.nframes);               /* catch */
-            break;
-        case 0x0a: vm->r.quit = 1; vm->brk = 1; zm_show_screen_final(vm); break; /* quit */
-        case 0x0b: zm_new_line(vm); break;                         /* new_line */
-        case 0x0c: if (v == 3) zm_show_status(vm); break;          /* show_status */
-        case 0x0d: pc = branch(vm, pc, verify(vm)); break;                  /* verify */
-        case 0x0f: pc = branch(vm, pc, 1); break;                           /* piracy */
+            else STORE((uint16_t)vm->r.nframes);               /* catch */
+            NEXT;
+        CASE(0x0a) vm->r.quit = 1; vm->brk = 1; zm_show_screen_final(vm); NEXT; /* quit */
+        CASE(0x0b) zm_new_line(vm); NEXT;                         /* new_line */
+        CASE(0x0c) if (v == 3) zm_show_status(vm); NEXT;          /* show_status */
+        CASE(0x0d) pc = branch(vm, pc, verify(vm)); NEXT;                  /* verify */
+        CASE(0x0f) pc = branch(vm, pc, 1); NEXT;                           /* piracy */
         /* ---- 1OP ---- */
-        case 0x10: pc = branch(vm, pc, a0 == 0); break;                     /* jz */
-        case 0x11: { if (!a0) zm_warn(vm, 22, "@get_sibling called with object 0"); unsigned s = zm_obj_sibling(vm, a0); store(vm, &pc, (uint16_t)s); pc = branch(vm, pc, s != 0); break; }
-        case 0x12: { if (!a0) zm_warn(vm, 20, "@get_child called with object 0"); unsigned c = zm_obj_child(vm, a0); store(vm, &pc, (uint16_t)c); pc = branch(vm, pc, c != 0); break; }
-        case 0x13:
+        CASE(0x10) pc = branch(vm, pc, a0 == 0); NEXT;                     /* jz */
+        CASE(0x11) { if (!a0) zm_warn(vm, 22, "@get_sibling called with object 0"); unsigned s = zm_obj_sibling(vm, a0); STORE((uint16_t)s); pc = branch(vm, pc, s != 0); NEXT; }
+        CASE(0x12) { if (!a0) zm_warn(vm, 20, "@get_child called with object 0"); unsigned c = zm_obj_child(vm, a0); STORE((uint16_t)c); pc = branch(vm, pc, c != 0); NEXT; }
+        CASE(0x13)
             if (!a0) zm_warn(vm, 21, "@get_parent called with object 0");
-            store(vm, &pc, (uint16_t)zm_obj_parent(vm, a0));
-            break;
-        case 0x14: store(vm, &pc, (uint16_t)zm_prop_len(vm, a0)); break; /* get_prop_len */
-        case 0x15: poke_var(vm, a0 & 0xff, (uint16_t)(peek_var(vm, a0 & 0xff) + 1)); break; /* inc */
-        case 0x16: poke_var(vm, a0 & 0xff, (uint16_t)(peek_var(vm, a0 & 0xff) - 1)); break; /* dec */
-        case 0x17: zm_print_zstring(vm, a0); break;                /* print_addr */
-        case 0x18:                                                 /* call_1s */
-            if (v < 4) { illegal(vm, op); break; }
+            STORE((uint16_t)zm_obj_parent(vm, a0));
+            NEXT;
+        CASE(0x14) STORE((uint16_t)zm_prop_len(vm, a0)); NEXT; /* get_prop_len */
+        CASE(0x15) poke_var(vm, a0 & 0xff, (uint16_t)(peek_var(vm, a0 & 0xff) + 1)); NEXT; /* inc */
+        CASE(0x16) poke_var(vm, a0 & 0xff, (uint16_t)(peek_var(vm, a0 & 0xff) - 1)); NEXT; /* dec */
+        CASE(0x17) zm_print_zstring(vm, a0); NEXT;                /* print_addr */
+        CASE(0x18)                                                 /* call_1s */
+            if (v < 4) { illegal(vm, op); NEXT; }
             { int sv = m[pc++]; pc = do_call(vm, pc, a0, NULL, 0, sv); }
-            break;
-        case 0x19:
+            NEXT;
+        CASE(0x19)
             if (!a0) zm_warn(vm, 31, "@remove_object called with object 0");
             zm_obj_remove(vm, a0);
-            break;                   /* remove_obj */
-        case 0x1a: zm_print_zstring(vm, zm_obj_name_addr(vm, a0)); break; /* print_obj */
-        case 0x1b: ret(vm, a0); pc = vm->r.pc; break;                             /* ret */
-        case 0x1c: pc = (uint32_t)((int32_t)pc + (int16_t)a0 - 2); break; /* jump */
-        case 0x1d: zm_print_zstring(vm, unpack(vm, a0, 0)); break; /* print_paddr */
-        case 0x1e: store(vm, &pc, peek_var(vm, a0 & 0xff)); break;      /* load */
-        case 0x1f:
-            if (v <= 4) store(vm, &pc, (uint16_t)~a0);                  /* not */
+            NEXT;                   /* remove_obj */
+        CASE(0x1a) zm_print_zstring(vm, zm_obj_name_addr(vm, a0)); NEXT; /* print_obj */
+        CASE(0x1b) ret(vm, a0); pc = vm->r.pc; NEXT;                             /* ret */
+        CASE(0x1c) pc = (uint32_t)((int32_t)pc + (int16_t)a0 - 2); NEXT; /* jump */
+        CASE(0x1d) zm_print_zstring(vm, unpack(vm, a0, 0)); NEXT; /* print_paddr */
+        CASE(0x1e) STORE(peek_var(vm, a0 & 0xff)); NEXT;      /* load */
+        CASE(0x1f)
+            if (v <= 4) STORE((uint16_t)~a0);                  /* not */
             else pc = do_call(vm, pc, a0, NULL, 0, -1);                /* call_1n */
-            break;
+            NEXT;
         /* ---- 2OP ---- */
-        case 0x21: {                                               /* je */
+        CASE(0x21) {                                               /* je */
             int eq = 0;
             for (unsigned i = 1; i < n; i++) eq |= ops[i] == a0;
             pc = branch(vm, pc, eq);
-            break;
+            NEXT;
         }
-        case 0x22: pc = branch(vm, pc, (int16_t)a0 < (int16_t)a1); break;   /* jl */
-        case 0x23: pc = branch(vm, pc, (int16_t)a0 > (int16_t)a1); break;   /* jg */
-        case 0x24: {                                               /* dec_chk */
+        CASE(0x22) pc = branch(vm, pc, (int16_t)a0 < (int16_t)a1); NEXT;   /* jl */
+        CASE(0x23) pc = branch(vm, pc, (int16_t)a0 > (int16_t)a1); NEXT;   /* jg */
+        CASE(0x24) {                                               /* dec_chk */
             int16_t x = (int16_t)(peek_var(vm, a0 & 0xff) - 1);
             poke_var(vm, a0 & 0xff, (uint16_t)x);
             pc = branch(vm, pc, x < (int16_t)a1);
-            break;
+            NEXT;
         }
-        case 0x25: {                                               /* inc_chk */
+        CASE(0x25) {                                               /* inc_chk */
             int16_t x = (int16_t)(peek_var(vm, a0 & 0xff) + 1);
             poke_var(vm, a0 & 0xff, (uint16_t)x);
             pc = branch(vm, pc, x > (int16_t)a1);
-            break;
+            NEXT;
         }
-        case 0x26:                                                 /* jin */
-            if (!a0) { zm_warn(vm, 19, "@jin called with object 0"); pc = branch(vm, pc, a1 == 0); break; }
+        CASE(0x26)                                                 /* jin */
+            if (!a0) { zm_warn(vm, 19, "@jin called with object 0"); pc = branch(vm, pc, a1 == 0); NEXT; }
             pc = branch(vm, pc, zm_obj_parent(vm, a0) == a1);
-            break;
-        case 0x27: pc = branch(vm, pc, (a0 & a1) == a1); break;             /* test */
-        case 0x28: store(vm, &pc, a0 | a1); break;                      /* or */
-        case 0x29: store(vm, &pc, a0 & a1); break;                      /* and */
-        case 0x2a:                                                 /* test_attr */
-            if (a1 == 48 && v <= 3) { pc = branch(vm, pc, 0); break; }
+            NEXT;
+        CASE(0x27) pc = branch(vm, pc, (a0 & a1) == a1); NEXT;             /* test */
+        CASE(0x28) STORE(a0 | a1); NEXT;                      /* or */
+        CASE(0x29) STORE(a0 & a1); NEXT;                      /* and */
+        CASE(0x2a)                                                 /* test_attr */
+            if (a1 == 48 && v <= 3) { pc = branch(vm, pc, 0); NEXT; }
             if (!a0) zm_warn(vm, 28, "@test_attr called with object 0");
             pc = branch(vm, pc, zm_obj_attr(vm, a0, a1));
-            break;
-        case 0x2b:                                                 /* set_attr */
+            NEXT;
+        CASE(0x2b)                                                 /* set_attr */
             if (!a0) zm_warn(vm, 27, "@set_attr called with object 0");
             zm_obj_set_attr(vm, a0, a1, 1);
-            break;
-        case 0x2c:                                                 /* clear_attr */
+            NEXT;
+        CASE(0x2c)                                                 /* clear_attr */
             if (!a0) zm_warn(vm, 26, "@clear_attr called with object 0");
             zm_obj_set_attr(vm, a0, a1, 0);
-            break;
-        case 0x2d: poke_var(vm, a0 & 0xff, a1); break;             /* store */
-        case 0x2e:                                                 /* insert_obj */
+            NEXT;
+        CASE(0x2d) poke_var(vm, a0 & 0xff, a1); NEXT;             /* store */
+        CASE(0x2e)                                                 /* insert_obj */
             if (!a0) zm_warn(vm, 29, "@move_object called moving object 0");
             else if (!a1) zm_warn(vm, 30, "@move_object called moving into object 0");
             zm_obj_insert(vm, a0, a1);
-            break;
-        case 0x2f: store(vm, &pc, zm_rw(vm, (uint16_t)(a0 + 2 * a1))); break; /* loadw */
-        case 0x30: store(vm, &pc, zm_rb(vm, (uint16_t)(a0 + a1))); break;     /* loadb */
-        case 0x31:                                                 /* get_prop */
+            NEXT;
+        CASE(0x2f) STORE(zm_rw(vm, (uint16_t)(a0 + 2 * a1))); NEXT; /* loadw */
+        CASE(0x30) STORE(zm_rb(vm, (uint16_t)(a0 + a1))); NEXT;     /* loadb */
+        CASE(0x31)                                                 /* get_prop */
             if (!a0) zm_warn(vm, 24, "@get_prop called with object 0");
-            store(vm, &pc, a0 ? zm_get_prop(vm, a0, a1) : 0);
-            break;
-        case 0x32:                                                 /* get_prop_addr */
+            STORE(a0 ? zm_get_prop(vm, a0, a1) : 0);
+            NEXT;
+        CASE(0x32)                                                 /* get_prop_addr */
             if (!a0) zm_warn(vm, 23, "@get_prop_addr called with object 0");
-            store(vm, &pc, (uint16_t)(a0 ? zm_prop_addr(vm, a0, a1, NULL) : 0));
-            break;
-        case 0x33:                                                 /* get_next_prop */
+            STORE((uint16_t)(a0 ? zm_prop_addr(vm, a0, a1, NULL) : 0));
+            NEXT;
+        CASE(0x33)                                                 /* get_next_prop */
             if (!a0) zm_warn(vm, 32, "@get_next_prop called with object 0");
-            store(vm, &pc, (uint16_t)zm_next_prop(vm, a0, a1));
-            break;
-        case 0x34: store(vm, &pc, (uint16_t)(a0 + a1)); break;          /* add */
-        case 0x35: store(vm, &pc, (uint16_t)(a0 - a1)); break;          /* sub */
-        case 0x36: store(vm, &pc, (uint16_t)((uint32_t)a0 * a1)); break; /* mul */
-        case 0x37: {                                               /* div */
+            STORE((uint16_t)zm_next_prop(vm, a0, a1));
+            NEXT;
+        CASE(0x34) STORE((uint16_t)(a0 + a1)); NEXT;          /* add */
+        CASE(0x35) STORE((uint16_t)(a0 - a1)); NEXT;          /* sub */
+        CASE(0x36) STORE((uint16_t)((uint32_t)a0 * a1)); NEXT; /* mul */
+        CASE(0x37) {                                               /* div */
             int16_t d = sdiv_check(vm, a1);
-            if (!d) break;
-            store(vm, &pc, (uint16_t)(int16_t)((int32_t)(int16_t)a0 / d));
-            break;
+            if (!d) NEXT;
+            STORE((uint16_t)(int16_t)((int32_t)(int16_t)a0 / d));
+            NEXT;
         }
-        case 0x38: {                                               /* mod */
+        CASE(0x38) {                                               /* mod */
             int16_t d = sdiv_check(vm, a1);
-            if (!d) break;
-            store(vm, &pc, (uint16_t)(int16_t)((int32_t)(int16_t)a0 % d));
-            break;
+            if (!d) NEXT;
+            STORE((uint16_t)(int16_t)((int32_t)(int16_t)a0 % d));
+            NEXT;
         }
-        case 0x39:                                                 /* call_2s */
-            if (v < 4) { illegal(vm, op); break; }
+        CASE(0x39)                                                 /* call_2s */
+            if (v < 4) { illegal(vm, op); NEXT; }
             { int sv = m[pc++]; pc = do_call(vm, pc, a0, ops + 1, 1, sv); }
-            break;
-        case 0x3a:                                                 /* call_2n */
-            if (v < 5) { illegal(vm, op); break; }
+            NEXT;
+        CASE(0x3a)                                                 /* call_2n */
+            if (v < 5) { illegal(vm, op); NEXT; }
             pc = do_call(vm, pc, a0, ops + 1, 1, -1);
-            break;
-        case 0x3b: break;                                          /* set_colour */
-        case 0x3c:                                                 /* throw */
-            if (v < 5) { illegal(vm, op); break; }
-            if (a1 == 0 || a1 > vm->r.nframes) { zm_fail(vm, "throw to a bad frame %u", a1); break; }
+            NEXT;
+        CASE(0x3b) NEXT;                                          /* set_colour */
+        CASE(0x3c)                                                 /* throw */
+            if (v < 5) { illegal(vm, op); NEXT; }
+            if (a1 == 0 || a1 > vm->r.nframes) { zm_fail(vm, "throw to a bad frame %u", a1); NEXT; }
             vm->r.nframes = a1;
             ret(vm, a0); pc = vm->r.pc;
-            break;
+            NEXT;
         /* ---- VAR ---- */
-        case 0x40:                                                 /* call / call_vs */
+        CASE(0x40)                                                 /* call / call_vs */
             { int sv = m[pc++]; pc = do_call(vm, pc, a0, ops + 1, n ? n - 1 : 0, sv); }
-            break;
-        case 0x41: zm_ww(vm, (uint16_t)(a0 + 2 * a1), ops[2]); break; /* storew */
-        case 0x42: zm_wb(vm, (uint16_t)(a0 + a1), (uint8_t)ops[2]); break; /* storeb */
-        case 0x43:                                                 /* put_prop */
+            NEXT;
+        CASE(0x41) zm_ww(vm, (uint16_t)(a0 + 2 * a1), ops[2]); NEXT; /* storew */
+        CASE(0x42) zm_wb(vm, (uint16_t)(a0 + a1), (uint8_t)ops[2]); NEXT; /* storeb */
+        CASE(0x43)                                                 /* put_prop */
             if (!a0) zm_warn(vm, 25, "@put_prop called with object 0");
             zm_put_prop(vm, a0, a1, ops[2]);
-            break;
-        case 0x44:                                                 /* sread / aread */
+            NEXT;
+        CASE(0x44)                                                 /* sread / aread */
             vm->r.in_text = a0;
             vm->r.in_parse = n > 1 ? a1 : 0;
             vm->r.in_store = v >= 5 ? (int16_t)m[pc++] : -1;
@@ -547,49 +606,49 @@ void zm_execute(jitrl_zvm *vm)
             zm_before_read(vm, 1);
             vm->r.wait = JITRL_ZVM_INPUT;
             vm->brk = 1;
-            break;
-        case 0x45: zm_print_char(vm, a0); break;                   /* print_char */
-        case 0x46: print_num(vm, (int16_t)a0); break;              /* print_num */
-        case 0x47: store(vm, &pc, zm_rng_next(vm, (int16_t)a0)); break; /* random */
-        case 0x48: push(vm, a0); break;                            /* push */
-        case 0x49:                                                 /* pull */
-            if (v == 6) { illegal(vm, op); break; }
+            NEXT;
+        CASE(0x45) zm_print_char(vm, a0); NEXT;                   /* print_char */
+        CASE(0x46) print_num(vm, (int16_t)a0); NEXT;              /* print_num */
+        CASE(0x47) STORE(zm_rng_next(vm, (int16_t)a0)); NEXT; /* random */
+        CASE(0x48) push(vm, a0); NEXT;                            /* push */
+        CASE(0x49)                                                 /* pull */
+            if (v == 6) { illegal(vm, op); NEXT; }
             { uint16_t x = pop(vm); poke_var(vm, a0 & 0xff, x); }
-            break;
-        case 0x4a: zm_split_window(vm, a0); break;                 /* split_window */
-        case 0x4b: zm_set_window(vm, a0); break;                   /* set_window */
-        case 0x4c:                                                 /* call_vs2 */
+            NEXT;
+        CASE(0x4a) zm_split_window(vm, a0); NEXT;                 /* split_window */
+        CASE(0x4b) zm_set_window(vm, a0); NEXT;                   /* set_window */
+        CASE(0x4c)                                                 /* call_vs2 */
             { int sv = m[pc++]; pc = do_call(vm, pc, a0, ops + 1, n ? n - 1 : 0, sv); }
-            break;
-        case 0x4d: zm_erase_window(vm, (int16_t)a0); break;        /* erase_window */
-        case 0x4e: if (v >= 4) zm_erase_line(vm, a0); break;      /* erase_line */
-        case 0x4f: zm_set_cursor(vm, (int16_t)a0, (int16_t)a1); break; /* set_cursor */
-        case 0x50: {                                               /* get_cursor */
+            NEXT;
+        CASE(0x4d) zm_erase_window(vm, (int16_t)a0); NEXT;        /* erase_window */
+        CASE(0x4e) if (v >= 4) zm_erase_line(vm, a0); NEXT;      /* erase_line */
+        CASE(0x4f) zm_set_cursor(vm, (int16_t)a0, (int16_t)a1); NEXT; /* set_cursor */
+        CASE(0x50) {                                               /* get_cursor */
             unsigned row, col;
             zm_get_cursor(vm, &row, &col);
             zm_ww(vm, a0, (uint16_t)row);
             zm_ww(vm, (uint16_t)(a0 + 2), (uint16_t)col);
-            break;
+            NEXT;
         }
-        case 0x51: zm_set_style(vm, a0); break;                    /* set_text_style */
-        case 0x52: zm_buffer_mode(vm, a0); break;                  /* buffer_mode */
-        case 0x53: zm_output_stream(vm, (int16_t)a0, a1); break;   /* output_stream */
-        case 0x54: break;                                          /* input_stream */
-        case 0x55: break;                                          /* sound_effect */
-        case 0x56:                                                 /* read_char */
+        CASE(0x51) zm_set_style(vm, a0); NEXT;                    /* set_text_style */
+        CASE(0x52) zm_buffer_mode(vm, a0); NEXT;                  /* buffer_mode */
+        CASE(0x53) zm_output_stream(vm, (int16_t)a0, a1); NEXT;   /* output_stream */
+        CASE(0x54) NEXT;                                          /* input_stream */
+        CASE(0x55) NEXT;                                          /* sound_effect */
+        CASE(0x56)                                                 /* read_char */
             if (vm->r.nkeys) {
                 uint16_t k = (unsigned char)vm->r.keys[0];
                 memmove(vm->r.keys, vm->r.keys + 1, --vm->r.nkeys);
                 zm_after_key(vm);
-                store(vm, &pc, k);
-                break;
+                STORE(k);
+                NEXT;
             }
             vm->r.in_store = (int16_t)m[pc++];
             zm_before_read(vm, 0);
             vm->r.wait = JITRL_ZVM_CHAR;
             vm->brk = 1;
-            break;
-        case 0x57: {                                               /* scan_table */
+            NEXT;
+        CASE(0x57) {                                               /* scan_table */
             unsigned form = n > 3 ? ops[3] : 0x82, len = form & 0x7f;
             uint32_t p = a1, found = 0;
             if (len == 0) len = 1;
@@ -597,61 +656,71 @@ void zm_execute(jitrl_zvm *vm)
                 uint16_t x = (form & 0x80) ? zm_rw(vm, p) : zm_rb(vm, p);
                 if (x == a0) { found = p; break; }
             }
-            store(vm, &pc, (uint16_t)found);
+            STORE((uint16_t)found);
             pc = branch(vm, pc, found != 0);
-            break;
+            NEXT;
         }
-        case 0x58: store(vm, &pc, (uint16_t)~a0); break;                /* not (v5) */
-        case 0x59:                                                 /* call_vn */
-        case 0x5a:                                                 /* call_vn2 */
+        CASE(0x58) STORE((uint16_t)~a0); NEXT;                /* not (v5) */
+        CASE(0x59)                                                 /* call_vn */
+        CASE(0x5a)                                                 /* call_vn2 */
             pc = do_call(vm, pc, a0, ops + 1, n ? n - 1 : 0, -1);
-            break;
-        case 0x5b: zm_tokenise(vm, a0, a1, n > 2 ? ops[2] : 0, n > 3 ? ops[3] : 0); break;
-        case 0x5c: {                                               /* encode_text */
+            NEXT;
+        CASE(0x5b) zm_tokenise(vm, a0, a1, n > 2 ? ops[2] : 0, n > 3 ? ops[3] : 0); NEXT;
+        CASE(0x5c) {                                               /* encode_text */
             uint8_t zs[256], enc[6];
             unsigned len = a1 > 255 ? 255 : a1;
             for (unsigned i = 0; i < len; i++) zs[i] = zm_rb(vm, (uint32_t)a0 + ops[2] + i);
             zm_encode(vm, zs, len, enc);
             for (unsigned i = 0; i < 6; i++) zm_wb(vm, (uint32_t)ops[3] + i, enc[i]);
-            break;
+            NEXT;
         }
-        case 0x5d: copy_table(vm, a0, a1, (int16_t)ops[2]); break; /* copy_table */
-        case 0x5e:                                                 /* print_table */
+        CASE(0x5d) copy_table(vm, a0, a1, (int16_t)ops[2]); NEXT; /* copy_table */
+        CASE(0x5e)                                                 /* print_table */
             zm_print_table(vm, a0, a1, n > 2 ? ops[2] : 1, n > 3 ? ops[3] : 0);
-            break;
-        case 0x5f: pc = branch(vm, pc, a0 <= vm->frames[vm->r.nframes - 1].argc); break; /* check_arg_count */
+            NEXT;
+        CASE(0x5f) pc = branch(vm, pc, a0 <= vm->frames[vm->r.nframes - 1].argc); NEXT; /* check_arg_count */
         /* ---- EXT (v5+) ---- */
-        case 0x60: case 0x61: store(vm, &pc, 0); break;                 /* save / restore: fail */
-        case 0x62: {                                               /* log_shift */
+        CASE(0x60) CASE(0x61) STORE(0); NEXT;                 /* save / restore: fail */
+        CASE(0x62) {                                               /* log_shift */
             int16_t sh = (int16_t)a1;
-            store(vm, &pc, sh >= 16 || sh <= -16 ? 0 : sh >= 0 ? (uint16_t)(a0 << sh) : (uint16_t)(a0 >> -sh));
-            break;
+            STORE(sh >= 16 || sh <= -16 ? 0 : sh >= 0 ? (uint16_t)(a0 << sh) : (uint16_t)(a0 >> -sh));
+            NEXT;
         }
-        case 0x63: {                                               /* art_shift */
+        CASE(0x63) {                                               /* art_shift */
             int16_t sh = (int16_t)a1, x = (int16_t)a0;
-            if (sh >= 16) store(vm, &pc, 0);
-            else if (sh <= -16) store(vm, &pc, x < 0 ? 0xffff : 0);
-            else store(vm, &pc, sh >= 0 ? (uint16_t)(a0 << sh) : (uint16_t)(x >> -sh));
-            break;
+            if (sh >= 16) STORE(0);
+            else if (sh <= -16) STORE(x < 0 ? 0xffff : 0);
+            else STORE(sh >= 0 ? (uint16_t)(a0 << sh) : (uint16_t)(x >> -sh));
+            NEXT;
         }
-        case 0x64: store(vm, &pc, a0 <= 1 ? 1 : 0); break;         /* set_font: dfrotz has only font 1 */
-        case 0x69:                                                 /* save_undo */
+        CASE(0x64) STORE(a0 <= 1 ? 1 : 0); NEXT;         /* set_font: dfrotz has only font 1 */
+        CASE(0x69)                                                 /* save_undo */
             /* the slot is taken with the PC on the store byte, so that
              * restore_undo can resume there and store 2 */
-            store(vm, &pc, (uint16_t)zm_save_undo(vm));
-            break;
-        case 0x6a:                                                 /* restore_undo */
-            if (zm_restore_undo(vm)) { pc = vm->r.pc; store(vm, &pc, 2); }
-            else store(vm, &pc, 0);
-            break;
-        case 0x6b: zm_print_unicode(vm, a0); break;               /* print_unicode */
-        case 0x6c:                                                 /* check_unicode, as dfrotz answers */
-            store(vm, &pc, a0 >= 0x20 && a0 <= 0x7e ? 3 : a0 >= 0xa0 ? 1 : 0);
-            break;
-        case 0x6d: break;                                          /* set_true_colour */
-        default: illegal(vm, op); break;
+            STORE((uint16_t)zm_save_undo(vm));
+            NEXT;
+        CASE(0x6a)                                                 /* restore_undo */
+            if (zm_restore_undo(vm)) { pc = vm->r.pc; STORE(2); }
+            else STORE(0);
+            NEXT;
+        CASE(0x6b) zm_print_unicode(vm, a0); NEXT;               /* print_unicode */
+        CASE(0x6c)                                                 /* check_unicode, as dfrotz answers */
+            STORE(a0 >= 0x20 && a0 <= 0x7e ? 3 : a0 >= 0xa0 ? 1 : 0);
+            NEXT;
+        CASE(0x6d) NEXT;                                          /* set_true_colour */
+#if ZM_THREADED
+        L_illegal:
+#else
+        default:
+#endif
+            illegal(vm, op);
+            NEXT;
+#if !ZM_THREADED
         }
+#endif
+    next:;
     }
+stop:
     if (!vm->halted) vm->r.pc = pc;
-    vm->r.icount += done;
+    vm->r.icount += budget - left;
 }
