@@ -88,13 +88,15 @@ static void poke_var(jitrl_zvm *vm, unsigned v, uint16_t val)
 
 /* ---- calls and returns (§6.4, §6.5) ---- */
 
-void zm_sync_frame(jitrl_zvm *vm)
+static inline void sync_frame(jitrl_zvm *vm)
 {
     const struct zm_frame *f = &vm->frames[vm->r.nframes - 1];
     vm->lp = f->fp;
     vm->nlocals = f->nlocals;
     vm->floor = (uint32_t)f->fp + f->nlocals;
 }
+
+void zm_sync_frame(jitrl_zvm *vm) { sync_frame(vm); }
 
 static uint32_t unpack(const jitrl_zvm *vm, uint16_t p, int routine)
 {
@@ -116,24 +118,29 @@ static void call_routine(jitrl_zvm *vm, uint16_t packed, const uint16_t *args, u
     if (nl > 15) { zm_fail(vm, "routine at %#x declares %u locals", (unsigned)(a - 1), nl); return; }
     if (vm->r.nframes >= ZM_MAX_FRAMES) { zm_fail(vm, "call stack overflow"); return; }
     if (vm->r.sp + nl > ZM_STACK_WORDS) { zm_fail(vm, "stack overflow"); return; }
+    /* §6.4.4: in versions 1-4 the initial values follow the header */
+    int initial = vm->version <= 4;
+    if (initial && a + 2 * nl > vm->mem_len) { zm_fail(vm, "routine header past memory"); return; }
     struct zm_frame *f = &vm->frames[vm->r.nframes++];
     f->ret_pc = vm->r.pc;
     f->fp = (uint16_t)vm->r.sp;
     f->nlocals = (uint8_t)nl;
     f->argc = (uint8_t)argc;
     f->store = (int16_t)store;
-    for (unsigned i = 0; i < nl; i++) {
-        uint16_t v = 0;
-        if (vm->version <= 4) {  /* §6.4.4: initial values follow the header */
-            if (a + 1 >= vm->mem_len) { zm_fail(vm, "routine header past memory"); return; }
-            v = (uint16_t)(vm->mem[a] << 8 | vm->mem[a + 1]);
-            a += 2;
-        }
-        if (i < argc) v = args[i];
-        vm->stack[vm->r.sp++] = v;
+    f->pad = 0;   /* frames are copied into snapshots byte for byte */
+    uint16_t *loc = vm->stack + vm->r.sp;
+    const uint8_t *init = vm->mem + a;
+    unsigned i = 0;
+    for (; i < nl && i < argc; i++) loc[i] = args[i];
+    if (initial) {
+        for (; i < nl; i++) loc[i] = (uint16_t)(init[2 * i] << 8 | init[2 * i + 1]);
+        a += 2 * nl;
+    } else {
+        for (; i < nl; i++) loc[i] = 0;
     }
+    vm->r.sp += nl;
     vm->r.pc = a;
-    zm_sync_frame(vm);
+    sync_frame(vm);
 }
 
 /* call_routine with the decode cursor as return address; returns the new cursor */
@@ -155,7 +162,7 @@ static void ret(jitrl_zvm *vm, uint16_t val)
     struct zm_frame *f = &vm->frames[--vm->r.nframes];
     vm->r.sp = f->fp;
     vm->r.pc = f->ret_pc;
-    zm_sync_frame(vm);
+    sync_frame(vm);
     if (f->store >= 0) write_var(vm, (unsigned)f->store, val);
 }
 

@@ -12,15 +12,16 @@
 static unsigned entry_size(const jitrl_zvm *vm) { return vm->version <= 3 ? 9 : 14; }
 static unsigned defaults_len(const jitrl_zvm *vm) { return vm->version <= 3 ? 31 : 63; }
 
-uint32_t zm_obj_addr(jitrl_zvm *vm, unsigned obj)
+void zm_obj_init(jitrl_zvm *vm)
 {
-    if (obj == 0) return 0;
-    uint32_t a = vm->objects + 2 * defaults_len(vm) + (obj - 1) * entry_size(vm);
-    if (obj > 65535 || a + entry_size(vm) > vm->mem_len) {
-        zm_fail(vm, "object %u is outside memory", obj);
-        return 0;
-    }
-    return a;
+    vm->obj_esize = entry_size(vm);
+    vm->obj_base = vm->objects + 2 * defaults_len(vm);
+}
+
+uint32_t zm_obj_addr_fail(jitrl_zvm *vm, unsigned obj)
+{
+    zm_fail(vm, "object %u is outside memory", obj);
+    return 0;
 }
 
 static unsigned link(jitrl_zvm *vm, unsigned obj, unsigned which /* 0 parent 1 sibling 2 child */)

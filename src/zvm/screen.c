@@ -28,6 +28,14 @@
 
 enum { ST_REVERSE = 1, ST_FIXED = 8 };
 
+/* The per-character path (grid_char and its callers) runs for every
+ * character a game prints; with GNU C it is forced inline. */
+#if defined(__GNUC__)
+#define ZM_HOT static inline __attribute__((always_inline))
+#else
+#define ZM_HOT static inline
+#endif
+
 /* ---- the grid ----
  * Logical row r lives in storage row rowmap[r], so scrolling the lower
  * window rotates a few indices instead of moving every cell.  dirty[] (per
@@ -58,7 +66,7 @@ static void set_cell(struct zm_screen *s, int idx, uint32_t c)
     if (ch && !is_blank(c)) s->dirty[phys_row(s, r)] = 1;
 }
 
-static void grid_char(struct zm_screen *s, unsigned ch)
+ZM_HOT void grid_char(struct zm_screen *s, unsigned ch)
 {
     uint32_t c = mk(s->os_style, ch);
     if (s->cur_row >= 0 && s->cur_row < s->rows && s->cur_col >= 0 && s->cur_col < s->cols) {
@@ -79,7 +87,7 @@ static void grid_char(struct zm_screen *s, unsigned ch)
 
 static int char_width(unsigned c) { (void)c; return 1; }
 
-static void display_char(struct zm_screen *s, unsigned c)
+ZM_HOT void display_char(struct zm_screen *s, unsigned c)
 {
     if (c >= 0xa0 || (c >= 32 && c <= 126)) {
         grid_char(s, c);
@@ -433,9 +441,26 @@ static void print_out(jitrl_zvm *vm, unsigned z, unsigned uc)
     }
 }
 
-void zm_print_char(jitrl_zvm *vm, unsigned z)
+ZM_HOT void print_zscii(jitrl_zvm *vm, unsigned z)
 {
+    struct zm_screen *s = &vm->scr;
+    /* the common case, print_out's buffered path without its rare turns:
+     * a printable ASCII character other than a space, not after a hyphen,
+     * into a buffered window with room in the word buffer */
+    if (z > ' ' && z < 127 && !s->stream3_depth && s->prev_c != '-' && (s->win[s->cwin].attribute & 8) &&
+        s->buflen < ZM_TEXTBUF - 2) {
+        s->prev_c = (uint16_t)z;
+        s->buf[s->buflen++] = (uint16_t)z;
+        return;
+    }
     print_out(vm, z, z >= 155 ? zm_zscii_to_unicode(vm, z) : z);
+}
+
+void zm_print_char(jitrl_zvm *vm, unsigned z) { print_zscii(vm, z); }
+
+void zm_print_zscii(jitrl_zvm *vm, const uint16_t *z, size_t n)
+{
+    for (size_t i = 0; i < n; i++) print_zscii(vm, z[i]);
 }
 
 void zm_print_unicode(jitrl_zvm *vm, unsigned uc)
@@ -710,8 +735,11 @@ void zm_warn(jitrl_zvm *vm, int code, const char *what)
 static void pad_status(jitrl_zvm *vm, int column)
 {
     zm_flush(vm);
+    /* screen_char(' ') `spaces` times: the room is there, so no wrapping */
     int spaces = units_left(vm) - column;
-    while (spaces-- > 0) screen_char(vm, ' ');
+    if (spaces <= 0) return;
+    for (int i = 0; i < spaces; i++) grid_char(&vm->scr, ' ');
+    cw(vm)->x_cursor = (int16_t)(cw(vm)->x_cursor + spaces);
 }
 
 static void print_num_str(jitrl_zvm *vm, int v)

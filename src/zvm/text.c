@@ -59,12 +59,22 @@ struct sink {
     jitrl_zvm *vm;
     char *buf;
     size_t cap, n;
+    /* printing: characters go to the screen in runs, one call per run */
+    unsigned npend;
+    uint16_t pend[64];
 };
 
-static void emit(struct sink *s, unsigned z)
+static void flush_pend(struct sink *s)
+{
+    if (s->npend) zm_print_zscii(s->vm, s->pend, s->npend);
+    s->npend = 0;
+}
+
+static inline void emit(struct sink *s, unsigned z)
 {
     if (!s->buf) {
-        zm_print_char(s->vm, z);
+        if (s->npend == sizeof s->pend / sizeof s->pend[0]) flush_pend(s);
+        s->pend[s->npend++] = (uint16_t)z;
         return;
     }
     unsigned u = zm_zscii_to_unicode(s->vm, z);
@@ -117,7 +127,7 @@ static uint32_t decode(struct sink *s, uint32_t addr, int depth)
 
 uint32_t zm_decode(jitrl_zvm *vm, uint32_t addr, char *out, size_t cap, size_t *n)
 {
-    struct sink s = {vm, out, cap, 0};
+    struct sink s = {vm, out, cap, 0, 0, {0}};
     char dummy;
     if (!out) { s.buf = &dummy; s.cap = 0; }
     uint32_t end = decode(&s, addr, 0);
@@ -128,8 +138,14 @@ uint32_t zm_decode(jitrl_zvm *vm, uint32_t addr, char *out, size_t cap, size_t *
 
 uint32_t zm_print_zstring(jitrl_zvm *vm, uint32_t addr)
 {
-    struct sink s = {vm, NULL, 0, 0};
-    return decode(&s, addr, 0);
+    struct sink s;
+    s.vm = vm;
+    s.buf = NULL;
+    s.cap = s.n = 0;
+    s.npend = 0;
+    uint32_t end = decode(&s, addr, 0);
+    flush_pend(&s);
+    return end;
 }
 
 /* §3.7: encode up to 6 (v3) or 9 (v4+) Z-characters for the dictionary. */

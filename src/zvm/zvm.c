@@ -181,6 +181,7 @@ static int build(uint8_t *mem, uint32_t mlen, const jitrl_zvm_options *opt, jitr
     if (opt) vm->opt = *opt;
     vm->qmark_to_space = blanks_question_mark(story);
     jr_buf_init(&vm->out, ZM_OUT_MAX);
+    zm_obj_init(vm);
     vm->obj_count = zm_count_objects(vm);
     zm_header_init(vm);
     zm_screen_reset(vm);

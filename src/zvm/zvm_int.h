@@ -102,6 +102,8 @@ struct jitrl_zvm {
     uint32_t routine_off, string_off;  /* v7 offsets, times 8 */
     unsigned pack_shift;
     unsigned obj_count;
+    uint32_t obj_base;    /* entry of object 1 (§12.3), after the property defaults */
+    unsigned obj_esize;   /* 9 (v1-3) or 14 bytes per object */
     uint32_t story_id;    /* hash of the original header, checked by restore */
     jitrl_zvm_options opt;
 
@@ -179,7 +181,17 @@ unsigned zm_unicode_to_zscii(jitrl_zvm *vm, unsigned uc);
 unsigned zm_zscii_to_unicode(jitrl_zvm *vm, unsigned z);
 
 /* ---- objects.c (§12) ---- */
-uint32_t zm_obj_addr(jitrl_zvm *vm, unsigned obj);  /* 0 after a fault */
+void zm_obj_init(jitrl_zvm *vm);   /* obj_base, obj_esize from the header */
+uint32_t zm_obj_addr_fail(jitrl_zvm *vm, unsigned obj);
+/* The address of object obj's entry; 0 for object 0 or after a fault.
+ * Inline: every attribute test and tree walk starts here. */
+static inline uint32_t zm_obj_addr(jitrl_zvm *vm, unsigned obj)
+{
+    if (obj == 0) return 0;
+    uint32_t a = vm->obj_base + (obj - 1) * vm->obj_esize;
+    if (obj > 65535 || a + vm->obj_esize > vm->mem_len) return zm_obj_addr_fail(vm, obj);
+    return a;
+}
 unsigned zm_obj_parent(jitrl_zvm *vm, unsigned obj);
 unsigned zm_obj_sibling(jitrl_zvm *vm, unsigned obj);
 unsigned zm_obj_child(jitrl_zvm *vm, unsigned obj);
@@ -197,6 +209,7 @@ unsigned zm_count_objects(jitrl_zvm *vm);
 
 /* ---- screen.c (§7, §8): dumb frotz's screen, so output matches it ---- */
 void zm_print_char(jitrl_zvm *vm, unsigned zscii);
+void zm_print_zscii(jitrl_zvm *vm, const uint16_t *zscii, size_t n);   /* a run of zm_print_char */
 void zm_print_unicode(jitrl_zvm *vm, unsigned uc);   /* §15 print_unicode */
 void zm_print_ascii(jitrl_zvm *vm, const char *s);
 void zm_new_line(jitrl_zvm *vm);
