@@ -65,7 +65,10 @@ const char *env_next_word(const char *p, char *word, size_t cap, size_t *k)
 static int add_cand(env_cands *a, const char *s)
 {
     /* the budget: verbs come most common first, so the rare ones go */
-    if (a->n >= a->cap) return JITRL_OK;
+    if (a->n >= a->cap) {
+        a->over++;
+        return JITRL_OK;
+    }
     /* exact duplicates are common (two lines printing the same words) */
     for (size_t i = a->n; i-- > 0 && i + 64 > a->n;)
         if (!strcmp(a->text.data + a->off[i], s)) return JITRL_OK;
@@ -193,6 +196,14 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
             if (o != player && nobjs < MAX_SCOPE) objs[nobjs++] = o;
         }
     }
+    /* the room's local globals (Infocom doors, walls, ...) */
+    unsigned lg[32];
+    size_t nlg = env_local_globals(vm, w, loc, lg, 32);
+    for (size_t i = 0; i < nlg && nobjs < MAX_SCOPE; i++) {
+        int dup = lg[i] == player;
+        for (size_t k = 0; k < nobjs && !dup; k++) dup = objs[k] == lg[i];
+        if (!dup) objs[nobjs++] = lg[i];
+    }
     size_t n = 0;
     for (size_t i = 0; i < nobjs && n < max; i++) {
         env_noun *nn = &out[n];
@@ -248,6 +259,7 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
     char buf[160], verb[48];
     a->n = 0;
     a->cap = CAND_CAP_ONE;
+    a->over = 0;
     jr_buf_reset(&a->text);
     for (int i = 0; directions[i]; i++)
         if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i]))) goto out;
@@ -276,7 +288,9 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
                     if (env_keyset_add(&ks, line_key(l->action, 0, 0, 1)) <= 0) continue;
                     if (render(vm, verb, l, NULL, NULL, buf, sizeof buf) && (rc = add_cand(a, buf))) goto out;
                 } else if (objs == 1) {
-                    if (ot[0]->flags & GF_MULTI && env_keyset_add(&ks, line_key(l->action, 0xfffff, 0, 2)) > 0 &&
+                    /* "all" lines are kept per verb: "put all down" and
+                     * "drop all" leave different parser state behind */
+                    if (ot[0]->flags & GF_MULTI && env_keyset_add(&ks, line_key(l->action, 0xfffff, (unsigned)oi, 2)) > 0 &&
                         render(vm, verb, l, "all", NULL, buf, sizeof buf) && (rc = add_cand(a, buf)))
                         goto out;
                     for (size_t i = 0; i < nn; i++) {
@@ -311,7 +325,8 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
                     if ((t1->flags & GF_MULTI) && t2->kind == GT_OBJ)
                         for (size_t j = 0; j < nn; j++) {
                             if (nouns[j].held || !obj_ok(vm, g, t2, &nouns[j], 0)) continue;
-                            if (env_keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j, 7)) <= 0)
+                            unsigned kj = nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j;
+                            if (env_keyset_add(&ks, line_key(l->action, 0xfffff, kj, 7 + 256 * (unsigned)oi)) <= 0)
                                 continue;
                             if (render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
                                 (rc = add_cand(a, buf)))
@@ -349,8 +364,9 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
         }
     }
     if (getenv("JITRL_ENV_DEBUG"))
-        fprintf(stderr, "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun (%zu nouns)\n", pass_start[0],
-                pass_start[1] - pass_start[0], pass_start[2] - pass_start[1], a->n - pass_start[2], nn);
+        fprintf(stderr, "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun (%zu nouns), %zu over the cap\n",
+                pass_start[0], pass_start[1] - pass_start[0], pass_start[2] - pass_start[1], a->n - pass_start[2], nn,
+                a->over);
 out:
     jr_free(ks.k);
     return rc;
@@ -370,6 +386,8 @@ size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun
             snprintf(cmd, sizeof cmd, "%s %s", x, nouns[i].phrase);
             keep = probe(ctx, cmd);
         }
+        if (getenv("JITRL_ENV_DEBUG"))
+            fprintf(stderr, "noun %u %s%s [%s]\n", nouns[i].obj, keep ? "" : "(dropped) ", nouns[i].phrase, nouns[i].full);
         if (keep) nouns[k++] = nouns[i];
     }
     return k;

@@ -28,6 +28,7 @@ typedef struct env_cands {
     size_t *off;
     size_t n, alloc;
     size_t cap;          /* candidates allowed in the current pass */
+    size_t over;         /* candidates the cap refused */
 } env_cands;
 
 static inline const char *env_cand(const env_cands *c, size_t i) { return c->text.data + c->off[i]; }

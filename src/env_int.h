@@ -116,6 +116,10 @@ typedef struct env_world {
     uint32_t obj_lo, obj_hi;   /* object table + property tables region ... */
     uint32_t obj2_lo, obj2_hi; /* ... and its part after the globals, if any */
     uint32_t glob_lo, glob_hi; /* globals region */
+    /* Infocom "local globals": doors, walls and the like live out of the
+     * tree under one object; a room's `global_prop` lists (as bytes) the
+     * ones in scope there.  0 = none found. */
+    unsigned global_prop, local_globals;
 } env_world;
 
 void env_world_init(const jitrl_zvm *vm, const env_grammar *g, env_world *w);
@@ -128,6 +132,9 @@ int env_obj_phrase(const jitrl_zvm *vm, const env_grammar *g, const env_world *w
                    const unsigned *others, size_t nothers, char *buf, size_t cap);
 /* Does obj list dictionary word `word` among its names? */
 int env_obj_has_word(const jitrl_zvm *vm, const env_world *w, unsigned obj, uint32_t word);
+/* The local globals in scope at room `loc` into out[0..max); returns the
+ * count. */
+size_t env_local_globals(const jitrl_zvm *vm, const env_world *w, unsigned loc, unsigned *out, size_t max);
 /* Structured state text into the buffers. */
 int env_state_text(const jitrl_zvm *vm, const env_world *w, jr_buf *loc, jr_buf *inv, jr_buf *vis);
 

@@ -18,6 +18,8 @@
 
 static unsigned max_prop(const jitrl_zvm *vm) { return jitrl_zvm_version(vm) <= 3 ? 31 : 63; }
 
+static void find_local_globals(const jitrl_zvm *vm, env_world *w);
+
 static uint32_t prop_table(const jitrl_zvm *vm, unsigned obj)
 {
     int v3 = jitrl_zvm_version(vm) <= 3;
@@ -91,6 +93,72 @@ void env_world_init(const jitrl_zvm *vm, const env_grammar *g, env_world *w)
     }
     w->inform = g->kind == GR_INFORM_GV1 || g->kind == GR_INFORM_GV2;
     w->player = env_find_player(vm, w);
+    if (!w->inform && w->nobj <= 255) find_local_globals(vm, w);
+}
+
+/* The byte-list property of rooms naming objects that share one parent
+ * (LOCAL-GLOBALS) which is not in the rooms' own container: the pair
+ * (property, parent) that most rooms agree on, if at least three do. */
+static void find_local_globals(const jitrl_zvm *vm, env_world *w)
+{
+    unsigned np = max_prop(vm);
+    unsigned best_n = 0;
+    /* candidate parents come from the property data itself, so count per
+     * (property, parent) in a small table */
+    enum { SLOTS = 256 };
+    struct { unsigned prop, parent, n; } tab[SLOTS];
+    size_t nt = 0;
+    for (unsigned o = 1; o <= w->nobj; o++) {
+        unsigned op = jitrl_zvm_parent(vm, o);
+        for (unsigned p = jitrl_zvm_next_prop(vm, o, 0), guard = 0; p && guard < 64;
+             p = jitrl_zvm_next_prop(vm, o, p), guard++) {
+            if (p > np || p == w->name_prop || p == w->adj_prop) continue;
+            unsigned len = 0;
+            uint32_t a = jitrl_zvm_prop_addr(vm, o, p, &len);
+            if (!a || len < 2 || len > 32) continue;
+            /* the parent most bytes share, which must hold at least half */
+            unsigned par = 0, same = 0, objs = 0;
+            for (unsigned i = 0; i < len; i++) {
+                unsigned b = jitrl_zvm_read_byte(vm, a + i);
+                if (!b || b > w->nobj) break;
+                objs++;
+                unsigned bp = jitrl_zvm_parent(vm, b), c = 0;
+                for (unsigned k = 0; k < len; k++) {
+                    unsigned b2 = jitrl_zvm_read_byte(vm, a + k);
+                    c += b2 && b2 <= w->nobj && jitrl_zvm_parent(vm, b2) == bp;
+                }
+                if (c > same) { same = c; par = bp; }
+            }
+            if (objs != len || !par || par == op || par == o || same * 2 < len) continue;
+            size_t k = 0;
+            while (k < nt && (tab[k].prop != p || tab[k].parent != par)) k++;
+            if (k == nt) {
+                if (nt == SLOTS) continue;
+                tab[nt].prop = p;
+                tab[nt].parent = par;
+                tab[nt++].n = 0;
+            }
+            if (++tab[k].n > best_n) {
+                best_n = tab[k].n;
+                w->global_prop = p;
+                w->local_globals = par;
+            }
+        }
+    }
+    if (best_n < 3) w->global_prop = w->local_globals = 0;
+}
+
+size_t env_local_globals(const jitrl_zvm *vm, const env_world *w, unsigned loc, unsigned *out, size_t max)
+{
+    if (!w->global_prop || !loc) return 0;
+    unsigned len = 0;
+    uint32_t a = jitrl_zvm_prop_addr(vm, loc, w->global_prop, &len);
+    size_t n = 0;
+    for (unsigned i = 0; a && i < len && n < max; i++) {
+        unsigned b = jitrl_zvm_read_byte(vm, a + i);
+        if (b && b <= w->nobj) out[n++] = b;
+    }
+    return n;
 }
 
 /* Version 3 Infocom games keep the location in global 0 (the status line
@@ -141,6 +209,35 @@ static int obj_has_adj(const jitrl_zvm *vm, const env_grammar *g, const env_worl
     for (unsigned i = 0; a && i < len; i++)
         if (jitrl_zvm_read_byte(vm, a + i) == val) return 1;
     return 0;
+}
+
+/* A dictionary adjective of obj (Infocom), preferring one that begins a
+ * word of its short name ("south" for "southern wall"); 0 if none. */
+static int adj_word(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, unsigned obj,
+                    char words[][32], size_t nwords, char *out, size_t cap)
+{
+    unsigned len = 0;
+    uint32_t a = w->adj_prop ? jitrl_zvm_prop_addr(vm, obj, w->adj_prop, &len) : 0;
+    int found = 0;
+    out[0] = 0;
+    for (uint32_t d = g->dict_start; a && d < g->dict_end && g->entry_len; d += g->entry_len) {
+        unsigned fl = jitrl_zvm_read_byte(vm, d + g->text_len);
+        if (!(fl & 0x20)) continue;
+        unsigned val = (fl & 3) == 2 ? jitrl_zvm_read_byte(vm, d + g->text_len + 1)
+                                     : jitrl_zvm_read_byte(vm, d + g->text_len + 2);
+        int mine = 0;
+        for (unsigned i = 0; i < len && !mine; i++) mine = jitrl_zvm_read_byte(vm, a + i) == val;
+        if (!mine) continue;
+        char txt[32];
+        jitrl_zvm_decode_text(vm, d, txt, sizeof txt);
+        if (!isalpha((unsigned char)txt[0])) continue;
+        int prefix = 0;
+        for (size_t i = 0; i < nwords && !prefix; i++) prefix = !strncmp(words[i], txt, strlen(txt));
+        if (!found || prefix) snprintf(out, cap, "%s", txt);
+        found = 1;
+        if (prefix) break;
+    }
+    return found;
 }
 
 static const char *const player_words[] = {"me", "myself", "self", "yourself", "cretin", "adventurer", NULL};
@@ -218,6 +315,14 @@ int env_obj_phrase(const jitrl_zvm *vm, const env_grammar *g, const env_world *w
                              obj_has_adj(vm, g, w, obj, addr[start - 1])) &&
                (size_t)noun - start < 2)
             start--;
+        /* no word of the short name tells them apart ("northern" reads
+         * as "northe", a direction, in a six-letter dictionary): take one
+         * of the object's own adjectives */
+        char adj[32];
+        if (start == (size_t)noun && adj_word(vm, g, w, obj, words, n, adj, sizeof adj)) {
+            int k = snprintf(buf, cap, "%s %s", adj, words[noun]);
+            return k > 0 && (size_t)k < cap;
+        }
     }
     size_t off = 0;
     for (size_t i = start; i <= (size_t)noun; i++) {
