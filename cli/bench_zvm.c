@@ -4,6 +4,10 @@
  *  - walkthrough replay steps/s and Z-instructions/s (in process, one
  *    machine rewound by a snapshot, repeated for about a quarter second);
  *  - snapshot+restore in microseconds (one pair, averaged over many);
+ *  - a candidate in microseconds: restore a state, feed one command, run to
+ *    the next input -- what the environment layer does for every candidate
+ *    action (states along the walkthrough; a refused command, an examine,
+ *    a look);
  *  - peak RSS of a whole `jitrl run` process replaying the walkthrough;
  *  - the whole-process time ratio dfrotz / `jitrl run` on the same input,
  *    measured pair by pair (median of --pairs, default 5).
@@ -26,7 +30,7 @@ extern char **environ;
 
 struct result {
     char game[32];
-    double steps_per_s, zinstr_per_s, snap_us, ratio;
+    double steps_per_s, zinstr_per_s, snap_us, cand_us, ratio;
     long rss_kb;
 };
 
@@ -59,8 +63,18 @@ static char *slurp(const char *path, size_t *len)
     return b;
 }
 
-/* Replay once; returns steps done, adds instructions to *zi. */
-static int replay(jitrl_zvm *vm, char **lines, int n, uint64_t *zi)
+#define CAND_STATES 16
+
+/* States kept along a replay for the candidate figure. */
+struct states {
+    void *snap[CAND_STATES];
+    size_t len[CAND_STATES], cap;
+    int n, every;
+};
+
+/* Replay once; returns steps done, adds instructions to *zi.  With st,
+ * keeps a snapshot of every st->every-th state waiting for a line. */
+static int replay(jitrl_zvm *vm, char **lines, int n, uint64_t *zi, struct states *st)
 {
     jitrl_zvm_stop stop;
     uint64_t start = jitrl_zvm_instructions(vm);
@@ -68,6 +82,11 @@ static int replay(jitrl_zvm *vm, char **lines, int n, uint64_t *zi)
     if (jitrl_zvm_run(vm, 0, &stop)) return -1;
     jitrl_zvm_clear_output(vm);
     for (int i = 0; i < n && (stop == JITRL_ZVM_INPUT || stop == JITRL_ZVM_CHAR); i++) {
+        if (st && stop == JITRL_ZVM_INPUT && i % st->every == 0 && st->n < CAND_STATES &&
+            (st->snap[st->n] = malloc(st->cap)) != NULL) {
+            if (jitrl_zvm_snapshot(vm, st->snap[st->n], st->cap, &st->len[st->n]) == 0) st->n++;
+            else free(st->snap[st->n]);
+        }
         jitrl_zvm_input(vm, lines[i]);
         if (jitrl_zvm_run(vm, 0, &stop)) break;
         jitrl_zvm_clear_output(vm);
@@ -75,6 +94,29 @@ static int replay(jitrl_zvm *vm, char **lines, int n, uint64_t *zi)
     }
     *zi += jitrl_zvm_instructions(vm) - start;
     return steps;
+}
+
+/* Mean microseconds of restore + one command + run to the next input,
+ * over the kept states and a few kinds of command. */
+static double candidate_us(jitrl_zvm *vm, struct states *st)
+{
+    static const char *const cmds[] = {"frobnicate the widget", "examine me", "look"};
+    if (!st->n) return 0;
+    long done = 0;
+    double t0 = now(), t = 0;
+    do {
+        for (int i = 0; i < st->n; i++)
+            for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+                jitrl_zvm_stop stop;
+                jitrl_zvm_restore(vm, st->snap[i], st->len[i]);
+                jitrl_zvm_input(vm, cmds[c]);
+                jitrl_zvm_run(vm, 0, &stop);
+                jitrl_zvm_clear_output(vm);
+                done++;
+            }
+        t = now() - t0;
+    } while (t < 0.1);
+    return t * 1e6 / (double)done;
 }
 
 /* Run argv with stdin from `in`, stdout to /dev/null; wall seconds, or -1. */
@@ -157,11 +199,12 @@ static int bench_game(const char *shared, const char *game, const char *file, in
         free(walk);
         return -1;
     }
+    struct states st = {.cap = scap, .every = n / CAND_STATES + 1};
     double t0 = now(), t = 0;
     int reps = 0;
     do {
         jitrl_zvm_restore(vm, fresh, flen);
-        int s = replay(vm, lines, n, &zi);
+        int s = replay(vm, lines, n, &zi, reps == 0 ? &st : NULL);
         if (s < 0) break;
         steps += s;
         reps++;
@@ -178,6 +221,8 @@ static int bench_game(const char *shared, const char *game, const char *file, in
         jitrl_zvm_restore(vm, snap, slen);
     }
     r->snap_us = (now() - t0) * 1e6 / iters;
+    r->cand_us = candidate_us(vm, &st);
+    for (int i = 0; i < st.n; i++) free(st.snap[i]);
     free(snap);
     free(fresh);
     jitrl_zvm_close(vm);
@@ -271,16 +316,16 @@ int bench_zvm(int argc, char **argv)
         printf("{\"games\": [");
         for (int i = 0; i < nres; i++)
             printf("%s\n  {\"game\": \"%s\", \"steps_per_s\": %.1f, \"zinstr_per_s\": %.0f, \"snapshot_restore_us\": %.3f, "
-                   "\"peak_rss_kb\": %ld, \"dfrotz_time_ratio\": %.3f}",
-                   i ? "," : "", res[i].game, res[i].steps_per_s, res[i].zinstr_per_s, res[i].snap_us, res[i].rss_kb,
-                   res[i].ratio);
+                   "\"candidate_us\": %.2f, \"peak_rss_kb\": %ld, \"dfrotz_time_ratio\": %.3f}",
+                   i ? "," : "", res[i].game, res[i].steps_per_s, res[i].zinstr_per_s, res[i].snap_us, res[i].cand_us,
+                   res[i].rss_kb, res[i].ratio);
         printf("\n]}\n");
     } else {
-        printf("%-10s %12s %14s %14s %12s %14s\n", "game", "steps/s", "Z-instr/s", "snap+rest us", "peak RSS kB",
-               "dfrotz/jitrl");
+        printf("%-10s %12s %14s %14s %14s %12s %14s\n", "game", "steps/s", "Z-instr/s", "snap+rest us",
+               "candidate us", "peak RSS kB", "dfrotz/jitrl");
         for (int i = 0; i < nres; i++)
-            printf("%-10s %12.0f %14.0f %14.3f %12ld %13.2fx\n", res[i].game, res[i].steps_per_s, res[i].zinstr_per_s,
-                   res[i].snap_us, res[i].rss_kb, res[i].ratio);
+            printf("%-10s %12.0f %14.0f %14.3f %14.2f %12ld %13.2fx\n", res[i].game, res[i].steps_per_s,
+                   res[i].zinstr_per_s, res[i].snap_us, res[i].cand_us, res[i].rss_kb, res[i].ratio);
         if (!dfrotz) printf("(dfrotz not installed: no time ratio)\n");
     }
     return nres ? 0 : 1;
