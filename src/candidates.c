@@ -30,6 +30,7 @@
 #define CAND_CAP 2000       /* ... and in all */
 #define MAX_SCOPE 64
 #define MAX_TEXT_NOUNS 12
+#define MAX_REMOTE 24
 
 void env_cands_init(env_cands *c)
 {
@@ -174,6 +175,59 @@ static void full_name(const jitrl_zvm *vm, unsigned obj, const char *phrase, cha
     if (!off) snprintf(out, cap, "%s", phrase);
 }
 
+/* Does obj's short name read "(identifier)"?  Inform gives that name to
+ * objects declared without one: the game's abstractions (a memory, a
+ * spell, a topic), never a room or a thing on show. */
+static int internal_name(const jitrl_zvm *vm, unsigned obj)
+{
+    char name[64];
+    jitrl_zvm_object_name(vm, obj, name, sizeof name);
+    size_t k = strlen(name);
+    return k >= 3 && name[0] == '(' && name[k - 1] == ')';
+}
+
+/* Nouns out of the tree that only the game's own scope routines reach
+ * ("learn rezrov": the spells in the book, or in the memory): named
+ * objects whose outermost holder has an internal name, or that are such
+ * objects themselves.  Each is named by its first dictionary word no other
+ * of them has, so it also reads as a verb ("rezrov box"). */
+static size_t remote_nouns(const jitrl_zvm *vm, const env_world *w, unsigned loc, env_noun *out, size_t n,
+                           size_t max)
+{
+    if (!w->inform || !w->name_prop) return n;
+    unsigned objs[MAX_REMOTE];
+    size_t no = 0;
+    for (unsigned o = 1; o <= w->nobj && no < MAX_REMOTE; o++) {
+        unsigned r = o, guard = 0;
+        while (jitrl_zvm_parent(vm, r) && guard++ <= w->nobj) r = jitrl_zvm_parent(vm, r);
+        if (r == loc || !internal_name(vm, r)) continue;
+        unsigned len = 0;
+        if (!jitrl_zvm_prop_addr(vm, o, w->name_prop, &len) || len < 2) continue;
+        objs[no++] = o;
+    }
+    for (size_t i = 0; i < no && n < max; i++) {
+        unsigned len = 0;
+        uint32_t a = jitrl_zvm_prop_addr(vm, objs[i], w->name_prop, &len);
+        uint32_t pick = 0;
+        for (unsigned k = 0; k + 1 < len && !pick; k += 2) {
+            uint32_t wd = jitrl_zvm_read_word(vm, a + k);
+            int shared = 0;
+            for (size_t j = 0; j < no && !shared; j++) shared = j != i && env_obj_has_word(vm, w, objs[j], wd);
+            if (!shared) pick = wd;
+        }
+        if (!pick) continue;
+        env_noun *nn = &out[n];
+        nn->obj = objs[i];
+        nn->held = 0;
+        nn->kind = EN_REMOTE;
+        jitrl_zvm_decode_text(vm, pick, nn->phrase, sizeof nn->phrase);
+        if (!isalpha((unsigned char)nn->phrase[0])) continue;
+        snprintf(nn->full, sizeof nn->full, "%s", nn->phrase);
+        n++;
+    }
+    return n;
+}
+
 /* Collect the nouns the player can refer to. */
 size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, const char *obs,
                          const char *look, env_noun *out, size_t max, uint64_t *text_key)
@@ -208,6 +262,7 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
     for (size_t i = 0; i < nobjs && n < max; i++) {
         env_noun *nn = &out[n];
         nn->obj = objs[i];
+        nn->kind = EN_SCOPE;
         nn->held = player && env_inside(vm, objs[i], player, w->nobj);
         if (!env_obj_phrase(vm, g, w, objs[i], objs, nobjs, nn->phrase, sizeof nn->phrase)) continue;
         full_name(vm, objs[i], nn->phrase, nn->full, sizeof nn->full);
@@ -240,23 +295,177 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
             env_noun *nn = &out[n++];
             nn->obj = 0;
             nn->held = 0;
+            nn->kind = EN_SCOPE;
             snprintf(nn->phrase, sizeof nn->phrase, "%s", word);
             snprintf(nn->full, sizeof nn->full, "%s", word);
             *text_key = XXH3_64bits_withSeed(word, k, *text_key);
             ntext++;
         }
     }
-    return n;
+    /* the player, as the parser's own word for it */
+    static const char *const me[] = {"me", "myself", "self", NULL};
+    for (int i = 0; me[i] && w->player && n < max; i++) {
+        if (!jitrl_zvm_dict_lookup(vm, me[i])) continue;
+        env_noun *nn = &out[n++];
+        nn->obj = w->player;
+        nn->held = 0;
+        nn->kind = EN_SELF;
+        snprintf(nn->phrase, sizeof nn->phrase, "%s", me[i]);
+        snprintf(nn->full, sizeof nn->full, "%s", me[i]);
+        break;
+    }
+    return remote_nouns(vm, w, loc, out, n, max);
 }
 
 static const char *const directions[] = {"north", "south", "east", "west", "northeast", "northwest",
                                          "southeast", "southwest", "up", "down", "in", "out", NULL};
 
+/* One generation pass over the grammar. */
+typedef struct gen {
+    env_cands *c;
+    const jitrl_zvm *vm;
+    const env_grammar *g;
+    const env_noun *nouns;
+    size_t nn;
+    env_keyset ks;
+    unsigned oi;        /* the verb's place in the order */
+    char verb[48];
+} gen;
+
+static unsigned noun_key(const gen *x, size_t i)
+{
+    return x->nouns[i].obj ? x->nouns[i].obj : 0x80000 + (unsigned)i;
+}
+
+/* Add "verb ... n1 ... n2" once per (action, objects, salt). */
+static int emit(gen *x, const gr_line *l, const char *verb, uint64_t key, const char *n1, const char *n2)
+{
+    char buf[160];
+    int r = env_keyset_add(&x->ks, key);
+    if (r < 0) return JITRL_ENOMEM;
+    if (!r || !render(x->vm, verb, l, n1, n2, buf, sizeof buf)) return JITRL_OK;
+    return add_cand(x->c, buf);
+}
+
+/* Can noun n fill token t of a line with `objs` nouns, as noun `slot`? */
+static int slot_ok(const gen *x, const gr_tok *t, const env_noun *n, int objs, int slot)
+{
+    switch (n->kind) {
+    case EN_TOPIC: return t->kind == GT_TOPIC;
+    case EN_REMOTE: return t->kind == GT_OBJ && (t->flags & GF_SCOPE);
+    case EN_SELF:
+        if (t->kind == GT_OBJ && (t->flags & GF_SCOPE)) return 1;
+        if (objs < 2 || slot == 0) return 0;
+        break;
+    default: break;
+    }
+    return t->kind != GT_OBJ || obj_ok(x->vm, x->g, t, n, objs == 1);
+}
+
+static int gen_one(gen *x, const gr_line *l, const gr_tok *t)
+{
+    int rc;
+    /* "all" lines are kept per verb: "put all down" and "drop all" leave
+     * different parser state behind */
+    if ((t->flags & GF_MULTI) && (rc = emit(x, l, x->verb, line_key(l->action, 0xfffff, x->oi, 2), "all", NULL)))
+        return rc;
+    for (size_t i = 0; i < x->nn; i++) {
+        if (!slot_ok(x, t, &x->nouns[i], 1, 0)) continue;
+        if ((rc = emit(x, l, x->verb, line_key(l->action, noun_key(x, i), 0, 3), x->nouns[i].phrase, NULL)))
+            return rc;
+    }
+    return JITRL_OK;
+}
+
+static int gen_two(gen *x, const gr_line *l, const gr_tok *t1, const gr_tok *t2, int topics)
+{
+    const env_noun *nouns = x->nouns;
+    const jitrl_zvm *vm = x->vm;
+    int rc;
+    if ((t1->flags & GF_INSIDE) || (t2->flags & GF_INSIDE)) {
+        /* "take X from Y": X inside Y, and "take all from Y" */
+        for (size_t j = 0; j < x->nn; j++) {
+            if (!nouns[j].obj || nouns[j].kind != EN_SCOPE || !jitrl_zvm_child(vm, nouns[j].obj)) continue;
+            if ((rc = emit(x, l, x->verb, line_key(l->action, 0xfffff, nouns[j].obj, 4), "all", nouns[j].phrase)))
+                return rc;
+            for (size_t i = 0; i < x->nn; i++) {
+                if (!nouns[i].obj || jitrl_zvm_parent(vm, nouns[i].obj) != nouns[j].obj) continue;
+                if ((rc = emit(x, l, x->verb, line_key(l->action, nouns[i].obj, nouns[j].obj, 5), nouns[i].phrase,
+                               nouns[j].phrase)))
+                    return rc;
+            }
+        }
+        return JITRL_OK;
+    }
+    if ((t1->flags & GF_MULTI) && t2->kind == GT_OBJ)
+        for (size_t j = 0; j < x->nn; j++) {
+            if (nouns[j].held || nouns[j].kind != EN_SCOPE || !obj_ok(vm, x->g, t2, &nouns[j], 0)) continue;
+            if ((rc = emit(x, l, x->verb, line_key(l->action, 0xfffff, noun_key(x, j), 7 + 256 * x->oi), "all",
+                           nouns[j].phrase)))
+                return rc;
+        }
+    if (topics == 2) return JITRL_OK;
+    for (size_t i = 0; i < x->nn; i++) {
+        if (!slot_ok(x, t1, &nouns[i], 2, 0)) continue;
+        for (size_t j = 0; j < x->nn; j++) {
+            if (i == j || !slot_ok(x, t2, &nouns[j], 2, 1)) continue;
+            /* the thing used is in hand: the slot the grammar says is held,
+             * else the first ("put X in Y", "give X to Y"); topics excepted */
+            if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !nouns[i].held && nouns[i].obj)
+                continue;
+            if (topics && t1->kind == GT_TOPIC && !nouns[j].obj) continue;
+            /* a topic the parser does not know goes with a thing in hand
+             * ("write cave on cube") */
+            if (nouns[i].kind == EN_TOPIC && !nouns[j].held && !(t2->flags & GF_HELD)) continue;
+            if (nouns[j].kind == EN_TOPIC && !nouns[i].held && !(t1->flags & GF_HELD)) continue;
+            if ((t1->flags & GF_FIND) && nouns[i].obj && !jitrl_zvm_attr(vm, nouns[i].obj, t1->attr) &&
+                !(t2->flags & GF_FIND))
+                continue;
+            if ((t2->flags & GF_FIND) && nouns[j].obj && !jitrl_zvm_attr(vm, nouns[j].obj, t2->attr)) continue;
+            if ((rc = emit(x, l, x->verb, line_key(l->action, noun_key(x, i), noun_key(x, j), 6),
+                           t1->kind == GT_TOPIC ? nouns[i].full : nouns[i].phrase,
+                           t2->kind == GT_TOPIC ? nouns[j].full : nouns[j].phrase)))
+                return rc;
+        }
+    }
+    return JITRL_OK;
+}
+
+/* A verb word no player can type ("c,cast"): the game's own code turns
+ * another first word into it (Inform's UnknownVerb: a spell's name cast
+ * as a verb, "rezrov box").  The remote nouns are tried as that word. */
+static int gen_verbless(gen *x, const gr_line *l, const gr_tok *t, int objs)
+{
+    int rc;
+    for (size_t r = 0; r < x->nn; r++) {
+        if (x->nouns[r].kind != EN_REMOTE) continue;
+        const char *w = x->nouns[r].phrase;
+        if (objs == 0) {
+            if ((rc = emit(x, l, w, line_key(l->action, noun_key(x, r), 0, 8), NULL, NULL))) return rc;
+            continue;
+        }
+        for (size_t j = 0; j < x->nn; j++) {
+            const env_noun *n = &x->nouns[j];
+            if (n->kind == EN_TOPIC || n->kind == EN_REMOTE) continue;
+            if (t->kind == GT_OBJ && !obj_ok(x->vm, x->g, t, n, 1)) continue;
+            if ((rc = emit(x, l, w, line_key(l->action, noun_key(x, r), noun_key(x, j), 9), n->phrase, NULL)))
+                return rc;
+        }
+    }
+    return JITRL_OK;
+}
+
+static int typeable(const char *w)
+{
+    for (; *w; w++)
+        if (!isalpha((unsigned char)*w) && *w != '-') return 0;
+    return 1;
+}
+
 int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const env_noun *nouns, size_t nn)
 {
     int rc = JITRL_OK;
-    env_keyset ks = {0};
-    char buf[160], verb[48];
+    gen x = {.c = a, .vm = vm, .g = g, .nouns = nouns, .nn = nn};
     a->n = 0;
     a->cap = CAND_CAP_ONE;
     a->over = 0;
@@ -270,7 +479,9 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
         for (size_t oi = 0; oi < g->nverbs; oi++) {
             const gr_verb *v = &g->verbs[g->order[oi]];
             if (v->meta == 2 || !v->word) continue;
-            jitrl_zvm_decode_text(vm, v->word, verb, sizeof verb);
+            jitrl_zvm_decode_text(vm, v->word, x.verb, sizeof x.verb);
+            x.oi = (unsigned)oi;
+            int verbless = !typeable(x.verb);
             for (size_t li = v->first; li < v->first + v->n; li++) {
                 const gr_line *l = &g->lines[li];
                 int objs = 0, topics = 0, other = 0;
@@ -283,82 +494,15 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
                     } else if (l->tok[t].kind != GT_PREP) other = 1;
                 }
                 if (other || objs != pass) continue;
-                if (objs == 0) {
+                if (verbless) {
+                    if (objs < 2 && (rc = gen_verbless(&x, l, ot[0], objs))) goto out;
+                } else if (objs == 0) {
                     if (v->meta) continue;
-                    if (env_keyset_add(&ks, line_key(l->action, 0, 0, 1)) <= 0) continue;
-                    if (render(vm, verb, l, NULL, NULL, buf, sizeof buf) && (rc = add_cand(a, buf))) goto out;
+                    if ((rc = emit(&x, l, x.verb, line_key(l->action, 0, 0, 1), NULL, NULL))) goto out;
                 } else if (objs == 1) {
-                    /* "all" lines are kept per verb: "put all down" and
-                     * "drop all" leave different parser state behind */
-                    if (ot[0]->flags & GF_MULTI && env_keyset_add(&ks, line_key(l->action, 0xfffff, (unsigned)oi, 2)) > 0 &&
-                        render(vm, verb, l, "all", NULL, buf, sizeof buf) && (rc = add_cand(a, buf)))
-                        goto out;
-                    for (size_t i = 0; i < nn; i++) {
-                        if (ot[0]->kind == GT_OBJ && !obj_ok(vm, g, ot[0], &nouns[i], 1)) continue;
-                        if (env_keyset_add(&ks, line_key(l->action, nouns[i].obj ? nouns[i].obj : 0x80000 + (unsigned)i,
-                                                     0, 3)) <= 0)
-                            continue;
-                        if (render(vm, verb, l, nouns[i].phrase, NULL, buf, sizeof buf) &&
-                            (rc = add_cand(a, buf)))
-                            goto out;
-                    }
-                } else if (objs == 2) {
-                    const gr_tok *t1 = ot[0], *t2 = ot[1];
-                    if ((t1->flags & GF_INSIDE) || (t2->flags & GF_INSIDE)) {
-                        /* "take X from Y": X inside Y, and "take all from Y" */
-                        for (size_t j = 0; j < nn; j++) {
-                            if (!nouns[j].obj || !jitrl_zvm_child(vm, nouns[j].obj)) continue;
-                            if (env_keyset_add(&ks, line_key(l->action, 0xfffff, nouns[j].obj, 4)) > 0 &&
-                                render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf)))
-                                goto out;
-                            for (size_t i = 0; i < nn; i++) {
-                                if (!nouns[i].obj || jitrl_zvm_parent(vm, nouns[i].obj) != nouns[j].obj) continue;
-                                if (env_keyset_add(&ks, line_key(l->action, nouns[i].obj, nouns[j].obj, 5)) <= 0) continue;
-                                if (render(vm, verb, l, nouns[i].phrase, nouns[j].phrase, buf, sizeof buf) &&
-                                    (rc = add_cand(a, buf)))
-                                    goto out;
-                            }
-                        }
-                        continue;
-                    }
-                    if ((t1->flags & GF_MULTI) && t2->kind == GT_OBJ)
-                        for (size_t j = 0; j < nn; j++) {
-                            if (nouns[j].held || !obj_ok(vm, g, t2, &nouns[j], 0)) continue;
-                            unsigned kj = nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j;
-                            if (env_keyset_add(&ks, line_key(l->action, 0xfffff, kj, 7 + 256 * (unsigned)oi)) <= 0)
-                                continue;
-                            if (render(vm, verb, l, "all", nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf)))
-                                goto out;
-                        }
-                    for (size_t i = 0; i < nn; i++) {
-                        if (t1->kind == GT_OBJ && !obj_ok(vm, g, t1, &nouns[i], 0)) continue;
-                        if (topics == 2) break;
-                        for (size_t j = 0; j < nn; j++) {
-                            if (i == j) continue;
-                            if (t2->kind == GT_OBJ && !obj_ok(vm, g, t2, &nouns[j], 0)) continue;
-                            /* the thing used is in hand: the slot the grammar says
-                             * is held, else the first ("put X in Y", "give X
-                             * to Y"); topics excepted */
-                            if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !nouns[i].held &&
-                                nouns[i].obj)
-                                continue;
-                            if (topics && t1->kind == GT_TOPIC && !nouns[j].obj) continue;
-                            if ((t1->flags & GF_FIND) && nouns[i].obj && !jitrl_zvm_attr(vm, nouns[i].obj, t1->attr) &&
-                                !(t2->flags & GF_FIND))
-                                continue;
-                            if ((t2->flags & GF_FIND) && nouns[j].obj && !jitrl_zvm_attr(vm, nouns[j].obj, t2->attr))
-                                continue;
-                            unsigned k1 = nouns[i].obj ? nouns[i].obj : 0x80000 + (unsigned)i;
-                            unsigned k2 = nouns[j].obj ? nouns[j].obj : 0x80000 + (unsigned)j;
-                            if (env_keyset_add(&ks, line_key(l->action, k1, k2, 6)) <= 0) continue;
-                            if (render(vm, verb, l, t1->kind == GT_TOPIC ? nouns[i].full : nouns[i].phrase,
-                                       t2->kind == GT_TOPIC ? nouns[j].full : nouns[j].phrase, buf, sizeof buf) &&
-                                (rc = add_cand(a, buf)))
-                                goto out;
-                        }
-                    }
+                    if ((rc = gen_one(&x, l, ot[0]))) goto out;
+                } else if ((rc = gen_two(&x, l, ot[0], ot[1], topics))) {
+                    goto out;
                 }
             }
         }
@@ -368,7 +512,7 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
                 pass_start[0], pass_start[1] - pass_start[0], pass_start[2] - pass_start[1], a->n - pass_start[2], nn,
                 a->over);
 out:
-    jr_free(ks.k);
+    jr_free(x.ks.k);
     return rc;
 }
 
@@ -380,11 +524,16 @@ size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun
     const char *x = jitrl_zvm_dict_lookup(vm, "examine") ? "examine" : "x";
     size_t k = 0;
     for (size_t i = 0; i < nn; i++) {
-        int keep = nouns[i].held;
+        int keep = nouns[i].held || nouns[i].kind != EN_SCOPE;
         if (!keep) {
             char cmd[80];
             snprintf(cmd, sizeof cmd, "%s %s", x, nouns[i].phrase);
             keep = probe(ctx, cmd);
+            /* a word of the text the parser refuses may still be a topic */
+            if (!keep && !nouns[i].obj) {
+                nouns[i].kind = EN_TOPIC;
+                keep = 1;
+            }
         }
         if (getenv("JITRL_ENV_DEBUG"))
             fprintf(stderr, "noun %u %s%s [%s]\n", nouns[i].obj, keep ? "" : "(dropped) ", nouns[i].phrase, nouns[i].full);

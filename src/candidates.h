@@ -13,11 +13,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ENV_MAX_NOUNS 96   /* nouns per state: the tree, then text nouns */
+#define ENV_MAX_NOUNS 128  /* nouns per state: the tree, text nouns, the player, remote nouns */
+
+/* How a noun may be used. */
+enum {
+    EN_SCOPE = 0,    /* in scope: any slot */
+    EN_SELF,         /* the player ("me"): the second slot, scope routines, verb-less lines */
+    EN_REMOTE,       /* out of the tree, reached by the game's own scope routines (spells) */
+    EN_TOPIC,        /* a word of the text the parser does not resolve: topic slots only */
+};
 
 typedef struct env_noun {
     unsigned obj;        /* 0 = a bare word (a number, a text noun) */
     int held;
+    int kind;            /* EN_* */
     char phrase[48];
     char full[64];       /* every dictionary word of the short name, for topics */
 } env_noun;

@@ -63,6 +63,7 @@ enum { GT_PREP = 1, GT_OBJ, GT_TOPIC, GT_NUMBER, GT_OTHER };
 #define GF_ATTR 0x10       /* must have attribute `attr` */
 #define GF_FIND 0x20       /* Infocom: prefers attribute `attr` */
 #define GF_ROUTINE 0x40    /* noun=Routine / scope=Routine */
+#define GF_SCOPE 0x80      /* scope=Routine: the game decides what is in scope */
 
 #define GR_MAX_TOK 8
 

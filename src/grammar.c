@@ -253,7 +253,7 @@ static void gv1_token(unsigned val, gr_tok *t)
     default:
         if (val >= 16 && val < 48) t->flags = GF_ROUTINE;
         else if (val >= 48 && val < 80) t->kind = GT_TOPIC;
-        else if (val >= 80 && val < 112) t->flags = GF_ROUTINE;
+        else if (val >= 80 && val < 112) t->flags = GF_ROUTINE | GF_SCOPE;
         else if (val >= 128 && val < 176) { t->flags = GF_ATTR; t->attr = (uint8_t)(val - 128); }
         else t->kind = GT_OTHER;
     }
@@ -354,6 +354,7 @@ static int parse_gv2(const jitrl_zvm *vm, const rd *r, env_grammar *g, uint32_t 
                     if (data == 9) t->kind = GT_TOPIC;
                     else if (data == 8) t->kind = GT_NUMBER;
                     else if (data == 7) t->kind = GT_OTHER;
+                    else if (data > 6) t->kind = GT_OTHER;
                     else {
                         static const uint8_t fl[7] = {0, GF_HELD, GF_MULTI, GF_HELD | GF_MULTI, GF_MULTI,
                                                       GF_MULTI | GF_INSIDE, GF_CREATURE};
@@ -362,7 +363,8 @@ static int parse_gv2(const jitrl_zvm *vm, const rd *r, env_grammar *g, uint32_t 
                     }
                     break;
                 case 2: t->kind = GT_PREP; t->word = data; break;
-                case 3: case 5: t->kind = GT_OBJ; t->flags = GF_ROUTINE; break;
+                case 3: t->kind = GT_OBJ; t->flags = GF_ROUTINE; break;
+                case 5: t->kind = GT_OBJ; t->flags = GF_ROUTINE | GF_SCOPE; break;
                 case 4: t->kind = GT_OBJ; t->flags = GF_ATTR; t->attr = (uint8_t)data; break;
                 default: t->kind = GT_TOPIC; break;   /* a general parsing routine: free text */
                 }
