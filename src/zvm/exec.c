@@ -67,7 +67,7 @@ static inline void write_var(jitrl_zvm *vm, unsigned v, uint16_t val)
 }
 
 /* §6.3.4: indirect variable references to the stack read/write in place. */
-static uint16_t peek_var(jitrl_zvm *vm, unsigned v)
+static inline uint16_t peek_var(jitrl_zvm *vm, unsigned v)
 {
     if (v == 0) {
         if (vm->r.sp == 0) { zm_fail(vm, "stack underflow"); return 0; }
@@ -76,7 +76,7 @@ static uint16_t peek_var(jitrl_zvm *vm, unsigned v)
     return read_var(vm, v);
 }
 
-static void poke_var(jitrl_zvm *vm, unsigned v, uint16_t val)
+static inline void poke_var(jitrl_zvm *vm, unsigned v, uint16_t val)
 {
     if (v == 0) {
         if (vm->r.sp == 0) { zm_fail(vm, "stack underflow"); return; }
@@ -327,16 +327,26 @@ static void do_restart(jitrl_zvm *vm)
         }                                                                                        \
     } while (0)
 
-/* §4.4.3: the operand-type byte; fills ops[] from index start, sets n. */
+/* §4.4.3: the operand-type byte; fills ops[] from index start, sets n.
+ * Unrolled: the loop form cost a sixth of all instructions in Inform games. */
+#define DECODE_ONE(k) do {                                                                       \
+        unsigned k_ = (k);                                                                       \
+        if (k_ == 0) { ops[n++] = (uint16_t)(m[pc] << 8 | m[pc + 1]); pc += 2; }                 \
+        else if (k_ == 1) ops[n++] = m[pc++];                                                    \
+        else { unsigned x_ = m[pc++]; READ_VAR(ops[n], x_); n++; }                                \
+    } while (0)
 #define DECODE_TYPES(types, start) do {                                                          \
         unsigned t_ = (types);                                                                   \
         n = (start);                                                                             \
-        for (int s_ = 6; s_ >= 0; s_ -= 2) {                                                     \
-            unsigned k_ = (t_ >> s_) & 3;                                                        \
-            if (k_ == 3) break;                                                                  \
-            if (k_ == 0) { ops[n++] = (uint16_t)(m[pc] << 8 | m[pc + 1]); pc += 2; }             \
-            else if (k_ == 1) ops[n++] = m[pc++];                                                \
-            else { unsigned x_ = m[pc++]; READ_VAR(ops[n], x_); n++; }                            \
+        if (t_ < 0xc0) {                                                                         \
+            DECODE_ONE(t_ >> 6);                                                                 \
+            if ((t_ & 0x30) != 0x30) {                                                           \
+                DECODE_ONE((t_ >> 4) & 3);                                                       \
+                if ((t_ & 0x0c) != 0x0c) {                                                       \
+                    DECODE_ONE((t_ >> 2) & 3);                                                   \
+                    if ((t_ & 0x03) != 0x03) DECODE_ONE(t_ & 3);                                 \
+                }                                                                                \
+            }                                                                                    \
         }                                                                                        \
     } while (0)
 

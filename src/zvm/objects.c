@@ -138,9 +138,30 @@ uint32_t zm_prop_addr(jitrl_zvm *vm, unsigned obj, unsigned prop, unsigned *len)
     uint32_t p = first_prop(vm, obj);
     if (len) *len = 0;
     if (!p) return 0;
+    const uint8_t *m = vm->mem;
+    int v3 = vm->version <= 3;
     for (unsigned guard = 0; guard < 64 && !vm->halted; guard++) {
         unsigned num, l;
-        uint32_t data = prop_header(vm, p, &num, &l);
+        uint32_t data;
+        if (p + 1 < vm->mem_len) {   /* prop_header inline, both bytes known to be in memory */
+            unsigned b = m[p];
+            if (v3) {
+                num = b & 31;
+                l = (b >> 5) + 1;
+                data = p + 1;
+            } else if (b & 0x80) {
+                num = b & 63;
+                l = m[p + 1] & 63;
+                if (!l) l = 64;
+                data = p + 2;
+            } else {
+                num = b & 63;
+                l = (b & 0x40) ? 2 : 1;
+                data = p + 1;
+            }
+        } else {
+            data = prop_header(vm, p, &num, &l);
+        }
         if (num == 0 || num < prop) return 0;  /* §12.4: descending order */
         if (num == prop) {
             if (len) *len = l;
