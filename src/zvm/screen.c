@@ -188,7 +188,11 @@ static void show_row(jitrl_zvm *vm, int r)
         const uint32_t *row = row_cells(s, r);
         int last = s->cols - 1;
         while (last >= 0 && will_print_blank(row[last])) last--;
-        for (int c = 0; c <= last; c++) p = cell_utf8(p, row[c]);
+        for (int c = 0; c <= last; c++) {
+            uint32_t cell = row[c];
+            if (cell < 0x80) *p++ = (char)cell;   /* roman ASCII, the usual cell */
+            else p = cell_utf8(p, cell);
+        }
     }
     *p++ = '\n';
     jr_buf_append(&vm->out, line, (size_t)(p - line));
@@ -738,7 +742,22 @@ static void pad_status(jitrl_zvm *vm, int column)
     /* screen_char(' ') `spaces` times: the room is there, so no wrapping */
     int spaces = units_left(vm) - column;
     if (spaces <= 0) return;
-    for (int i = 0; i < spaces; i++) grid_char(&vm->scr, ' ');
+    struct zm_screen *s = &vm->scr;
+    int i = 0;
+    if (s->cur_row >= 0 && s->cur_row < s->rows && s->cur_col >= 0) {
+        /* the part that stays inside the cursor's row: grid_char without
+         * its per-cell checks (a blank never marks the row dirty) */
+        int run = s->cols - 1 - s->cur_col;
+        if (run > spaces) run = spaces;
+        uint32_t c = mk(s->os_style, ' ');
+        int p = phys_row(s, s->cur_row) * s->cols + s->cur_col;
+        for (; i < run; i++, p++) {
+            s->changed[p] = s->cell[p] != c;
+            s->cell[p] = c;
+        }
+        if (run > 0) s->cur_col = (int16_t)(s->cur_col + run);
+    }
+    for (; i < spaces; i++) grid_char(s, ' ');
     cw(vm)->x_cursor = (int16_t)(cw(vm)->x_cursor + spaces);
 }
 
@@ -750,6 +769,24 @@ static void print_num_str(jitrl_zvm *vm, int v)
     if (x < 0) { zm_print_char(vm, '-'); x = -x; }
     do { b[n++] = (char)('0' + x % 10); x /= 10; } while (x);
     while (n) zm_print_char(vm, (unsigned char)b[--n]);
+}
+
+/* bounded appends for the status string: copy up to end, return the new end */
+static char *put_str(char *o, char *end, const char *str)
+{
+    while (*str && o < end) *o++ = *str++;
+    return o;
+}
+
+static char *put_int(char *o, char *end, int v)
+{
+    char b[12];
+    int n = 0;
+    long x = v;
+    if (x < 0) { if (o < end) *o++ = '-'; x = -x; }
+    do { b[n++] = (char)('0' + x % 10); x /= 10; } while (x);
+    while (n && o < end) *o++ = b[--n];
+    return o;
 }
 
 void zm_show_status(jitrl_zvm *vm)
@@ -764,7 +801,14 @@ void zm_show_status(jitrl_zvm *vm)
         int h = (g1 + 11) % 12 + 1;
         snprintf(vm->status, sizeof vm->status, "%s  Time: %d:%02d %cm", name, h, g2, g1 >= 12 ? 'p' : 'a');
     } else {
-        snprintf(vm->status, sizeof vm->status, "%s  Score: %d  Moves: %d", name, g1, g2);
+        /* "%s  Score: %d  Moves: %d", built by hand: this runs every turn */
+        char *o = vm->status, *end = vm->status + sizeof vm->status - 1;
+        o = put_str(o, end, name);
+        o = put_str(o, end, "  Score: ");
+        o = put_int(o, end, g1);
+        o = put_str(o, end, "  Moves: ");
+        o = put_int(o, end, g2);
+        *o = '\0';
     }
     if (vm->scr.stream3_depth) return;  /* frotz would draw it into the table; nobody does this */
     set_window(vm, 2);
