@@ -30,7 +30,7 @@
 #define CAND_CAP 2000       /* ... and in all */
 #define MAX_SCOPE 64
 #define MAX_TEXT_NOUNS 12
-#define MAX_REMOTE 24
+#define MAX_REMOTE 32
 
 void env_cands_init(env_cands *c)
 {
@@ -186,6 +186,23 @@ static int internal_name(const jitrl_zvm *vm, unsigned obj)
     return k >= 3 && name[0] == '(' && name[k - 1] == ')';
 }
 
+/* Add obj's Inform classes to cl[0..n) (unique); returns the new count.
+ * Inform keeps an object's classes in property 2 as object numbers of
+ * children of object 1 (Class); anything else there is not a class list. */
+static size_t add_classes(const jitrl_zvm *vm, const env_world *w, unsigned obj, unsigned *cl, size_t n, size_t max)
+{
+    unsigned len = 0;
+    uint32_t a = jitrl_zvm_prop_addr(vm, obj, 2, &len);
+    for (unsigned i = 0; a && i + 1 < len && n < max; i += 2) {
+        unsigned c = jitrl_zvm_read_word(vm, a + i);
+        if (!c || c > w->nobj || jitrl_zvm_parent(vm, c) != 1) continue;
+        int dup = 0;
+        for (size_t k = 0; k < n && !dup; k++) dup = cl[k] == c;
+        if (!dup) cl[n++] = c;
+    }
+    return n;
+}
+
 /* Nouns out of the tree that only the game's own scope routines reach
  * ("learn rezrov": the spells in the book, or in the memory): named
  * objects whose outermost holder has an internal name, or that are such
@@ -197,6 +214,8 @@ static size_t remote_nouns(const jitrl_zvm *vm, const env_world *w, unsigned loc
     if (!w->inform || !w->name_prop) return n;
     unsigned objs[MAX_REMOTE];
     size_t no = 0;
+    unsigned classes[8];
+    size_t ncl = 0;
     for (unsigned o = 1; o <= w->nobj && no < MAX_REMOTE; o++) {
         unsigned r = o, guard = 0;
         while (jitrl_zvm_parent(vm, r) && guard++ <= w->nobj) r = jitrl_zvm_parent(vm, r);
@@ -204,6 +223,19 @@ static size_t remote_nouns(const jitrl_zvm *vm, const env_world *w, unsigned loc
         unsigned len = 0;
         if (!jitrl_zvm_prop_addr(vm, o, w->name_prop, &len) || len < 2) continue;
         objs[no++] = o;
+        if (r == o) ncl = add_classes(vm, w, o, classes, ncl, 8);
+    }
+    /* their class-mates out of scope, wherever they lie (a spell still on
+     * its scroll, but copied into the book) */
+    for (unsigned o = 1; o <= w->nobj && no < MAX_REMOTE && ncl; o++) {
+        int dup = 0;
+        for (size_t i = 0; i < no && !dup; i++) dup = objs[i] == o;
+        if (dup || env_inside(vm, o, loc, w->nobj)) continue;
+        unsigned mine[8];
+        size_t nm = add_classes(vm, w, o, mine, 0, 8), hit = 0;
+        for (size_t i = 0; i < nm && !hit; i++)
+            for (size_t k = 0; k < ncl && !hit; k++) hit = mine[i] == classes[k];
+        if (hit) objs[no++] = o;
     }
     for (size_t i = 0; i < no && n < max; i++) {
         unsigned len = 0;
@@ -329,6 +361,7 @@ typedef struct gen {
     size_t nn;
     env_keyset ks;
     unsigned oi;        /* the verb's place in the order */
+    int late;           /* the last pass: pairs with the player or a topic word */
     char verb[48];
 } gen;
 
@@ -382,6 +415,7 @@ static int gen_two(gen *x, const gr_line *l, const gr_tok *t1, const gr_tok *t2,
     const env_noun *nouns = x->nouns;
     const jitrl_zvm *vm = x->vm;
     int rc;
+    if (x->late) goto pairs;
     if ((t1->flags & GF_INSIDE) || (t2->flags & GF_INSIDE)) {
         /* "take X from Y": X inside Y, and "take all from Y" */
         for (size_t j = 0; j < x->nn; j++) {
@@ -404,20 +438,26 @@ static int gen_two(gen *x, const gr_line *l, const gr_tok *t1, const gr_tok *t2,
                            nouns[j].phrase)))
                 return rc;
         }
+pairs:
     if (topics == 2) return JITRL_OK;
     for (size_t i = 0; i < x->nn; i++) {
         if (!slot_ok(x, t1, &nouns[i], 2, 0)) continue;
         for (size_t j = 0; j < x->nn; j++) {
             if (i == j || !slot_ok(x, t2, &nouns[j], 2, 1)) continue;
+            /* pairs with the player or a topic word are less likely: they
+             * come last, so the cap trims them first */
+            int late = nouns[i].kind == EN_SELF || nouns[i].kind == EN_TOPIC || nouns[j].kind == EN_SELF ||
+                       nouns[j].kind == EN_TOPIC;
+            if (late != x->late) continue;
             /* the thing used is in hand: the slot the grammar says is held,
              * else the first ("put X in Y", "give X to Y"); topics excepted */
             if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !nouns[i].held && nouns[i].obj)
                 continue;
             if (topics && t1->kind == GT_TOPIC && !nouns[j].obj) continue;
-            /* a topic the parser does not know goes with a thing in hand
-             * ("write cave on cube") */
-            if (nouns[i].kind == EN_TOPIC && !nouns[j].held && !(t2->flags & GF_HELD)) continue;
-            if (nouns[j].kind == EN_TOPIC && !nouns[i].held && !(t1->flags & GF_HELD)) continue;
+            /* a topic the parser does not know goes where the grammar wants
+             * a thing in hand ("write cave on cube") */
+            if (nouns[i].kind == EN_TOPIC && !(t2->flags & GF_HELD)) continue;
+            if (nouns[j].kind == EN_TOPIC && !(t1->flags & GF_HELD)) continue;
             if ((t1->flags & GF_FIND) && nouns[i].obj && !jitrl_zvm_attr(vm, nouns[i].obj, t1->attr) &&
                 !(t2->flags & GF_FIND))
                 continue;
@@ -473,9 +513,10 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
     for (int i = 0; directions[i]; i++)
         if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i]))) goto out;
     size_t pass_start[4] = {0};
-    for (int pass = 0; pass < 3; pass++) {
+    for (int pass = 0; pass < 4; pass++) {
         pass_start[pass] = a->n;
         a->cap = pass < 2 ? CAND_CAP_ONE : CAND_CAP;
+        x.late = pass == 3;
         for (size_t oi = 0; oi < g->nverbs; oi++) {
             const gr_verb *v = &g->verbs[g->order[oi]];
             if (v->meta == 2 || !v->word) continue;
@@ -493,8 +534,9 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
                         if (l->tok[t].kind == GT_TOPIC) topics++;
                     } else if (l->tok[t].kind != GT_PREP) other = 1;
                 }
-                if (other || objs != pass) continue;
+                if (other || objs != (pass < 3 ? pass : 2)) continue;
                 if (verbless) {
+                    if (x.late) continue;
                     if (objs < 2 && (rc = gen_verbless(&x, l, ot[0], objs))) goto out;
                 } else if (objs == 0) {
                     if (v->meta) continue;
@@ -508,9 +550,9 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
         }
     }
     if (getenv("JITRL_ENV_DEBUG"))
-        fprintf(stderr, "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun (%zu nouns), %zu over the cap\n",
-                pass_start[0], pass_start[1] - pass_start[0], pass_start[2] - pass_start[1], a->n - pass_start[2], nn,
-                a->over);
+        fprintf(stderr, "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun, %zu late (%zu nouns), %zu over the cap\n",
+                pass_start[0], pass_start[1] - pass_start[0], pass_start[2] - pass_start[1],
+                pass_start[3] - pass_start[2], a->n - pass_start[3], nn, a->over);
 out:
     jr_free(x.ks.k);
     return rc;

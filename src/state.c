@@ -300,7 +300,17 @@ int env_obj_phrase(const jitrl_zvm *vm, const env_grammar *g, const env_world *w
         /* the short name does not parse: fall back on the first name word */
         unsigned len = 0;
         uint32_t a = w->name_prop ? jitrl_zvm_prop_addr(vm, obj, w->name_prop, &len) : 0;
-        if (!a || len < 2) return 0;
+        if (!a || len < 2) {
+            /* no name property: the game parses the name itself
+             * (parse_name); the short name's last dictionary word is the
+             * likeliest noun ("horse") */
+            for (size_t i = n; i-- > 0;)
+                if (addr[i] && isalpha((unsigned char)words[i][0])) {
+                    snprintf(buf, cap, "%s", words[i]);
+                    return 1;
+                }
+            return 0;
+        }
         uint32_t wd = jitrl_zvm_read_word(vm, a);
         jitrl_zvm_decode_text(vm, wd, buf, cap);
         return buf[0] != 0 && isalpha((unsigned char)buf[0]);
