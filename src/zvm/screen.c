@@ -332,6 +332,24 @@ static int word_width(const uint16_t *p, int n)
 
 static void display_word(jitrl_zvm *vm, const uint16_t *p, int n, int via_screen_char)
 {
+    struct zm_screen *s = &vm->scr;
+    if (!via_screen_char && s->cur_row >= 0 && s->cur_row < s->rows && s->cur_col >= 0 && s->cur_col + n < s->cols) {
+        /* the usual word: plain characters that fit before the row's last
+         * cell, so grid_char's checks and wrapping can be done once */
+        int row = phys_row(s, s->cur_row), q = row * s->cols + s->cur_col, i, dirty = 0;
+        uint32_t style = mk(s->os_style, 0);
+        for (i = 0; i < n && p[i] >= 32 && p[i] <= 126; i++, q++) {
+            uint32_t cell = style | p[i];
+            uint8_t changed = s->cell[q] != cell;
+            s->changed[q] = changed;
+            s->cell[q] = cell;
+            dirty |= changed && p[i] != ' ';
+        }
+        s->cur_col = (int16_t)(s->cur_col + i);
+        if (dirty) s->dirty[row] = 1;
+        p += i;
+        n -= i;
+    }
     for (int i = 0; i < n; i++) {
         if (p[i] == ZM_STYLE_CODE) {
             if (i + 1 < n) vm->scr.os_style = (uint8_t)p[++i];

@@ -98,6 +98,11 @@ static uint32_t decode(struct sink *s, uint32_t addr, int depth)
         addr += 2;
         for (int k = 10; k >= 0; k -= 5) {
             unsigned c = (w >> k) & 31;
+            if (c >= 8 && !(abbrev | esc)) {   /* the usual case: a letter of the current alphabet */
+                emit(s, alpha_char(vm, alpha, c - 6));
+                alpha = 0;
+                continue;
+            }
             if (abbrev) {
                 /* §3.3: abbreviation (abbrev-1)*32 + c, a word address */
                 uint32_t entry = vm->abbrevs + 2 * (32 * (unsigned)(abbrev - 1) + c);
