@@ -252,6 +252,8 @@ static size_t remote_nouns(const jitrl_zvm *vm, const env_world *w, unsigned loc
         nn->obj = objs[i];
         nn->held = 0;
         nn->kind = EN_REMOTE;
+        unsigned par = jitrl_zvm_parent(vm, objs[i]);
+        nn->in_mind = par && !jitrl_zvm_parent(vm, par) && internal_name(vm, par);
         jitrl_zvm_decode_text(vm, pick, nn->phrase, sizeof nn->phrase);
         if (!isalpha((unsigned char)nn->phrase[0])) continue;
         snprintf(nn->full, sizeof nn->full, "%s", nn->phrase);
@@ -295,6 +297,7 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
         env_noun *nn = &out[n];
         nn->obj = objs[i];
         nn->kind = EN_SCOPE;
+        nn->in_mind = 0;
         nn->held = player && env_inside(vm, objs[i], player, w->nobj);
         if (!env_obj_phrase(vm, g, w, objs[i], objs, nobjs, nn->phrase, sizeof nn->phrase)) continue;
         full_name(vm, objs[i], nn->phrase, nn->full, sizeof nn->full);
@@ -328,6 +331,7 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
             nn->obj = 0;
             nn->held = 0;
             nn->kind = EN_SCOPE;
+            nn->in_mind = 0;
             snprintf(nn->phrase, sizeof nn->phrase, "%s", word);
             snprintf(nn->full, sizeof nn->full, "%s", word);
             *text_key = XXH3_64bits_withSeed(word, k, *text_key);
@@ -342,6 +346,7 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
         nn->obj = w->player;
         nn->held = 0;
         nn->kind = EN_SELF;
+        nn->in_mind = 0;
         snprintf(nn->phrase, sizeof nn->phrase, "%s", me[i]);
         snprintf(nn->full, sizeof nn->full, "%s", me[i]);
         break;
@@ -444,10 +449,14 @@ pairs:
         if (!slot_ok(x, t1, &nouns[i], 2, 0)) continue;
         for (size_t j = 0; j < x->nn; j++) {
             if (i == j || !slot_ok(x, t2, &nouns[j], 2, 1)) continue;
-            /* pairs with the player or a topic word are less likely: they
-             * come last, so the cap trims them first */
-            int late = nouns[i].kind == EN_SELF || nouns[i].kind == EN_TOPIC || nouns[j].kind == EN_SELF ||
-                       nouns[j].kind == EN_TOPIC;
+            /* less likely pairs come last, so the cap trims them first: the
+             * player, or two things in hand ("tie burin to book"; one of
+             * them is usually in the room) */
+            int late = nouns[i].kind == EN_SELF || nouns[j].kind == EN_SELF || (nouns[i].held && nouns[j].held);
+            /* a topic looked up in a thing not in hand ("read about X in
+             * scales") */
+            if (t1->kind == GT_TOPIC && t2->kind == GT_OBJ && !t2->flags && !nouns[j].held) late = 1;
+            if (t2->kind == GT_TOPIC && t1->kind == GT_OBJ && !t1->flags && !nouns[i].held) late = 1;
             if (late != x->late) continue;
             /* the thing used is in hand: the slot the grammar says is held,
              * else the first ("put X in Y", "give X to Y"); topics excepted */
@@ -473,12 +482,13 @@ pairs:
 
 /* A verb word no player can type ("c,cast"): the game's own code turns
  * another first word into it (Inform's UnknownVerb: a spell's name cast
- * as a verb, "rezrov box").  The remote nouns are tried as that word. */
+ * as a verb, "rezrov box").  The remote nouns the player has in mind (in
+ * an internal-named holder: memorised spells) are tried as that word. */
 static int gen_verbless(gen *x, const gr_line *l, const gr_tok *t, int objs)
 {
     int rc;
     for (size_t r = 0; r < x->nn; r++) {
-        if (x->nouns[r].kind != EN_REMOTE) continue;
+        if (x->nouns[r].kind != EN_REMOTE || !x->nouns[r].in_mind) continue;
         const char *w = x->nouns[r].phrase;
         if (objs == 0) {
             if ((rc = emit(x, l, w, line_key(l->action, noun_key(x, r), 0, 8), NULL, NULL))) return rc;
@@ -486,7 +496,7 @@ static int gen_verbless(gen *x, const gr_line *l, const gr_tok *t, int objs)
         }
         for (size_t j = 0; j < x->nn; j++) {
             const env_noun *n = &x->nouns[j];
-            if (n->kind == EN_TOPIC || n->kind == EN_REMOTE) continue;
+            if (n->kind == EN_TOPIC || j == r) continue;
             if (t->kind == GT_OBJ && !obj_ok(x->vm, x->g, t, n, 1)) continue;
             if ((rc = emit(x, l, w, line_key(l->action, noun_key(x, r), noun_key(x, j), 9), n->phrase, NULL)))
                 return rc;
@@ -549,7 +559,9 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
             }
         }
     }
-    if (getenv("JITRL_ENV_DEBUG"))
+    const char *dbg = getenv("JITRL_ENV_DEBUG");
+    for (size_t i = 0; dbg && !strcmp(dbg, "2") && i < a->n; i++) fprintf(stderr, "cand %s\n", env_cand(a, i));
+    if (dbg)
         fprintf(stderr, "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun, %zu late (%zu nouns), %zu over the cap\n",
                 pass_start[0], pass_start[1] - pass_start[0], pass_start[2] - pass_start[1],
                 pass_start[3] - pass_start[2], a->n - pass_start[3], nn, a->over);

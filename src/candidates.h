@@ -27,6 +27,7 @@ typedef struct env_noun {
     unsigned obj;        /* 0 = a bare word (a number, a text noun) */
     int held;
     int kind;            /* EN_* */
+    int in_mind;         /* EN_REMOTE inside an internal-named holder (a spell memorised) */
     char phrase[48];
     char full[64];       /* every dictionary word of the short name, for topics */
 } env_noun;
