@@ -16,7 +16,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 void zm_fail(jitrl_zvm *vm, const char *fmt, ...)
 {
@@ -79,29 +78,6 @@ static int blanks_question_mark(const uint8_t *story)
     return 0;
 }
 
-/* Story memory: n bytes, pre-faulted where the system can.  A whole
- * `jitrl run` is a few milliseconds, and on a virtual machine each first
- * touch of a page costs ~10 us; MAP_POPULATE maps all pages in one system
- * call instead of one fault per 4 KB.  *mapped says how to free it. */
-static uint8_t *mem_alloc(size_t n, size_t *mapped)
-{
-    *mapped = 0;
-#if defined(MAP_POPULATE) && defined(MAP_ANONYMOUS)
-    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (p != MAP_FAILED) {
-        *mapped = n;
-        return p;
-    }
-#endif
-    return jr_malloc(n);
-}
-
-static void mem_free(uint8_t *p, size_t mapped)
-{
-    if (mapped) munmap(p, mapped);
-    else jr_free(p);
-}
-
 static int open_fail(char *errmsg, size_t errlen, int rc, const char *msg)
 {
     if (errmsg && errlen) snprintf(errmsg, errlen, "%s", msg);
@@ -150,13 +126,13 @@ static int check_story(const uint8_t *story, size_t len, uint32_t *mlen_out, cha
  * pages as it can: the story is used where it was read, only dynamic memory
  * is copied as the pristine image (static memory never changes), and the
  * large arrays of the handle (stack, frames) are left for the run to touch. */
-static int build(uint8_t *mem, size_t mapped, uint32_t mlen, const jitrl_zvm_options *opt, jitrl_zvm **out,
-                 char *errmsg, size_t errlen)
+static int build(uint8_t *mem, uint32_t mlen, const jitrl_zvm_options *opt, jitrl_zvm **out, char *errmsg,
+                 size_t errlen)
 {
     memset(mem + mlen, 0, ZM_PAD);
     jitrl_zvm *vm = jr_malloc(sizeof *vm);
     if (!vm) {
-        mem_free(mem, mapped);
+        jr_free(mem);
         return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory");
     }
     /* everything up to the stack is zeroed; stack and frames are only read
@@ -168,7 +144,6 @@ static int build(uint8_t *mem, size_t mapped, uint32_t mlen, const jitrl_zvm_opt
     memset((char *)vm + offsetof(struct jitrl_zvm, scr) + sizeof vm->scr, 0,
            sizeof *vm - offsetof(struct jitrl_zvm, scr) - sizeof vm->scr);
     vm->mem = mem;
-    vm->mem_mapped = mapped;
     uint32_t dyn = hw(mem, 0x0e);
     vm->orig = jr_malloc(dyn);
     if (!vm->orig) {
@@ -224,11 +199,10 @@ int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_opti
     uint32_t mlen;
     int rc = check_story(story, len, &mlen, errmsg, errlen);
     if (rc) return rc;
-    size_t mapped;
-    uint8_t *mem = mem_alloc((size_t)mlen + ZM_PAD, &mapped);
+    uint8_t *mem = jr_malloc((size_t)mlen + ZM_PAD);
     if (!mem) return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory");
     memcpy(mem, story, mlen);
-    return build(mem, mapped, mlen, opt, out, errmsg, errlen);
+    return build(mem, mlen, opt, out, errmsg, errlen);
 }
 
 int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zvm **out,
@@ -247,31 +221,30 @@ int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zv
     long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
     size_t cap = size >= 0 && size < (1L << 19) ? (size_t)size + 1 : (1u << 19) + 1, n;
     rewind(f);
-    size_t mapped;
-    uint8_t *buf = mem_alloc(cap + ZM_PAD, &mapped);
+    uint8_t *buf = jr_malloc(cap + ZM_PAD);
     if (!buf) { fclose(f); return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory"); }
     n = fread(buf, 1, cap, f);
     int bad = ferror(f);
     fclose(f);
     if (bad) {
-        mem_free(buf, mapped);
+        jr_free(buf);
         snprintf(msg, sizeof msg, "cannot read %s", path);
         return open_fail(errmsg, errlen, JITRL_EIO, msg);
     }
     uint32_t mlen;
     int rc = check_story(buf, n, &mlen, errmsg, errlen);
     if (rc) {
-        mem_free(buf, mapped);
+        jr_free(buf);
         return rc;
     }
-    return build(buf, mapped, mlen, opt, out, errmsg, errlen);
+    return build(buf, mlen, opt, out, errmsg, errlen);
 }
 
 void jitrl_zvm_close(jitrl_zvm *vm)
 {
     if (!vm) return;
     zm_free_undo(vm);
-    mem_free(vm->mem, vm->mem_mapped);
+    jr_free(vm->mem);
     jr_free(vm->orig);
     jr_buf_free(&vm->out);
     jr_free(vm);

@@ -94,7 +94,6 @@ struct zm_regs {
 struct jitrl_zvm {
     uint8_t *mem;         /* mem_len bytes + ZM_PAD zero bytes */
     uint32_t mem_len;
-    size_t mem_mapped;    /* mem is an mmap of this many bytes (0: jr_malloc) */
     uint8_t *orig;        /* pristine dynamic memory, dyn_size bytes (restart, verify) */
     int version;
     uint32_t dyn_size;    /* static memory base (§1.1) */
