@@ -54,11 +54,6 @@ typedef struct play_story {
     uint8_t *owned;
     char name[128];           /* game name as the environment reports it */
     int max_score;
-    /* One environment per worker thread, opened on first use and kept for
-     * every later run on that worker: the valid-action memo (by world
-     * hash) is then paid once per state per worker, not once per run.  It
-     * changes no result: a memoised list equals the computed one. */
-    jitrl_env *envs[PLAY_MAX_WORKERS];
 } play_story;
 
 /* NULL = built-in; a name like "zork1" = ../shared/jericho/games/zork1.z5;

@@ -2,11 +2,10 @@
  * play_batch.c -- running N independent runs of one agent on one story,
  * on up to two worker threads, with a live progress line.
  *
- * Each run owns every handle it touches (memory, model client, agent) and
- * borrows its worker's environment, which every run restarts from the
- * game's fixed seed; runs share nothing else but the progress line and the
- * log file, so a run's result depends on its seed alone, never on which
- * thread ran it or when.  Scores are kept per run in the order episodes were played; a run
+ * Each run owns every handle it touches (environment, memory, model client,
+ * agent); runs share nothing else but the progress line and the log file,
+ * so a run's result depends on its seed alone, never on which thread ran
+ * it or when.  Scores are kept per run in the order episodes were played; a run
  * resumed from its memory file first reads back the scores of the episodes
  * already stored there.
  */
@@ -236,7 +235,7 @@ static int run_one(batch *b, int worker_id, int run)
     ctx.view.runs = o->runs;
     ctx.view.episodes = o->episodes;
     ctx.view.max_steps = o->max_steps;
-    jitrl_env *env = b->story->envs[worker_id];
+    jitrl_env *env = NULL;
     jitrl_memory *mem = NULL;
     jitrl_llm *llm = NULL;
     jitrl_agent *ag = NULL;
@@ -244,12 +243,15 @@ static int run_one(batch *b, int worker_id, int run)
     int rc = 0;
     double t0 = mono_s();
 
-    if (!env) {
+    {
+        /* fast (approximate) valid actions: their memo then depends on
+         * the states seen before, so each run has an environment of its
+         * own and its result depends on its seed alone */
         jitrl_env_options eo;
         jitrl_env_options_init(&eo);
         if (b->workers > 1) eo.threads = 1;
+        eo.fast_actions = 1;
         if ((rc = jitrl_env_open_buffer(b->story->bytes, b->story->len, &eo, &env, err, sizeof err))) goto out;
-        b->story->envs[worker_id] = env;
     }
     if (b->kind == JITRL_AGENT_JITRL) {
         const char *mpath = NULL;
@@ -347,6 +349,7 @@ out:
     jitrl_agent_close(ag);
     jitrl_llm_close(llm);
     jitrl_memory_close(mem);
+    jitrl_env_close(env);
     return slot->rc;
 }
 

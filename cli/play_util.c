@@ -160,10 +160,6 @@ int play_story_load(const char *story, play_story *out)
 
 void play_story_free(play_story *s)
 {
-    for (int i = 0; i < PLAY_MAX_WORKERS; i++) {
-        jitrl_env_close(s->envs[i]);
-        s->envs[i] = NULL;
-    }
     free(s->owned);
     s->owned = NULL;
     s->bytes = NULL;

@@ -18,14 +18,22 @@
  *    timers, parser scratch globals -- are masked out.
  * 4. Candidates are grouped by the hash of the masked world after them; the
  *    first (simplest) command of each group is kept.
- * 5. Results are memoised by a hash of the world (without the move counter)
- *    and of the observation nouns used, so a revisited state costs nothing.
+ * 5. Results are memoised by a hash of the world after a `look` (which
+ *    rewrites the parser's leftovers), without the turn counters and the
+ *    parser's globals, and of the text nouns used, so a revisited state
+ *    costs nothing (look_key, state_key).
  * Work is split over `threads` machines (one per thread); results are
  * merged in candidate order, so the answer does not depend on threading.
- * Parser scratch globals are learnt per game (classify): a global a
- * command changed that a following no-op puts back is not world state.
- * Setting JITRL_ENV_DEBUG in the environment prints the diffs (a debugging
- * aid; it changes nothing).
+ * Parser scratch globals are learnt at each state from its candidates
+ * (classify: a no-op puts them back; learn_writers: they hold what the
+ * last command that wrote them left, not a history), so an answer is a
+ * function of the state.  With no facts the turn counter is found by two
+ * `wait`s (find_moves).  The `fast` option (jitrl_env_options.
+ * fast_actions) trades exactness for speed: commands that changed nothing
+ * at a state with the same footprint are not run again (footprint).
+ * Setting JITRL_ENV_DEBUG in the environment prints the diffs and
+ * JITRL_ENV_STATS one line per computed state (debugging aids; they change
+ * nothing).
  */
 #include "env_int.h"
 #include "candidates.h"
@@ -61,6 +69,22 @@ struct env_actions {
     int nthreads;
     uint64_t budget;
     uint32_t moves_addr, moves_len;
+    int moves_guess;     /* moves_addr is a guess to confirm on the first state */
+    uint8_t counter_g[32];   /* globals counting the turns (the memo key ignores them) */
+    uint8_t keymask_g[32];   /* parser globals at the first state (the memo key ignores them) */
+    uint8_t keymask_attr[6]; /* attributes ditto (the library's scratch flags) */
+    int keymask_set;
+    int local_key;           /* the memo key leaves out where distant objects are */
+    /* reuse: footprints of commands that changed nothing (see footprint) */
+    int reuse;
+    env_keyset quiet;
+    uint8_t *skip;
+    struct wobj { uint32_t word; unsigned obj; } *widx;   /* name words, sorted */
+    size_t nwidx;
+    int widx_built;
+    uint16_t look_gl[240];   /* the globals after look_key's `look` */
+    uint8_t taught_g[32];    /* scratch globals learnt from env_actions_outcome's commands */
+    int counted;             /* find_moves ran */
     size_t rlen;
     uint8_t *base, *mask;
     uint8_t *scratch[MAX_THREADS];
@@ -80,6 +104,7 @@ struct env_actions {
     uint8_t noise[32];
     /* globals the parser overwrites on every command, learned per game */
     uint8_t scratch_g[32], real_g[32];
+    uint8_t wtested_g[32];    /* globals learn_writers tried */
     uint8_t *after_wait, *after_x;
     int have_wait, have_x;
     /* memo */
@@ -116,6 +141,17 @@ static long region_index(const env_actions *a, uint32_t addr)
     if (addr >= w->obj_lo && addr < w->obj_hi) return (long)(gl + addr - w->obj_lo);
     if (addr >= w->obj2_lo && addr < w->obj2_hi) return (long)(gl + o1 + addr - w->obj2_lo);
     return -1;
+}
+
+/* Where object o's entry starts (§12.3: after the property defaults), its
+ * size, and where its tree links start and how long they are. */
+static uint32_t obj_entry(const jitrl_zvm *vm, unsigned o, unsigned *esize, unsigned *links, unsigned *llen)
+{
+    int v3 = jitrl_zvm_version(vm) <= 3;
+    *esize = v3 ? 9 : 14;
+    *links = v3 ? 4 : 6;
+    *llen = v3 ? 3 : 6;
+    return jitrl_zvm_read_word(vm, 0x0a) + (v3 ? 62 : 126) + (o - 1) * *esize;
 }
 
 /* ---- running one command ---- */
@@ -238,7 +274,7 @@ static void judge(const env_actions *a, const struct dpool *p, size_t off, uint3
         ch = 1;
         uint8_t rec[5] = {(uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i, p->val[off + k]};
         h = XXH3_64bits_withSeed(rec, sizeof rec, h);
-        if (getenv("JITRL_ENV_DEBUG")) fprintf(stderr, "  diff at region %u: -> %02x\n", i, p->val[off + k]);
+        if (getenv("JITRL_ENV_DEBUG")) fprintf(stderr, "  diff at region %u: -> %02x [%s]\n", i, p->val[off + k], cmd);
     }
     *changed = ch;
     *outcome = ch ? (h ^ (quit ? 0x9e3779b97f4a7c15ull : 0)) | 1 : 0;
@@ -357,6 +393,7 @@ static void *worker(void *arg)
         a->dthr[i] = (uint8_t)j->t;
         a->dn[i] = 0;
         a->dquit[i] = 0;
+        if (a->skip && a->skip[i]) continue;
         if (!run_cmd(a->vm[j->t], j->snap, j->snaplen, env_cand(&a->cands, i), CAND_BUDGET, &quit))
             continue;
         a->dquit[i] = (uint8_t)quit;
@@ -412,16 +449,113 @@ static int classify(env_actions *a, const void *snap, size_t snaplen, const char
     return found;
 }
 
+/* Global g after candidate c: the base value with c's diff applied; -1 if
+ * c did not change it. */
+static long cand_global(const env_actions *a, size_t c, unsigned g)
+{
+    const struct dpool *p = &a->pool[a->dthr[c]];
+    unsigned hi = a->base[2 * g], lo = a->base[2 * g + 1];
+    int hit = 0;
+    for (uint32_t k = 0; k < a->dn[c]; k++) {
+        uint32_t i = p->idx[a->doff[c] + k];
+        if (i == 2 * g) { hi = p->val[a->doff[c] + k]; hit = 1; }
+        if (i == 2 * g + 1) { lo = p->val[a->doff[c] + k]; hit = 1; }
+    }
+    return hit ? (long)(hi << 8 | lo) : -1;
+}
+
+/* Global g after `first` then `then` from the snapshot, or -1. */
+static long after_two(env_actions *a, const void *snap, size_t snaplen, const char *first, const char *then,
+                      unsigned g)
+{
+    int quit;
+    if (!run_cmd(a->vm[0], snap, snaplen, first, CAND_BUDGET, &quit) || quit) return -1;
+    if (!feed(a->vm[0], then, CAND_BUDGET, &quit) || quit) return -1;
+    return jitrl_zvm_global(a->vm[0], g);
+}
+
+/* The second test, for globals a no-op does not reset: parser and library
+ * state such as the topic of "consult X about Y" (where it starts, how many
+ * words), the action a "put X in Y" passes to Y, or the inventory style
+ * stays until the next command that writes it, and then holds what that
+ * command alone leaves: it remembers the last input, not the history.
+ * World state accumulates: after "take lamp" then "take key" the score is
+ * not what "take key" alone gives.  So two commands that set g to
+ * different values are run one after the other; if g ends as the second
+ * one alone leaves it (in either order: "take inventory" only sets a style
+ * that is unset), g is scratch.  (A world setting that only ever
+ * holds its last value, a dial, looks the same; its commands stay valid
+ * when they move anything else.) */
+static int only_globals(const env_actions *a, size_t c)
+{
+    const struct dpool *p = &a->pool[a->dthr[c]];
+    for (uint32_t k = 0; k < a->dn[c]; k++)
+        if (p->idx[a->doff[c] + k] >= GLEN(a)) return 0;
+    return 1;
+}
+
+#define WRITER_MAX 6    /* writers of one global tried in pairs */
+
+static void learn_writers(env_actions *a, const void *snap, size_t snaplen)
+{
+    for (unsigned g = 0; g < 240 && 2 * g + 1 < GLEN(a); g++) {
+        if ((a->scratch_g[g / 8] | a->counter_g[g / 8] | a->wtested_g[g / 8]) >> (g % 8) & 1) continue;
+        /* only globals that decide whether a command counts at all: those
+         * a command changes with nothing else; those writers first */
+        size_t w[WRITER_MAX];
+        long v[WRITER_MAX];
+        int nw = 0, alone = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t c = 0; c < a->cands.n && nw < WRITER_MAX; c++) {
+                if (!a->dturn[c] || !a->dn[c] || a->dquit[c] || only_globals(a, c) != (pass == 0)) continue;
+                long val = cand_global(a, c, g);
+                if (val < 0) continue;
+                if (pass == 0) alone = 1;
+                int dup = 0;
+                for (int k = 0; k < nw && !dup; k++) dup = v[k] == val;
+                if (dup) continue;
+                w[nw] = c;
+                v[nw++] = val;
+            }
+        if (!alone) continue;
+        a->wtested_g[g / 8] |= (uint8_t)(1u << (g % 8));
+        int tries = 0, scratch = 0;
+        for (int x = 0; x < nw && !scratch && tries < 3; x++)
+            for (int y = x + 1; y < nw && !scratch && tries < 3; y++, tries++) {
+                const char *s1 = env_cand(&a->cands, w[x]), *s2 = env_cand(&a->cands, w[y]);
+                scratch = after_two(a, snap, snaplen, s1, s2, g) == v[y] ||
+                          after_two(a, snap, snaplen, s2, s1, g) == v[x];
+                if (scratch && getenv("JITRL_ENV_DEBUG"))
+                    fprintf(stderr, "global %u is scratch: [%s] [%s]\n", g, s1, s2);
+            }
+        if (scratch) a->scratch_g[g / 8] |= (uint8_t)(1u << (g % 8));
+    }
+}
+
+/* Scratch globals are learnt afresh at each state, from its own
+ * candidates, so valid actions are a function of the state alone (not of
+ * the states seen before) and a memo shared by several runs gives each the
+ * answers it would compute itself.  With `reuse` (fast, history-dependent
+ * anyway) what was learnt is kept, which saves most of the runs. */
 static void learn_scratch(env_actions *a, const void *snap, size_t snaplen)
 {
+    /* fast: what earlier states taught stays (parsers do not change) */
+    if (!a->reuse) {
+        memcpy(a->scratch_g, a->taught_g, sizeof a->scratch_g);
+        memset(a->real_g, 0, sizeof a->real_g);
+        memset(a->wtested_g, 0, sizeof a->wtested_g);
+    }
     for (size_t c = 0; c < a->cands.n; c++)
         if (a->dturn[c] && a->dn[c] && !a->dquit[c])
             classify(a, snap, snaplen, env_cand(&a->cands, c), &a->pool[a->dthr[c]], a->doff[c], a->dn[c]);
+    learn_writers(a, snap, snaplen);
 }
 
 /* Free the per-candidate result arrays. */
 static void free_results(env_actions *a)
 {
+    jr_free(a->skip);
+    a->skip = NULL;
     jr_free(a->changed);
     jr_free(a->outcome);
     jr_free(a->dthr);
@@ -431,9 +565,139 @@ static void free_results(env_actions *a)
     jr_free(a->dn);
 }
 
-static int evaluate(env_actions *a, const void *snap, size_t snaplen)
+/* ---- reuse: commands that changed nothing at a like state ---- */
+
+static int cmp_wobj(const void *x, const void *y)
+{
+    const struct wobj *p = x, *q = y;
+    if (p->word != q->word) return p->word < q->word ? -1 : 1;
+    return p->obj < q->obj ? -1 : p->obj > q->obj;
+}
+
+/* Which objects answer to which dictionary word (their name property),
+ * sorted by word.  Names are fixed, so this is built once. */
+static void build_widx(env_actions *a, const jitrl_zvm *vm)
+{
+    a->widx_built = 1;
+    size_t cap = 0;
+    for (unsigned o = 1; o <= a->w->nobj; o++) {
+        unsigned len = 0;
+        uint32_t pa = a->w->name_prop ? jitrl_zvm_prop_addr(vm, o, a->w->name_prop, &len) : 0;
+        for (unsigned i = 0; pa && i + 1 < len; i += 2) {
+            if (a->nwidx == cap) {
+                size_t nc = cap ? cap * 2 : 1024;
+                struct wobj *nw = jr_realloc(a->widx, nc * sizeof *nw);
+                if (!nw) return;
+                a->widx = nw;
+                cap = nc;
+            }
+            a->widx[a->nwidx].word = jitrl_zvm_read_word(vm, pa + i);
+            a->widx[a->nwidx++].obj = o;
+        }
+    }
+    if (a->nwidx) qsort(a->widx, a->nwidx, sizeof *a->widx, cmp_wobj);
+}
+
+/* Hash of object o as a command's outcome may depend on it: attributes,
+ * parent, and the parent's attributes (an open box, a dark room). */
+static uint64_t obj_print(const jitrl_zvm *vm, unsigned o, uint64_t h)
+{
+    unsigned esize, links, llen;
+    uint8_t rec[24];
+    size_t n = 0;
+    uint32_t e = obj_entry(vm, o, &esize, &links, &llen);
+    for (unsigned k = 0; k < links; k++) rec[n++] = jitrl_zvm_read_byte(vm, e + k);
+    unsigned par = jitrl_zvm_parent(vm, o);
+    rec[n++] = (uint8_t)(par >> 8);
+    rec[n++] = (uint8_t)par;
+    if (par) {
+        uint32_t pe = obj_entry(vm, par, &esize, &links, &llen);
+        for (unsigned k = 0; k < links; k++) rec[n++] = jitrl_zvm_read_byte(vm, pe + k);
+    }
+    return XXH3_64bits_withSeed(rec, n, h ^ o);
+}
+
+/* The footprint of command cmd at the state in vm: the command, the
+ * globals (but the parser's and the turn counters), the location and the
+ * player, every object the command names (by any of its words, wherever
+ * it is), and for a command naming nothing ("north") every attribute of
+ * the location's contents (the door).  A command that changed nothing at
+ * one state changes nothing at another with the same footprint, as far as
+ * a game's rules are local; `reuse` skips it there.  This is an
+ * approximation (a lever that works only while a distant well holds the
+ * bucket), so it is an option, for agents that need speed. */
+static uint64_t footprint(env_actions *a, const jitrl_zvm *vm, uint64_t gkey, uint64_t lkey, const char *cmd)
+{
+    uint64_t h = XXH3_64bits_withSeed(cmd, strlen(cmd), gkey);
+    int named = 0;
+    const char *p = cmd;
+    int first = 1;
+    while (*p) {
+        char word[32];
+        size_t k;
+        p = env_next_word(p, word, sizeof word, &k);
+        if (!k) continue;
+        uint32_t da = jitrl_zvm_dict_lookup(vm, word);
+        if (first) { first = 0; continue; }   /* the verb */
+        if (!da) continue;
+        size_t lo = 0, hi = a->nwidx;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (a->widx[mid].word < da) lo = mid + 1;
+            else hi = mid;
+        }
+        for (size_t i = lo; i < a->nwidx && a->widx[i].word == da; i++) {
+            h = obj_print(vm, a->widx[i].obj, h);
+            named = 1;
+        }
+    }
+    return named ? h : h ^ lkey;
+}
+
+/* Mark the candidates whose footprint changed nothing before. */
+static void mark_quiet(env_actions *a, const jitrl_zvm *vm, uint64_t *fps)
+{
+    if (!a->widx_built) build_widx(a, vm);
+    /* globals (after `look`, which rewrites the parser's), but the
+     * parser's and the counters */
+    uint16_t gl[240];
+    for (unsigned g = 0; g < 240; g++)
+        gl[g] = ((a->keymask_g[g / 8] | a->counter_g[g / 8] | a->noise[g / 8]) >> (g % 8) & 1) ? 0
+                : a->look_gl[g];
+    uint64_t gkey = XXH3_64bits(gl, sizeof gl);
+    unsigned loc = env_location(vm, a->w);
+    if (loc) gkey = obj_print(vm, loc, gkey);
+    if (a->w->player) gkey = obj_print(vm, a->w->player, gkey);
+    /* the location's contents, for commands that name nothing */
+    uint64_t lkey = 0x10c;
+    for (unsigned o = 1; o <= a->w->nobj; o++)
+        if (loc && env_inside(vm, o, loc, a->w->nobj)) lkey = obj_print(vm, o, lkey);
+    for (size_t i = 0; i < a->cands.n; i++) {
+        fps[i] = footprint(a, vm, gkey, lkey, env_cand(&a->cands, i));
+        uint64_t k = fps[i] | 1;
+        /* present in the set: keyset_add answers 0 and adds nothing */
+        size_t cap = a->quiet.cap;
+        int seen = 0;
+        if (cap)
+            for (size_t j = k & (cap - 1); a->quiet.k[j]; j = (j + 1) & (cap - 1))
+                if (a->quiet.k[j] == k) { seen = 1; break; }
+        a->skip[i] = (uint8_t)seen;
+    }
+}
+
+static int evaluate(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen)
 {
     free_results(a);
+    uint64_t *fps = NULL;
+    if (a->reuse && a->keymask_set) {
+        a->skip = jr_calloc(a->cands.n + 1, 1);
+        fps = jr_calloc(a->cands.n + 1, sizeof *fps);
+        if (!a->skip || !fps) {
+            jr_free(fps);
+            return JITRL_ENOMEM;
+        }
+        mark_quiet(a, vm, fps);
+    }
     a->dturn = jr_calloc(a->cands.n + 1, 1);
     a->changed = jr_calloc(a->cands.n + 1, sizeof *a->changed);
     a->outcome = jr_calloc(a->cands.n + 1, sizeof *a->outcome);
@@ -461,6 +725,7 @@ static int evaluate(env_actions *a, const void *snap, size_t snaplen)
             for (size_t i = (size_t)t; i < a->cands.n; i += (size_t)a->nthreads) {
                 int quit;
                 a->dthr[i] = 0;
+                if (a->skip && a->skip[i]) continue;
                 if (!run_cmd(a->vm[0], snap, snaplen, env_cand(&a->cands, i), CAND_BUDGET, &quit)) continue;
                 a->dquit[i] = (uint8_t)quit;
                 a->dturn[i] = (uint8_t)(read_moves(a, a->vm[0]) != a->base_moves);
@@ -473,6 +738,15 @@ static int evaluate(env_actions *a, const void *snap, size_t snaplen)
     for (size_t i = 0; i < a->cands.n; i++)
         judge(a, &a->pool[a->dthr[i]], a->doff[i], a->dn[i], a->dquit[i], a->dturn[i], env_cand(&a->cands, i),
               &a->changed[i], &a->outcome[i]);
+    if (fps) {
+        if (a->quiet.n > 4 * MEMO_MAX) {
+            jr_free(a->quiet.k);
+            memset(&a->quiet, 0, sizeof a->quiet);
+        }
+        for (size_t i = 0; i < a->cands.n; i++)
+            if (!a->skip[i] && !a->changed[i] && env_keyset_add(&a->quiet, fps[i] | 1) < 0) break;
+        jr_free(fps);
+    }
     return JITRL_OK;
 }
 
@@ -558,6 +832,7 @@ int env_actions_create(const uint8_t *story, size_t len, const jitrl_zvm_options
     } else {
         a->moves_addr = w->glob_lo + 4;
         a->moves_len = 2;
+        a->moves_guess = 1;
     }
     *out = a;
     return JITRL_OK;
@@ -565,6 +840,11 @@ fail:
     if (err && errlen && rc == JITRL_ENOMEM) snprintf(err, errlen, "out of memory");
     env_actions_free(a);
     return rc;
+}
+
+void env_actions_set_fast(env_actions *a, int fast)
+{
+    a->local_key = a->reuse = fast != 0;
 }
 
 void env_actions_free(env_actions *a)
@@ -587,6 +867,8 @@ void env_actions_free(env_actions *a)
         jr_free(a->pool[t].val);
     }
     jr_free(a->acts);
+    jr_free(a->quiet.k);
+    jr_free(a->widx);
     jr_free(a);
 }
 
@@ -597,28 +879,104 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Key of a state: the whole world region, move counter included: the
- * noise calibration and the outcome hashes depend on the turn (timers,
- * daemons), so two states are the same only if everything is. */
+/* Key of a state: the whole world region but the turn counters and the
+ * parser's globals.  Timers and daemons that matter keep their own state
+ * in the region, so the same world at another turn has the same valid
+ * actions; a key with the turn in it would almost never be revisited.  The
+ * parser's globals hold what the last command said (its noun, its topic),
+ * so the same world reached by two commands would be two keys.  Which
+ * globals those are is learnt at the first state the handle evaluates
+ * (the agent's: the game's start) and then kept, so the key is the same
+ * function of the state in every run. */
+/* With local_key: the tree links of objects outside the player's
+ * location (and of the player's possessions) leave the key; their
+ * attributes and properties stay.  Where the lamp was dropped three rooms
+ * away rarely changes what can be done here, and the states of a game
+ * whose objects wander differ mostly so. */
+static void drop_distant(env_actions *a, const jitrl_zvm *vm, uint8_t *r)
+{
+    const env_world *w = a->w;
+    unsigned loc = env_location(vm, w);
+    if (!loc || !w->player) return;
+    unsigned esize, links, llen;
+    for (unsigned o = 1; o <= w->nobj; o++) {
+        if (o == loc || env_inside(vm, o, loc, w->nobj) || env_inside(vm, o, w->player, w->nobj)) continue;
+        uint32_t e = obj_entry(vm, o, &esize, &links, &llen);
+        for (unsigned k = 0; k < llen; k++) {
+            long i = region_index(a, e + links + k);
+            if (i >= 0) r[i] = 0;
+        }
+    }
+}
+
+/* The attributes of the key mask, cleared on every object. */
+static void drop_scratch_attrs(env_actions *a, const jitrl_zvm *vm, uint8_t *r)
+{
+    unsigned esize, links, llen;
+    for (unsigned o = 1; o <= a->w->nobj; o++) {
+        uint32_t e = obj_entry(vm, o, &esize, &links, &llen);
+        for (unsigned k = 0; k < links; k++) {
+            long i = region_index(a, e + k);
+            if (i >= 0) r[i] &= (uint8_t)~a->keymask_attr[k];
+        }
+    }
+}
+
+/* Add the attributes whose bits are set in the region mask m (a byte per
+ * region byte) to the key mask. */
+static void keymask_attrs_from(env_actions *a, const jitrl_zvm *vm, const uint8_t *m)
+{
+    unsigned esize, links, llen;
+    for (unsigned o = 1; o <= a->w->nobj; o++) {
+        uint32_t e = obj_entry(vm, o, &esize, &links, &llen);
+        for (unsigned k = 0; k < links; k++) {
+            long i = region_index(a, e + k);
+            if (i >= 0) a->keymask_attr[k] |= m[i];
+        }
+    }
+}
+
 static uint64_t state_key(env_actions *a, const jitrl_zvm *vm)
 {
     region_copy(a, vm, a->scratch[0]);
+    if (a->local_key) drop_distant(a, vm, a->scratch[0]);
+    if (a->keymask_set) drop_scratch_attrs(a, vm, a->scratch[0]);
+    for (uint32_t k = 0; k < a->moves_len; k++) {
+        long i = region_index(a, a->moves_addr + k);
+        if (i >= 0) a->scratch[0][i] = 0;
+    }
+    for (size_t g = 0; g < 240 && 2 * g + 1 < GLEN(a); g++)
+        if ((a->counter_g[g / 8] | a->keymask_g[g / 8]) >> (g % 8) & 1)
+            a->scratch[0][2 * g] = a->scratch[0][2 * g + 1] = 0;
     return XXH3_64bits(a->scratch[0], a->rlen);
 }
 
-/* Hash of the dictionary words in the observation: the candidates depend
- * on them, so the memo key must too. */
-static uint64_t obs_key(const jitrl_zvm *vm, const char *obs)
+/* With no facts, global 2 is the turn counter of version 3 status lines,
+ * but Inform libraries for later versions keep it elsewhere (the Debian
+ * 6/11 library: global 3, after the score).  Two `wait`s from the first
+ * state show it: the lowest global that counts 1, 2 with them.  Nothing
+ * found keeps global 2.  Every global counting so (a library keeps the
+ * turns twice, for the status line and for itself) is left out of the
+ * memo key, so a state revisited later in an episode is a hit. */
+static void find_moves(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen)
 {
-    uint64_t h = 0x51ed27;
-    const char *p = obs;
-    while (p && *p) {
-        char word[32];
-        size_t k;
-        p = env_next_word(p, word, sizeof word, &k);
-        if (k >= 3 && jitrl_zvm_dict_lookup(vm, word)) h = XXH3_64bits_withSeed(word, k, h);
+    a->counted = 1;
+    jitrl_zvm *t = a->vm[0];
+    int quit;
+    if (!run_cmd(t, snap, snaplen, "wait", CAND_BUDGET, &quit) || quit) return;
+    uint16_t once[240];
+    for (unsigned g = 0; g < 240; g++) once[g] = jitrl_zvm_global(t, g);
+    if (!feed(t, "wait", CAND_BUDGET, &quit) || quit) return;
+    int found = !a->moves_guess;
+    a->moves_guess = 0;
+    for (unsigned g = 0; g < 240; g++) {
+        uint16_t v0 = jitrl_zvm_global(vm, g);
+        if (once[g] == (uint16_t)(v0 + 1) && jitrl_zvm_global(t, g) == (uint16_t)(v0 + 2)) {
+            if (!found) a->moves_addr = a->w->glob_lo + 2 * g;
+            found = 1;
+            a->counter_g[g / 8] |= (uint8_t)(1u << (g % 8));
+        }
     }
-    return h * 0x9e3779b97f4a7c15ull;
 }
 
 /* Prepare base, mask and the nouns for the state in `vm`. */
@@ -661,15 +1019,44 @@ static int cmp_idx(const void *x, const void *y, void *ctx)
     return strcmp(env_cand(&a->cands, i), env_cand(&a->cands, j));
 }
 
+/* The memo key of the state in `vm` (snapshot `snap`), and the room
+ * description into a->look_text: both from one `look`.  The key is taken
+ * after it: `look` rewrites what the parser keeps of the last command
+ * (whose location it parsed in, which objects it listed), so the same
+ * world reached by different commands gives the same key, as it gives the
+ * same valid actions.  (A game over or a fault: the state as it is.) */
+static uint64_t look_key(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen)
+{
+    int quit;
+    a->look_text[0] = 0;
+    for (unsigned g = 0; g < 240; g++) a->look_gl[g] = jitrl_zvm_global(vm, g);
+    if (run_cmd(a->vm[0], snap, snaplen, "look", a->budget, &quit) && !quit) {
+        size_t n;
+        snprintf(a->look_text, sizeof a->look_text, "%s", jitrl_zvm_output(a->vm[0], &n));
+        for (unsigned g = 0; g < 240; g++) a->look_gl[g] = jitrl_zvm_global(a->vm[0], g);
+        return state_key(a, a->vm[0]);
+    }
+    return state_key(a, vm);
+}
+
 int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen, const char *obs,
                     const char *const **acts, const uint64_t **outcomes, size_t *n, jitrl_env_action_stats *st,
                     char *err, size_t errlen)
 {
     double t0 = now_ms();
     memset(st, 0, sizeof *st);
-    uint64_t key = state_key(a, vm) ^ obs_key(vm, obs);
+    if (!a->counted) find_moves(a, vm, snap, snaplen);
+    /* the key: the world, and the text nouns the candidates will use */
+    uint64_t skey = look_key(a, vm, snap, snaplen);
+    env_noun *nouns = jr_malloc(ENV_MAX_NOUNS * sizeof *nouns);
+    if (!nouns) return JITRL_ENOMEM;
+    uint64_t tkey = 0;
+    size_t nn = env_collect_nouns(vm, a->g, a->w, obs, a->look_text, nouns, ENV_MAX_NOUNS, &tkey);
+    uint64_t key = skey ^ (tkey + 0x51ed27) * 0x9e3779b97f4a7c15ull;
+    int first = !a->keymask_set;
     memo_ent *m = memo_find(a, key);
     if (m) {
+        jr_free(nouns);
         memcpy(a->noise, m->noise, sizeof a->noise);
         st->cached = 1;
         st->groups = m->n;
@@ -677,20 +1064,48 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
         st->ms = now_ms() - t0;
         return rc;
     }
-    env_noun *nouns = jr_malloc(ENV_MAX_NOUNS * sizeof *nouns);
-    if (!nouns) return JITRL_ENOMEM;
-    int rc = prepare(a, vm, snap, snaplen, key);
-    uint64_t tkey = 0;
-    size_t nn = env_collect_nouns(vm, a->g, a->w, obs, a->look_text, nouns, ENV_MAX_NOUNS, &tkey);
+    if (getenv("JITRL_ENV_DUMP")) {
+        state_key(a, vm);
+        FILE *df = fopen(getenv("JITRL_ENV_DUMP"), "a");
+        if (df) {
+            for (size_t q = 0; q < a->rlen; q++) fprintf(df, "%02x", a->scratch[0][q]);
+            fprintf(df, " %llx\n", (unsigned long long)tkey);
+            fclose(df);
+        }
+    }
+    int rc = prepare(a, vm, snap, snaplen, state_key(a, vm));
     a->probe_snap = snap;
     a->probe_len = snaplen;
     if (!rc) nn = env_check_nouns(vm, nouns, nn, noun_resolves, a);
     if (!rc) rc = env_generate(&a->cands, vm, a->g, nouns, nn);
     jr_free(nouns);
-    if (!rc) rc = evaluate(a, snap, snaplen);
+    if (!rc) rc = evaluate(a, vm, snap, snaplen);
     if (rc) {
         snprintf(err, errlen, "valid actions: %s", jitrl_strerror(rc));
         return rc;
+    }
+    if (first) {
+        /* the parser's globals: what most commands, or a no-op, change */
+        memcpy(a->keymask_g, a->noise, sizeof a->keymask_g);
+        for (size_t g = 0; g < 240 && 2 * g + 1 < GLEN(a); g++)
+            if (a->mask[2 * g]) a->keymask_g[g / 8] |= (uint8_t)(1u << (g % 8));
+        /* ... or a command the parser refused (it took no turn); the
+         * attributes likewise (the library's "workflag") */
+        keymask_attrs_from(a, vm, a->mask);
+        uint8_t *am = jr_calloc(a->rlen + 1, 1);
+        for (size_t c = 0; c < a->cands.n; c++) {
+            if (a->dturn[c] || a->dquit[c]) continue;
+            const struct dpool *p = &a->pool[a->dthr[c]];
+            for (uint32_t k = 0; k < a->dn[c]; k++) {
+                uint32_t i = p->idx[a->doff[c] + k];
+                if (i < GLEN(a) && i / 2 < 256) a->keymask_g[i / 16] |= (uint8_t)(1u << (i / 2 % 8));
+                if (i >= GLEN(a) && am) am[i] |= (uint8_t)(p->val[a->doff[c] + k] ^ a->base[i]);
+            }
+        }
+        if (am) keymask_attrs_from(a, vm, am);
+        jr_free(am);
+        a->keymask_set = 1;
+        key = look_key(a, vm, snap, snaplen) ^ (tkey + 0x51ed27) * 0x9e3779b97f4a7c15ull;
     }
     /* group by outcome, first candidate wins */
     size_t *keep = jr_malloc((a->cands.n + 1) * sizeof *keep);
@@ -736,14 +1151,20 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     st->groups = nk;
     rc = set_answer(a, m, acts, outcomes, n);
     st->ms = now_ms() - t0;
+    if (getenv("JITRL_ENV_STATS")) {
+        size_t ns = 0;
+        for (size_t i = 0; a->skip && i < a->cands.n; i++) ns += a->skip[i];
+        fprintf(stderr, "valid actions: %.1f ms, %zu candidates (%zu not run), %zu groups\n", st->ms, a->cands.n,
+                ns, nk);
+    }
     return rc;
 }
 
 int env_actions_outcome(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen, const char *obs,
                         const char *cmd, int *changed, uint64_t *outcome)
 {
-    uint64_t skey = state_key(a, vm) ^ obs_key(vm, obs);
-    prepare(a, vm, snap, snaplen, skey);
+    if (!a->counted) find_moves(a, vm, snap, snaplen);
+    prepare(a, vm, snap, snaplen, state_key(a, vm));
     int quit;
     *changed = 0;
     *outcome = 0;
@@ -753,8 +1174,12 @@ int env_actions_outcome(env_actions *a, jitrl_zvm *vm, const void *snap, size_t 
     uint32_t n;
     int rc = diff_world(a, a->vm[0], a->scratch[0], &p, &off, &n);
     int turn = read_moves(a, a->vm[0]) != a->base_moves;
+    /* what this state's answer knows: its noise (scratch included) */
+    memcpy(a->scratch_g, a->noise, sizeof a->scratch_g);
+    memset(a->real_g, 0, sizeof a->real_g);
     if (!rc && turn && classify(a, snap, snaplen, cmd, &p, off, n)) {
         /* a new scratch global: answers memoised so far counted it */
+        for (int k = 0; k < 32; k++) a->taught_g[k] |= (uint8_t)(a->scratch_g[k] & ~a->noise[k]);
         memo_clear(a);
         rc = JITRL_EAGAIN_LEARNED;
     }

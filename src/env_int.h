@@ -146,6 +146,8 @@ int env_actions_create(const uint8_t *story, size_t len, const jitrl_zvm_options
                        const env_grammar *g, const env_world *w, const env_facts *f, int threads,
                        uint64_t budget, env_actions **out, char *err, size_t errlen);
 void env_actions_free(env_actions *a);
+/* Approximate for speed (jitrl_env_options.fast_actions). */
+void env_actions_set_fast(env_actions *a, int fast);
 /* Compute (or fetch from the memo) the valid actions for the machine state in
  * `vm` (stopped at input; `snap` is its snapshot) with the last observation
  * text `obs`.  The returned arrays stay valid until the next call. */

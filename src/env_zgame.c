@@ -517,8 +517,10 @@ int jitrl_env_step(jitrl_env *e, const char *action, jitrl_obs *out)
 static int ensure_actions(jitrl_env *e)
 {
     if (e->acts) return JITRL_OK;
-    return env_actions_create(e->story, e->story_len, &e->zopt, &e->gram, &e->world, &e->facts,
-                              e->opt.threads, budget(e), &e->acts, e->err, sizeof e->err);
+    int rc = env_actions_create(e->story, e->story_len, &e->zopt, &e->gram, &e->world, &e->facts,
+                                e->opt.threads, budget(e), &e->acts, e->err, sizeof e->err);
+    if (!rc) env_actions_set_fast(e->acts, e->opt.fast_actions);
+    return rc;
 }
 
 int jitrl_env_valid_actions(jitrl_env *e, const char *const **actions, size_t *n)

@@ -50,9 +50,14 @@ typedef struct jitrl_env_options {
     int use_facts;         /* 1 = recognise known games by md5; 0 = force the generic fallback */
     uint64_t step_budget;  /* Z-machine instructions allowed per command; 0 = default (20 million) */
     int threads;           /* threads for valid actions: 0 = default (2), 1 = this thread only */
+    int fast_actions;      /* 1 = approximate valid actions for speed: a command that changed nothing
+                            * at an earlier state with the same footprint (its words' objects, the
+                            * location, the globals) is not run again, and the memo key leaves out
+                            * where objects outside the location are.  Answers then depend on the
+                            * states seen before on this handle.  0 = exact (default). */
 } jitrl_env_options;
 
-/* Fill *opt with the defaults: seed -1, use_facts 1, step_budget 0, threads 0.
+/* Fill *opt with the defaults: seed -1, use_facts 1, step_budget 0, threads 0, fast_actions 0.
  * Passing NULL options to open means the same. */
 void jitrl_env_options_init(jitrl_env_options *opt);
 
