@@ -31,6 +31,9 @@
 #define MAX_SCOPE 64
 #define MAX_TEXT_NOUNS 12
 #define MAX_REMOTE 32
+/* attribute numbers the Inform 6 library declares (linklpa.h order) */
+#define INFORM_SCENERY 17
+#define INFORM_STATIC 19
 
 void env_cands_init(env_cands *c)
 {
@@ -127,6 +130,11 @@ static int obj_ok(const jitrl_zvm *vm, const env_grammar *g, const gr_tok *t, co
 {
     int inform = g->kind == GR_INFORM_GV1 || g->kind == GR_INFORM_GV2;
     if ((t->flags & GF_HELD) && !n->held && !(single && inform && n->obj)) return 0;
+    /* the implicit take fails on what the Inform library calls scenery
+     * (attribute 17) or static (19): "wear door" only says so */
+    if ((t->flags & GF_HELD) && !n->held && inform && n->obj &&
+        (jitrl_zvm_attr(vm, n->obj, INFORM_SCENERY) || jitrl_zvm_attr(vm, n->obj, INFORM_STATIC)))
+        return 0;
     if (!n->obj) return !(t->flags & (GF_ATTR | GF_CREATURE | GF_HELD));
     if ((t->flags & GF_ATTR) && !jitrl_zvm_attr(vm, n->obj, t->attr)) return 0;
     if ((t->flags & GF_CREATURE) && inform && !jitrl_zvm_attr(vm, n->obj, 0)) return 0;
@@ -448,11 +456,13 @@ pairs:
     for (size_t i = 0; i < x->nn; i++) {
         if (!slot_ok(x, t1, &nouns[i], 2, 0)) continue;
         for (size_t j = 0; j < x->nn; j++) {
-            if (i == j || !slot_ok(x, t2, &nouns[j], 2, 1)) continue;
-            /* less likely pairs come last, so the cap trims them first: the
-             * player, or two things in hand ("tie burin to book"; one of
-             * them is usually in the room) */
-            int late = nouns[i].kind == EN_SELF || nouns[j].kind == EN_SELF || (nouns[i].held && nouns[j].held);
+            /* a word of the text the parser resolves may name the thing in
+             * hand a topic is written on ("write chasm on featureless"):
+             * the game names it itself */
+            int named = t1->kind == GT_TOPIC && (t2->flags & GF_HELD) && !nouns[j].obj && nouns[j].kind == EN_SCOPE;
+            if (i == j || !(named || slot_ok(x, t2, &nouns[j], 2, 1))) continue;
+            /* less likely pairs come last, so the cap trims them first */
+            int late = nouns[i].kind == EN_SELF || nouns[j].kind == EN_SELF;
             /* a topic looked up in a thing not in hand ("read about X in
              * scales") */
             if (t1->kind == GT_TOPIC && t2->kind == GT_OBJ && !t2->flags && !nouns[j].held) late = 1;
@@ -462,7 +472,7 @@ pairs:
              * else the first ("put X in Y", "give X to Y"); topics excepted */
             if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !nouns[i].held && nouns[i].obj)
                 continue;
-            if (topics && t1->kind == GT_TOPIC && !nouns[j].obj) continue;
+            if (topics && t1->kind == GT_TOPIC && !nouns[j].obj && !named) continue;
             /* a topic the parser does not know goes where the grammar wants
              * a thing in hand ("write cave on cube") */
             if (nouns[i].kind == EN_TOPIC && !(t2->flags & GF_HELD)) continue;
@@ -590,7 +600,8 @@ size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun
             }
         }
         if (getenv("JITRL_ENV_DEBUG"))
-            fprintf(stderr, "noun %u %s%s [%s]\n", nouns[i].obj, keep ? "" : "(dropped) ", nouns[i].phrase, nouns[i].full);
+            fprintf(stderr, "noun %u %s%s [%s] kind %d%s\n", nouns[i].obj, keep ? "" : "(dropped) ", nouns[i].phrase,
+                    nouns[i].full, nouns[i].kind, nouns[i].held ? " held" : "");
         if (keep) nouns[k++] = nouns[i];
     }
     return k;

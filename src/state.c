@@ -240,6 +240,28 @@ static int adj_word(const jitrl_zvm *vm, const env_grammar *g, const env_world *
     return found;
 }
 
+/* Another of obj's name words that no object in `others` answering to
+ * `noun` has ("silver" for the player's coin among the bronze and gold
+ * ones); 0 if none. */
+static int name_word(const jitrl_zvm *vm, const env_world *w, unsigned obj, uint32_t noun, const unsigned *others,
+                     size_t nothers, char *out, size_t cap)
+{
+    unsigned len = 0;
+    uint32_t a = w->name_prop ? jitrl_zvm_prop_addr(vm, obj, w->name_prop, &len) : 0;
+    for (unsigned k = 0; a && k + 1 < len; k += 2) {
+        uint32_t wd = jitrl_zvm_read_word(vm, a + k);
+        if (wd == noun) continue;
+        int shared = 0;
+        for (size_t i = 0; i < nothers && !shared; i++)
+            shared = others[i] != obj && env_obj_has_word(vm, w, others[i], noun) &&
+                     env_obj_has_word(vm, w, others[i], wd);
+        if (shared) continue;
+        jitrl_zvm_decode_text(vm, wd, out, cap);
+        if (isalpha((unsigned char)out[0])) return 1;
+    }
+    return 0;
+}
+
 static const char *const player_words[] = {"me", "myself", "self", "yourself", "cretin", "adventurer", NULL};
 
 unsigned env_find_player(const jitrl_zvm *vm, const env_world *w)
@@ -329,7 +351,8 @@ int env_obj_phrase(const jitrl_zvm *vm, const env_grammar *g, const env_world *w
          * as "northe", a direction, in a six-letter dictionary): take one
          * of the object's own adjectives */
         char adj[32];
-        if (start == (size_t)noun && adj_word(vm, g, w, obj, words, n, adj, sizeof adj)) {
+        if (start == (size_t)noun && (name_word(vm, w, obj, addr[noun], others, nothers, adj, sizeof adj) ||
+                                      adj_word(vm, g, w, obj, words, n, adj, sizeof adj))) {
             int k = snprintf(buf, cap, "%s %s", adj, words[noun]);
             return k > 0 && (size_t)k < cap;
         }
