@@ -211,14 +211,16 @@ static int obj_has_adj(const jitrl_zvm *vm, const env_grammar *g, const env_worl
     return 0;
 }
 
-/* A dictionary adjective of obj (Infocom), preferring one that begins a
- * word of its short name ("south" for "southern wall"); 0 if none. */
+/* A dictionary adjective of obj (Infocom), preferring the longest that
+ * begins a word of its short name ("south" for "southern wall"); 0 if
+ * none. */
 static int adj_word(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, unsigned obj,
                     char words[][32], size_t nwords, char *out, size_t cap)
 {
     unsigned len = 0;
     uint32_t a = w->adj_prop ? jitrl_zvm_prop_addr(vm, obj, w->adj_prop, &len) : 0;
     int found = 0;
+    size_t best = 0;   /* the longest prefix of a short-name word ("south", not "s") */
     out[0] = 0;
     for (uint32_t d = g->dict_start; a && d < g->dict_end && g->entry_len; d += g->entry_len) {
         unsigned fl = jitrl_zvm_read_byte(vm, d + g->text_len);
@@ -231,11 +233,13 @@ static int adj_word(const jitrl_zvm *vm, const env_grammar *g, const env_world *
         char txt[32];
         jitrl_zvm_decode_text(vm, d, txt, sizeof txt);
         if (!isalpha((unsigned char)txt[0])) continue;
-        int prefix = 0;
-        for (size_t i = 0; i < nwords && !prefix; i++) prefix = !strncmp(words[i], txt, strlen(txt));
-        if (!found || prefix) snprintf(out, cap, "%s", txt);
+        size_t tl = strlen(txt), prefix = 0;
+        for (size_t i = 0; i < nwords && !prefix; i++) prefix = strncmp(words[i], txt, tl) ? 0 : tl;
+        if (!found || prefix > best) {
+            snprintf(out, cap, "%s", txt);
+            best = prefix;
+        }
         found = 1;
-        if (prefix) break;
     }
     return found;
 }
