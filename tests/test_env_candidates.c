@@ -55,6 +55,13 @@ static void close_story(story *s)
     jitrl_zvm_close(s->vm);
 }
 
+/* The nouns at the story's state, with no observation text. */
+static size_t collect(story *s, env_noun *nouns)
+{
+    uint64_t tk;
+    return env_collect_nouns(s->vm, &s->g, &s->w, "", "", nouns, ENV_MAX_NOUNS, &tk);
+}
+
 static const env_noun *find_noun(const env_noun *v, size_t n, const char *phrase, int kind)
 {
     for (size_t i = 0; i < n; i++)
@@ -78,8 +85,7 @@ static void test_local_globals(void)
     CHECK(s.w.global_prop != 0);
     CHECK(s.w.local_globals != 0);
     env_noun nouns[ENV_MAX_NOUNS];
-    uint64_t tk;
-    size_t n = env_collect_nouns(s.vm, &s.g, &s.w, "", "", nouns, ENV_MAX_NOUNS, &tk);
+    size_t n = collect(&s, nouns);
     CHECK(find_noun(nouns, n, "south wall", EN_SCOPE) != NULL);
     CHECK(find_noun(nouns, n, "north wall", EN_SCOPE) != NULL);
     CHECK(find_noun(nouns, n, "me", EN_SELF) != NULL);
@@ -100,8 +106,7 @@ static void test_spells(void)
     story s;
     if (!open_at("balances", 0, 1, &s)) return;
     env_noun nouns[ENV_MAX_NOUNS];
-    uint64_t tk;
-    size_t n = env_collect_nouns(s.vm, &s.g, &s.w, "", "", nouns, ENV_MAX_NOUNS, &tk);
+    size_t n = collect(&s, nouns);
     const env_noun *rez = find_noun(nouns, n, "rezrov", EN_REMOTE);
     CHECK(rez != NULL);
     CHECK(rez && !rez->in_mind);
@@ -113,7 +118,7 @@ static void test_spells(void)
     close_story(&s);
 
     if (!open_at("balances", 0, 2, &s)) { env_cands_free(&c); return; }
-    n = env_collect_nouns(s.vm, &s.g, &s.w, "", "", nouns, ENV_MAX_NOUNS, &tk);
+    n = collect(&s, nouns);
     rez = find_noun(nouns, n, "rezrov", EN_REMOTE);
     CHECK(rez && rez->in_mind);
     CHECK_INT(env_generate(&c, s.vm, &s.g, nouns, n), JITRL_OK);
@@ -129,8 +134,7 @@ static void test_name_word(void)
     story s;
     if (!open_at("balances", 0, 40, &s)) return;
     env_noun nouns[ENV_MAX_NOUNS];
-    uint64_t tk;
-    size_t n = env_collect_nouns(s.vm, &s.g, &s.w, "", "", nouns, ENV_MAX_NOUNS, &tk);
+    size_t n = collect(&s, nouns);
     CHECK(find_noun(nouns, n, "silver coin", EN_SCOPE) != NULL);
     CHECK(find_noun(nouns, n, "bronze coin", EN_SCOPE) != NULL);
     close_story(&s);
