@@ -51,6 +51,7 @@
 #define MAX_THREADS 4
 #define CAND_BUDGET 3000000ull
 #define MEMO_MAX 100000
+#define FAST_CANDS 400     /* candidates per state with `fast` */
 #define JITRL_EAGAIN_LEARNED (-1)   /* env_actions_outcome: recompute and retry */
 
 typedef struct memo_ent {
@@ -1051,7 +1052,9 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     env_noun *nouns = jr_malloc(ENV_MAX_NOUNS * sizeof *nouns);
     if (!nouns) return JITRL_ENOMEM;
     uint64_t tkey = 0;
-    size_t nn = env_collect_nouns(vm, a->g, a->w, obs, a->look_text, nouns, ENV_MAX_NOUNS, &tkey);
+    /* fast: the room description's nouns but not the last observation's,
+     * whose words would make every wording of a state a state of its own */
+    size_t nn = env_collect_nouns(vm, a->g, a->w, a->reuse ? "" : obs, a->look_text, nouns, ENV_MAX_NOUNS, &tkey);
     uint64_t key = skey ^ (tkey + 0x51ed27) * 0x9e3779b97f4a7c15ull;
     int first = !a->keymask_set;
     memo_ent *m = memo_find(a, key);
@@ -1078,15 +1081,22 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     a->probe_len = snaplen;
     if (!rc) nn = env_check_nouns(vm, nouns, nn, noun_resolves, a);
     if (!rc) rc = env_generate(&a->cands, vm, a->g, nouns, nn);
+    /* fast: the likeliest candidates only (they come first: common verbs,
+     * one noun before two, the player and topics last) */
+    if (!rc && a->reuse && a->cands.n > FAST_CANDS) a->cands.n = FAST_CANDS;
     jr_free(nouns);
     if (!rc) rc = evaluate(a, vm, snap, snaplen);
     if (rc) {
         snprintf(err, errlen, "valid actions: %s", jitrl_strerror(rc));
         return rc;
     }
-    if (first) {
-        /* the parser's globals: what most commands, or a no-op, change */
-        memcpy(a->keymask_g, a->noise, sizeof a->keymask_g);
+    if (first || a->reuse) {
+        /* the parser's globals: what most commands, or a no-op, change
+         * (fast, history-dependent anyway: learnt at every state) */
+        uint8_t was[32 + 6];
+        memcpy(was, a->keymask_g, 32);
+        memcpy(was + 32, a->keymask_attr, 6);
+        for (int k = 0; k < 32; k++) a->keymask_g[k] |= a->noise[k];
         for (size_t g = 0; g < 240 && 2 * g + 1 < GLEN(a); g++)
             if (a->mask[2 * g]) a->keymask_g[g / 8] |= (uint8_t)(1u << (g % 8));
         /* ... or a command the parser refused (it took no turn); the
@@ -1105,7 +1115,8 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
         if (am) keymask_attrs_from(a, vm, am);
         jr_free(am);
         a->keymask_set = 1;
-        key = look_key(a, vm, snap, snaplen) ^ (tkey + 0x51ed27) * 0x9e3779b97f4a7c15ull;
+        if (first || memcmp(was, a->keymask_g, 32) || memcmp(was + 32, a->keymask_attr, 6))
+            key = look_key(a, vm, snap, snaplen) ^ (tkey + 0x51ed27) * 0x9e3779b97f4a7c15ull;
     }
     /* group by outcome, first candidate wins */
     size_t *keep = jr_malloc((a->cands.n + 1) * sizeof *keep);

@@ -19,8 +19,9 @@
 
 static unsigned char *story;
 static size_t story_len;
-/* One environment shared by the runs that do not play interleaved, as the
- * CLI shares one per worker: its valid-action memo is then paid once. */
+/* Each run has its own environment with fast valid actions, as in the
+ * CLI (cli/play_batch.c): their memo depends on the states seen before, so
+ * sharing one would make a run depend on the runs before it. */
 static jitrl_env *shared_env;
 
 typedef struct trace_hash {
@@ -51,6 +52,7 @@ static int run_open_env(run *r, jitrl_agent_kind kind, uint64_t seed, const char
     jitrl_env_options eo;
     jitrl_env_options_init(&eo);
     eo.threads = 1;
+    eo.fast_actions = 1;
     r->own_env = own_env;
     if (!own_env && shared_env) {
         r->env = shared_env;
@@ -68,6 +70,7 @@ static int run_open_env(run *r, jitrl_agent_kind kind, uint64_t seed, const char
     c.kind = kind;
     c.seed = seed;
     c.max_steps = steps;
+    c.params.beta = 5.0;   /* the CLI's beta with no model (PLAY_OFFLINE_BETA) */
     c.trace = on_trace;
     c.trace_ctx = &r->th;
     if (jitrl_agent_open(r->env, r->mem, &c, &r->ag, err, sizeof err)) {
@@ -79,7 +82,7 @@ static int run_open_env(run *r, jitrl_agent_kind kind, uint64_t seed, const char
 
 static int run_open(run *r, jitrl_agent_kind kind, uint64_t seed, const char *mem_path, int steps)
 {
-    return run_open_env(r, kind, seed, mem_path, steps, 0);
+    return run_open_env(r, kind, seed, mem_path, steps, 1);
 }
 
 static void run_close(run *r)
