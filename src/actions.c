@@ -880,15 +880,16 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Key of a state: the whole world region but the turn counters and the
- * parser's globals.  Timers and daemons that matter keep their own state
- * in the region, so the same world at another turn has the same valid
- * actions; a key with the turn in it would almost never be revisited.  The
- * parser's globals hold what the last command said (its noun, its topic),
- * so the same world reached by two commands would be two keys.  Which
- * globals those are is learnt at the first state the handle evaluates
- * (the agent's: the game's start) and then kept, so the key is the same
- * function of the state in every run. */
+/* Key of a state: the whole world region but the turn counters.  Timers
+ * and daemons that matter keep their own state in the region, so the same
+ * world at another turn has the same valid actions; a key with the turn
+ * in it would almost never be revisited.  Exact answers are a function of
+ * the state (what is learnt is learnt per state), so a memo shared by
+ * several runs gives each what it would compute.  With `fast` the key is
+ * taken after a `look` and leaves out the parser's globals and scratch
+ * attributes (learnt at every state: what a no-op or a refused command
+ * changes) and where distant objects are: the same world reached by two
+ * commands is then one key. */
 /* With local_key: the tree links of objects outside the player's
  * location (and of the player's possessions) leave the key; their
  * attributes and properties stay.  Where the lamp was dropped three rooms
@@ -941,13 +942,13 @@ static uint64_t state_key(env_actions *a, const jitrl_zvm *vm)
 {
     region_copy(a, vm, a->scratch[0]);
     if (a->local_key) drop_distant(a, vm, a->scratch[0]);
-    if (a->keymask_set) drop_scratch_attrs(a, vm, a->scratch[0]);
+    if (a->reuse && a->keymask_set) drop_scratch_attrs(a, vm, a->scratch[0]);
     for (uint32_t k = 0; k < a->moves_len; k++) {
         long i = region_index(a, a->moves_addr + k);
         if (i >= 0) a->scratch[0][i] = 0;
     }
     for (size_t g = 0; g < 240 && 2 * g + 1 < GLEN(a); g++)
-        if ((a->counter_g[g / 8] | a->keymask_g[g / 8]) >> (g % 8) & 1)
+        if ((a->counter_g[g / 8] | (a->reuse ? a->keymask_g[g / 8] : 0)) >> (g % 8) & 1)
             a->scratch[0][2 * g] = a->scratch[0][2 * g + 1] = 0;
     return XXH3_64bits(a->scratch[0], a->rlen);
 }
@@ -1021,11 +1022,11 @@ static int cmp_idx(const void *x, const void *y, void *ctx)
 }
 
 /* The memo key of the state in `vm` (snapshot `snap`), and the room
- * description into a->look_text: both from one `look`.  The key is taken
- * after it: `look` rewrites what the parser keeps of the last command
- * (whose location it parsed in, which objects it listed), so the same
- * world reached by different commands gives the same key, as it gives the
- * same valid actions.  (A game over or a fault: the state as it is.) */
+ * description into a->look_text: both from one `look`.  With `fast` the
+ * key is taken after it: `look` rewrites what the parser keeps of the last
+ * command (whose location it parsed in, which objects it listed), so the
+ * same world reached by different commands gives the same key.  (A game
+ * over or a fault: the state as it is.) */
 static uint64_t look_key(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen)
 {
     int quit;
@@ -1035,7 +1036,7 @@ static uint64_t look_key(env_actions *a, jitrl_zvm *vm, const void *snap, size_t
         size_t n;
         snprintf(a->look_text, sizeof a->look_text, "%s", jitrl_zvm_output(a->vm[0], &n));
         for (unsigned g = 0; g < 240; g++) a->look_gl[g] = jitrl_zvm_global(a->vm[0], g);
-        return state_key(a, a->vm[0]);
+        if (a->reuse) return state_key(a, a->vm[0]);
     }
     return state_key(a, vm);
 }

@@ -2,7 +2,7 @@
  * test_agent.c -- the agent loop on the built-in game, offline:
  *  - reproducibility: the same seed gives the same trajectory (decision
  *    traces byte-identical), another seed a different one;
- *  - resume: 3 episodes, close, reopen the memory file, 3 more gives exactly
+ *  - resume (exact valid actions): 2 episodes, close, reopen the memory file, 2 more gives exactly
  *    what 6 uninterrupted episodes give;
  *  - independence: two runs stepped in turn give what they give alone;
  *  - the static agent stores nothing; the jitrl agent stores every episode;
@@ -21,8 +21,10 @@ static unsigned char *story;
 static size_t story_len;
 /* Each run has its own environment with fast valid actions, as in the
  * CLI (cli/play_batch.c): their memo depends on the states seen before, so
- * sharing one would make a run depend on the runs before it. */
-static jitrl_env *shared_env;
+ * sharing one would make a run depend on the runs before it.  The resume
+ * test uses exact valid actions: with fast ones a resumed run, whose
+ * environment starts afresh, may see other lists than the uninterrupted
+ * run (it keeps every episode, but need not replay the same choices). */
 
 typedef struct trace_hash {
     uint64_t h;
@@ -38,29 +40,24 @@ static void on_trace(void *ctx, const char *line)
 
 typedef struct run {
     jitrl_env *env;
-    int own_env;
     jitrl_memory *mem;
     jitrl_agent *ag;
     trace_hash th;
 } run;
 
 static int run_open_env(run *r, jitrl_agent_kind kind, uint64_t seed, const char *mem_path, int steps,
-                        int own_env)
+                        int fast)
 {
     memset(r, 0, sizeof *r);
     char err[256];
     jitrl_env_options eo;
     jitrl_env_options_init(&eo);
     eo.threads = 1;
-    eo.fast_actions = 1;
-    r->own_env = own_env;
-    if (!own_env && shared_env) {
-        r->env = shared_env;
-    } else if (jitrl_env_open_buffer(story, story_len, &eo, &r->env, err, sizeof err)) {
+    eo.fast_actions = fast;
+    if (jitrl_env_open_buffer(story, story_len, &eo, &r->env, err, sizeof err)) {
         fprintf(stderr, "env: %s\n", err);
         return 1;
     }
-    if (!own_env) shared_env = r->env;
     if (kind == JITRL_AGENT_JITRL && jitrl_memory_open(mem_path, NULL, &r->mem, err, sizeof err)) {
         fprintf(stderr, "memory: %s\n", err);
         return 1;
@@ -89,7 +86,7 @@ static void run_close(run *r)
 {
     jitrl_agent_close(r->ag);
     jitrl_memory_close(r->mem);
-    if (r->own_env) jitrl_env_close(r->env);
+    jitrl_env_close(r->env);
 }
 
 static int play(run *r, int first, int n, double *scores)
@@ -140,20 +137,20 @@ static void test_resume(void)
     snprintf(p1, sizeof p1, "%s/whole.db", dir);
     snprintf(p2, sizeof p2, "%s/split.db", dir);
     run whole, s1, s2;
-    double sw[6], ss[6];
-    CHECK(!run_open(&whole, JITRL_AGENT_JITRL, 3, p1, 40));
-    CHECK_INT(play(&whole, 0, 6, sw), 0);
-    CHECK(!run_open(&s1, JITRL_AGENT_JITRL, 3, p2, 40));
-    CHECK_INT(play(&s1, 0, 3, ss), 0);
+    double sw[4], ss[4];
+    CHECK(!run_open_env(&whole, JITRL_AGENT_JITRL, 3, p1, 20, 0));
+    CHECK_INT(play(&whole, 0, 4, sw), 0);
+    CHECK(!run_open_env(&s1, JITRL_AGENT_JITRL, 3, p2, 20, 0));
+    CHECK_INT(play(&s1, 0, 2, ss), 0);
     uint64_t h1 = s1.th.h;
     size_t l1 = s1.th.lines;
     run_close(&s1);
-    CHECK(!run_open(&s2, JITRL_AGENT_JITRL, 3, p2, 40));
+    CHECK(!run_open_env(&s2, JITRL_AGENT_JITRL, 3, p2, 20, 0));
     s2.th.h = h1;
     s2.th.lines = l1;
-    CHECK_INT(play(&s2, 3, 3, ss + 3), 0);
+    CHECK_INT(play(&s2, 2, 2, ss + 2), 0);
     CHECK_MSG(whole.th.h == s2.th.h, "a resumed run diverged from the uninterrupted one");
-    for (int e = 0; e < 6; e++) CHECK_NEAR(sw[e], ss[e], 0);
+    for (int e = 0; e < 4; e++) CHECK_NEAR(sw[e], ss[e], 0);
     run_close(&whole);
     run_close(&s2);
 }
@@ -164,7 +161,8 @@ static void test_static(void)
     CHECK(!run_open(&s, JITRL_AGENT_STATIC, 1, NULL, 20));
     CHECK(s.mem == NULL);
     CHECK_INT(play(&s, 0, 2, NULL), 0);
-    CHECK_INT(s.th.lines, 40);
+    /* two episodes of at most 20 steps (a random player may die sooner) */
+    CHECK(s.th.lines > 2 && s.th.lines <= 40);
     run_close(&s);
     /* Bad configurations are refused with a message. */
     jitrl_agent_config c;
@@ -221,7 +219,6 @@ int main(void)
     test_reproducible();
     test_resume();
     test_learning();
-    jitrl_env_close(shared_env);
     free(story);
     return tu_done();
 }
