@@ -470,7 +470,12 @@ pairs:
             if (late != x->late) continue;
             /* the thing used is in hand: the slot the grammar says is held,
              * else the first ("put X in Y", "give X to Y"); topics excepted */
-            if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !nouns[i].held && nouns[i].obj)
+            if (!topics && !(t1->flags & GF_HELD) && !(t2->flags & GF_HELD) && !t1->ground && !nouns[i].held &&
+                nouns[i].obj)
+                continue;
+            /* Infocom wants the first on the ground ("unlock door with
+             * key", "attack troll with sword"): then the second is in hand */
+            if (t1->ground && (nouns[i].held || (nouns[j].obj && !nouns[j].held && !(t2->flags & GF_HELD))))
                 continue;
             if (topics && t1->kind == GT_TOPIC && !nouns[j].obj && !named) continue;
             /* a topic the parser does not know goes where the grammar wants
@@ -480,7 +485,11 @@ pairs:
             if ((t1->flags & GF_FIND) && nouns[i].obj && !jitrl_zvm_attr(vm, nouns[i].obj, t1->attr) &&
                 !(t2->flags & GF_FIND))
                 continue;
-            if ((t2->flags & GF_FIND) && nouns[j].obj && !jitrl_zvm_attr(vm, nouns[j].obj, t2->attr)) continue;
+            /* ... and the tool's, unless only the tool has one: a key
+             * need not be a "tool" to unlock a door */
+            if ((t2->flags & GF_FIND) && nouns[j].obj && !jitrl_zvm_attr(vm, nouns[j].obj, t2->attr) &&
+                !(t1->ground && !(t1->flags & GF_FIND)))
+                continue;
             if ((rc = emit(x, l, x->verb, line_key(l->action, noun_key(x, i), noun_key(x, j), 6),
                            t1->kind == GT_TOPIC ? nouns[i].full : nouns[i].phrase,
                            t2->kind == GT_TOPIC ? nouns[j].full : nouns[j].phrase)))
@@ -532,6 +541,9 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
     jr_buf_reset(&a->text);
     for (int i = 0; directions[i]; i++)
         if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i]))) goto out;
+    /* passes: verb-only lines, one-noun lines, two-noun lines, then the
+     * least likely pairs */
+    static const int pass_objs[4] = {0, 1, 2, 2};
     size_t pass_start[4] = {0};
     for (int pass = 0; pass < 4; pass++) {
         pass_start[pass] = a->n;
@@ -554,7 +566,7 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
                         if (l->tok[t].kind == GT_TOPIC) topics++;
                     } else if (l->tok[t].kind != GT_PREP) other = 1;
                 }
-                if (other || objs != (pass < 3 ? pass : 2)) continue;
+                if (other || objs != pass_objs[pass]) continue;
                 if (verbless) {
                     if (x.late) continue;
                     if (objs < 2 && (rc = gen_verbless(&x, l, ot[0], objs))) goto out;

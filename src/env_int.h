@@ -69,6 +69,7 @@ enum { GT_PREP = 1, GT_OBJ, GT_TOPIC, GT_NUMBER, GT_OTHER };
 
 typedef struct gr_tok {
     uint8_t kind, flags, attr;
+    uint8_t ground;  /* Infocom: looked for on the ground or in the room, never carried */
     uint32_t word;   /* GT_PREP: dictionary address */
 } gr_tok;
 

@@ -226,6 +226,9 @@ static int parse_infocom(const jitrl_zvm *vm, const rd *r, env_grammar *g, uint3
                     t->kind = GT_OBJ;
                     if (locs[s] & 2) t->flags |= GF_HELD;   /* HAVE */
                     if (locs[s] & 4) t->flags |= GF_MULTI;  /* MANY */
+                    /* ON-GROUND 0x20 / IN-ROOM 0x10 without HELD 0x80,
+                     * CARRIED 0x40 or HAVE 2: "unlock DOOR with key" */
+                    t->ground = (locs[s] & 0x30) && !(locs[s] & 0xc2);
                     if (finds[s]) { t->flags |= GF_FIND; t->attr = (uint8_t)finds[s]; }
                 }
             }
