@@ -259,11 +259,12 @@ int cmd_play(int argc, char **argv)
     jitrl_summary *sums[2] = {NULL, NULL};
     size_t n_sums = 0;
     int status = 0;
-    for (size_t k = 0; k < n_kinds && !stop_flag; k++) {
-        int st = play_batch(&c.o, kinds[k], &story, prog, &sums[n_sums]);
-        if (sums[n_sums]) n_sums++;
+    {
+        int st = play_batches(&c.o, kinds, (int)n_kinds, &story, prog, sums);
+        for (size_t k = 0; k < n_kinds; k++)
+            if (sums[k]) sums[n_sums++] = sums[k];
         if (st == 130 || stop_flag) status = 130;
-        else if (st && !status) status = 1;
+        else if (st) status = 1;
     }
     play_progress_free(prog);
     sigaction(SIGINT, &old_int, NULL);

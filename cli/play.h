@@ -79,6 +79,11 @@ void play_progress_finish(play_progress *p);   /* ends the line */
  * when interrupted. */
 int play_batch(const play_opts *o, jitrl_agent_kind kind, play_story *story,
                play_progress *prog, jitrl_summary **out);
+/* The same for several kinds in one pool of workers (no core idles between
+ * the static runs and the jitrl runs); out[0..n_kinds) in kinds' order.
+ * The status is 130 if any kind was interrupted, else 1 if any failed. */
+int play_batches(const play_opts *o, const jitrl_agent_kind *kinds, int n_kinds, play_story *story,
+                 play_progress *prog, jitrl_summary **out);
 
 /* The final table for summaries s[0..n) of one game. */
 void play_print_table(FILE *f, jitrl_summary *const *s, size_t n, const jitrl_paper *paper);

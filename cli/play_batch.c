@@ -1,6 +1,6 @@
 /*
- * play_batch.c -- running N independent runs of one agent on one story,
- * on up to two worker threads, with a live progress line.
+ * play_batch.c -- running N independent runs of one or more agents on one
+ * story, on up to two worker threads, with a live progress line.
  *
  * Each run owns every handle it touches (environment, memory, model client,
  * agent); runs share nothing else but the progress line and the log file,
@@ -143,13 +143,16 @@ typedef struct run_slot {
     int rc;
 } run_slot;
 
+/* The runs of one or more agent kinds, in one pool of workers: job j is
+ * run j % runs of kind kinds[j / runs]. */
 typedef struct batch {
     const play_opts *o;
-    jitrl_agent_kind kind;
+    const jitrl_agent_kind *kinds;
+    int n_kinds;
     play_story *story;
     play_progress *prog;
     run_slot *slots;
-    int next_run;
+    int next_job;
     pthread_mutex_t lock;
     int workers;
 } batch;
@@ -225,12 +228,14 @@ static void on_trace(void *ctx, const char *json_line)
     pthread_mutex_unlock(&rc->b->lock);
 }
 
-static int run_one(batch *b, int worker_id, int run)
+static int run_one(batch *b, int job)
 {
     const play_opts *o = b->o;
-    run_slot *slot = &b->slots[run];
+    int run = job % o->runs;
+    jitrl_agent_kind kind = b->kinds[job / o->runs];
+    run_slot *slot = &b->slots[job];
     run_ctx ctx = {b, run, slot, {0}, 0};
-    ctx.view.agent = b->kind == JITRL_AGENT_STATIC ? "static" : "jitrl";
+    ctx.view.agent = kind == JITRL_AGENT_STATIC ? "static" : "jitrl";
     ctx.view.run = run + 1;
     ctx.view.runs = o->runs;
     ctx.view.episodes = o->episodes;
@@ -253,7 +258,7 @@ static int run_one(batch *b, int worker_id, int run)
         eo.fast_actions = 1;
         if ((rc = jitrl_env_open_buffer(b->story->bytes, b->story->len, &eo, &env, err, sizeof err))) goto out;
     }
-    if (b->kind == JITRL_AGENT_JITRL) {
+    if (kind == JITRL_AGENT_JITRL) {
         const char *mpath = NULL;
         if (o->memory) {
             if (o->runs > 1) snprintf(path, sizeof path, "%s.run%d", o->memory, run + 1);
@@ -296,7 +301,7 @@ static int run_one(batch *b, int worker_id, int run)
         ac.prior_mode = lc.mode;
         ac.evaluator = o->evaluator;
     }
-    ac.kind = b->kind;
+    ac.kind = kind;
     ac.max_steps = o->max_steps;
     ac.seed = slot->seed;
     ac.params = o->params;
@@ -353,68 +358,42 @@ out:
     return slot->rc;
 }
 
-typedef struct worker_arg {
-    batch *b;
-    int id;
-} worker_arg;
-
 static void *worker(void *arg)
 {
-    batch *b = ((worker_arg *)arg)->b;
-    int id = ((worker_arg *)arg)->id;
+    batch *b = arg;
+    int jobs = b->o->runs * b->n_kinds;
     for (;;) {
         pthread_mutex_lock(&b->lock);
-        int run = b->next_run < b->o->runs ? b->next_run++ : -1;
+        int d = b->next_job < jobs ? b->next_job++ : -1;
         pthread_mutex_unlock(&b->lock);
-        if (run < 0) break;
-        run_one(b, id, run);
+        if (d < 0) break;
+        /* the last kind's runs first (jitrl's, the slower), so the pool's
+         * tail, where one core idles, is a short run */
+        run_one(b, (b->n_kinds - 1 - d / b->o->runs) * b->o->runs + d % b->o->runs);
     }
     return NULL;
 }
 
-int play_batch(const play_opts *o, jitrl_agent_kind kind, play_story *story, play_progress *prog,
-               jitrl_summary **out)
+/* One summary of the runs of kind index k. */
+static int summarise(batch *b, int k, double wall, jitrl_summary **out)
 {
-    *out = NULL;
-    batch b = {o, kind, story, prog, NULL, 0, PTHREAD_MUTEX_INITIALIZER, 1};
-    b.slots = calloc((size_t)o->runs, sizeof *b.slots);
+    const play_opts *o = b->o;
     jitrl_summary *s = jitrl_summary_new();
-    if (!b.slots || !s) {
-        free(b.slots);
-        jitrl_summary_free(s);
-        fprintf(stderr, "jitrl: out of memory\n");
-        return 1;
-    }
-    for (int r = 0; r < o->runs; r++) b.slots[r].seed = o->seed + (uint64_t)r;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    int workers = o->threads > 0 ? o->threads : (ncpu >= 2 ? 2 : 1);
-    if (workers > o->runs) workers = o->runs;
-    if (workers < 1) workers = 1;
-    if (workers > PLAY_MAX_WORKERS) workers = PLAY_MAX_WORKERS;
-    b.workers = workers;
-    double t0 = mono_s();
-    pthread_t th[PLAY_MAX_WORKERS];
-    worker_arg args[PLAY_MAX_WORKERS];
-    int started = 0;
-    for (int i = 0; i < workers && i < PLAY_MAX_WORKERS; i++) args[i] = (worker_arg){&b, i};
-    for (int i = 1; i < workers && i < PLAY_MAX_WORKERS; i++)
-        if (pthread_create(&th[started], NULL, worker, &args[i]) == 0) started++;
-    worker(&args[0]);
-    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
-
+    *out = s;
+    if (!s) return 1;
     int status = 0;
-    jitrl_summary_set(&s->game, story->name);
-    jitrl_summary_set(&s->agent, kind == JITRL_AGENT_STATIC ? "static" : "jitrl");
+    jitrl_summary_set(&s->game, b->story->name);
+    jitrl_summary_set(&s->agent, b->kinds[k] == JITRL_AGENT_STATIC ? "static" : "jitrl");
     jitrl_summary_set(&s->model, o->llm_url ? o->model : "none");
     jitrl_summary_set(&s->prior, o->llm_url ? o->prior : "uniform");
-    s->max_score = story->max_score;
+    s->max_score = b->story->max_score;
     s->episodes = o->episodes;
     s->max_steps = o->max_steps;
     s->beta = o->params.beta;
     s->price_in = o->price_in;
     s->price_out = o->price_out;
     for (int r = 0; r < o->runs; r++) {
-        run_slot *sl = &b.slots[r];
+        run_slot *sl = &b->slots[k * o->runs + r];
         if (sl->rc == 130) status = 130;
         else if (sl->rc && status == 0) status = 1;
         if (jitrl_summary_add_run(s, sl->seed, sl->scores, sl->n_scores) == JITRL_OK) {
@@ -426,12 +405,53 @@ int play_batch(const play_opts *o, jitrl_agent_kind kind, play_story *story, pla
             rs->steps = (uint64_t)sl->steps;
             rs->wall_s = sl->wall;
         }
-        free(sl->scores);
     }
-    free(b.slots);
-    s->wall_s = mono_s() - t0;
+    s->wall_s = wall;
     jitrl_summary_finish(s);
-    pthread_mutex_destroy(&b.lock);
-    *out = s;
     return status;
+}
+
+int play_batches(const play_opts *o, const jitrl_agent_kind *kinds, int n_kinds, play_story *story,
+                 play_progress *prog, jitrl_summary **out)
+{
+    for (int k = 0; k < n_kinds; k++) out[k] = NULL;
+    batch b = {o, kinds, n_kinds, story, prog, NULL, 0, PTHREAD_MUTEX_INITIALIZER, 1};
+    int jobs = o->runs * n_kinds;
+    b.slots = calloc((size_t)(jobs > 0 ? jobs : 1), sizeof *b.slots);
+    if (!b.slots) {
+        fprintf(stderr, "jitrl: out of memory\n");
+        return 1;
+    }
+    for (int j = 0; j < jobs; j++) b.slots[j].seed = o->seed + (uint64_t)(j % o->runs);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int workers = o->threads > 0 ? o->threads : (ncpu >= 2 ? 2 : 1);
+    if (workers > jobs) workers = jobs;
+    if (workers < 1) workers = 1;
+    if (workers > PLAY_MAX_WORKERS) workers = PLAY_MAX_WORKERS;
+    b.workers = workers;
+    double t0 = mono_s();
+    pthread_t th[PLAY_MAX_WORKERS];
+    int started = 0;
+    for (int i = 1; i < workers; i++)
+        if (pthread_create(&th[started], NULL, worker, &b) == 0) started++;
+    worker(&b);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    double wall = mono_s() - t0;
+
+    int status = 0;
+    for (int k = 0; k < n_kinds; k++) {
+        int st = summarise(&b, k, wall, &out[k]);
+        if (!out[k]) fprintf(stderr, "jitrl: out of memory\n");
+        if (st == 130 || (!status && st)) status = st;
+    }
+    for (int j = 0; j < jobs; j++) free(b.slots[j].scores);
+    free(b.slots);
+    pthread_mutex_destroy(&b.lock);
+    return status;
+}
+
+int play_batch(const play_opts *o, jitrl_agent_kind kind, play_story *story, play_progress *prog,
+               jitrl_summary **out)
+{
+    return play_batches(o, &kind, 1, story, prog, out);
 }
