@@ -51,7 +51,7 @@
 #define MAX_THREADS 4
 #define CAND_BUDGET 3000000ull
 #define MEMO_MAX 100000
-#define FAST_CANDS 400     /* candidates per state with `fast` */
+#define FAST_CANDS 300     /* candidates per state with `fast` */
 #define JITRL_EAGAIN_LEARNED (-1)   /* env_actions_outcome: recompute and retry */
 
 typedef struct memo_ent {
