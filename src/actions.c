@@ -880,16 +880,15 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Key of a state: the whole world region but the turn counters.  Timers
- * and daemons that matter keep their own state in the region, so the same
- * world at another turn has the same valid actions; a key with the turn
- * in it would almost never be revisited.  Exact answers are a function of
- * the state (what is learnt is learnt per state), so a memo shared by
- * several runs gives each what it would compute.  With `fast` the key is
- * taken after a `look` and leaves out the parser's globals and scratch
- * attributes (learnt at every state: what a no-op or a refused command
- * changes) and where distant objects are: the same world reached by two
- * commands is then one key. */
+/* Key of a state: the whole world region, turn counter included (games
+ * schedule events by the turn: zork3's WAITs).  Exact answers are a
+ * function of the state (what is learnt is learnt per state), so a memo
+ * shared by several runs gives each what it would compute.  With `fast`
+ * the key is taken after a `look` and leaves out the turn counters, the
+ * parser's globals and scratch attributes (learnt at every state: what a
+ * no-op or a refused command changes) and where distant objects are: the
+ * same world reached by two commands, or at another turn, is then one
+ * key. */
 /* With local_key: the tree links of objects outside the player's
  * location (and of the player's possessions) leave the key; their
  * attributes and properties stay.  Where the lamp was dropped three rooms
@@ -941,14 +940,15 @@ static void keymask_attrs_from(env_actions *a, const jitrl_zvm *vm, const uint8_
 static uint64_t state_key(env_actions *a, const jitrl_zvm *vm)
 {
     region_copy(a, vm, a->scratch[0]);
+    if (!a->reuse) return XXH3_64bits(a->scratch[0], a->rlen);
     if (a->local_key) drop_distant(a, vm, a->scratch[0]);
-    if (a->reuse && a->keymask_set) drop_scratch_attrs(a, vm, a->scratch[0]);
+    if (a->keymask_set) drop_scratch_attrs(a, vm, a->scratch[0]);
     for (uint32_t k = 0; k < a->moves_len; k++) {
         long i = region_index(a, a->moves_addr + k);
         if (i >= 0) a->scratch[0][i] = 0;
     }
     for (size_t g = 0; g < 240 && 2 * g + 1 < GLEN(a); g++)
-        if ((a->counter_g[g / 8] | (a->reuse ? a->keymask_g[g / 8] : 0)) >> (g % 8) & 1)
+        if ((a->counter_g[g / 8] | a->keymask_g[g / 8]) >> (g % 8) & 1)
             a->scratch[0][2 * g] = a->scratch[0][2 * g + 1] = 0;
     return XXH3_64bits(a->scratch[0], a->rlen);
 }
