@@ -40,6 +40,7 @@
 
 #include "base/alloc.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -190,32 +191,62 @@ static unsigned read_moves(const env_actions *a, const jitrl_zvm *vm)
     return jitrl_zvm_read_word(vm, a->moves_addr);
 }
 
-/* Record where the machine's world differs from the base (outside the
- * calibrated mask) as (region index, new value) pairs in pool p. */
+/* Append byte i of the region (masked value v) to the pool. */
+static int pool_add(struct dpool *p, uint32_t i, uint8_t v)
+{
+    if (p->n == p->cap) {
+        size_t nc = p->cap ? p->cap * 2 : 4096;
+        uint32_t *ni = jr_realloc(p->idx, nc * sizeof *ni);
+        if (!ni) return JITRL_ENOMEM;
+        p->idx = ni;
+        uint8_t *nv = jr_realloc(p->val, nc);
+        if (!nv) return JITRL_ENOMEM;
+        p->val = nv;
+        p->cap = nc;
+    }
+    p->idx[p->n] = i;
+    p->val[p->n++] = v;
+    return JITRL_OK;
+}
+
+/* The region bytes of `vm` that differ from the base outside the mask, as
+ * sparse (index, value) pairs.  It runs once per candidate on a few KB, so
+ * it reads the machine's memory in place, eight bytes at a time, and looks
+ * at single bytes only in words that differ. */
 static int diff_world(const env_actions *a, const jitrl_zvm *vm, uint8_t *scratch, struct dpool *p, size_t *off,
                       uint32_t *n)
 {
-    region_copy(a, vm, scratch);
+    (void)scratch;
+    size_t len = 0;
+    const uint8_t *m = jitrl_zvm_memory(vm, &len);
+    const env_world *w = a->w;
+    const uint32_t lo[3] = {w->glob_lo, w->obj_lo, w->obj2_lo}, hi[3] = {w->glob_hi, w->obj_hi, w->obj2_hi};
     *off = p->n;
     *n = 0;
-    for (size_t i = 0; i < a->rlen; i++) {
-        uint8_t v = scratch[i] & (uint8_t)~a->mask[i];
-        if (v == (a->base[i] & (uint8_t)~a->mask[i])) continue;
-        if (*n >= MAX_DIFF) break;
-        if (p->n == p->cap) {
-            size_t nc = p->cap ? p->cap * 2 : 4096;
-            uint32_t *ni = jr_realloc(p->idx, nc * sizeof *ni);
-            if (!ni) return JITRL_ENOMEM;
-            p->idx = ni;
-            uint8_t *nv = jr_realloc(p->val, nc);
-            if (!nv) return JITRL_ENOMEM;
-            p->val = nv;
-            p->cap = nc;
+    size_t k = 0;   /* region index of lo[r] */
+    for (int r = 0; r < 3; k += hi[r] > lo[r] ? hi[r] - lo[r] : 0, r++) {
+        size_t span = hi[r] > lo[r] ? hi[r] - lo[r] : 0;
+        size_t inmem = lo[r] >= len ? 0 : len - lo[r] < span ? len - lo[r] : span;
+        for (size_t i = 0; i < span; i += 8) {
+            size_t q = span - i < 8 ? span - i : 8;
+            if (i + q <= inmem && q == 8) {
+                uint64_t x, b, mk;
+                memcpy(&x, m + lo[r] + i, 8);
+                memcpy(&b, a->base + k + i, 8);
+                memcpy(&mk, a->mask + k + i, 8);
+                if (!((x ^ b) & ~mk)) continue;
+            }
+            for (size_t j = i; j < i + q; j++) {
+                uint8_t nm = (uint8_t)~a->mask[k + j];
+                uint8_t v = (uint8_t)((j < inmem ? m[lo[r] + j] : 0) & nm);
+                if (v == (a->base[k + j] & nm)) continue;
+                if (*n >= MAX_DIFF) return JITRL_OK;
+                if (pool_add(p, (uint32_t)(k + j), v)) return JITRL_ENOMEM;
+                (*n)++;
+            }
         }
-        p->idx[p->n] = (uint32_t)i;
-        p->val[p->n++] = v;
-        (*n)++;
     }
+    assert(k == a->rlen);
     return JITRL_OK;
 }
 
@@ -450,21 +481,6 @@ static int classify(env_actions *a, const void *snap, size_t snaplen, const char
     return found;
 }
 
-/* Global g after candidate c: the base value with c's diff applied; -1 if
- * c did not change it. */
-static long cand_global(const env_actions *a, size_t c, unsigned g)
-{
-    const struct dpool *p = &a->pool[a->dthr[c]];
-    unsigned hi = a->base[2 * g], lo = a->base[2 * g + 1];
-    int hit = 0;
-    for (uint32_t k = 0; k < a->dn[c]; k++) {
-        uint32_t i = p->idx[a->doff[c] + k];
-        if (i == 2 * g) { hi = p->val[a->doff[c] + k]; hit = 1; }
-        if (i == 2 * g + 1) { lo = p->val[a->doff[c] + k]; hit = 1; }
-    }
-    return hit ? (long)(hi << 8 | lo) : -1;
-}
-
 /* Global g after `first` then `then` from the snapshot, or -1. */
 static long after_two(env_actions *a, const void *snap, size_t snaplen, const char *first, const char *then,
                       unsigned g)
@@ -497,35 +513,58 @@ static int only_globals(const env_actions *a, size_t c)
 
 #define WRITER_MAX 6    /* writers of one global tried in pairs */
 
+/* The writers of each global: up to WRITER_MAX candidates that leave it at
+ * different values, those that change nothing but globals first. */
+typedef struct writers {
+    size_t c[WRITER_MAX];
+    long v[WRITER_MAX];
+    int nw, alone;
+} writers;
+
 static void learn_writers(env_actions *a, const void *snap, size_t snaplen)
 {
-    for (unsigned g = 0; g < 240 && 2 * g + 1 < GLEN(a); g++) {
-        if ((a->scratch_g[g / 8] | a->counter_g[g / 8] | a->wtested_g[g / 8]) >> (g % 8) & 1) continue;
-        /* only globals that decide whether a command counts at all: those
-         * a command changes with nothing else; those writers first */
-        size_t w[WRITER_MAX];
-        long v[WRITER_MAX];
-        int nw = 0, alone = 0;
-        for (int pass = 0; pass < 2; pass++)
-            for (size_t c = 0; c < a->cands.n && nw < WRITER_MAX; c++) {
-                if (!a->dturn[c] || !a->dn[c] || a->dquit[c] || only_globals(a, c) != (pass == 0)) continue;
-                long val = cand_global(a, c, g);
-                if (val < 0) continue;
-                if (pass == 0) alone = 1;
+    writers wr[240];
+    unsigned ng = (unsigned)(GLEN(a) / 2) < 240 ? (unsigned)(GLEN(a) / 2) : 240;
+    memset(wr, 0, sizeof wr);
+    /* one sweep over the candidates' sparse diffs (sorted by region index,
+     * globals first), rather than one per global */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t c = 0; c < a->cands.n; c++) {
+            if (!a->dturn[c] || !a->dn[c] || a->dquit[c] || only_globals(a, c) != (pass == 0)) continue;
+            const struct dpool *p = &a->pool[a->dthr[c]];
+            const uint32_t *idx = p->idx + a->doff[c];
+            const uint8_t *val = p->val + a->doff[c];
+            for (uint32_t k = 0; k < a->dn[c]; k++) {
+                uint32_t i = idx[k];
+                if (i >= 2 * ng) break;
+                unsigned g = i / 2, hi = a->base[2 * g], lo = a->base[2 * g + 1];
+                if (i == 2 * g) {
+                    hi = val[k];
+                    if (k + 1 < a->dn[c] && idx[k + 1] == 2 * g + 1) lo = val[++k];
+                } else {
+                    lo = val[k];
+                }
+                if ((a->scratch_g[g / 8] | a->counter_g[g / 8] | a->wtested_g[g / 8]) >> (g % 8) & 1) continue;
+                writers *w = &wr[g];
+                if (pass == 0) w->alone = 1;
+                long v = (long)(hi << 8 | lo);
                 int dup = 0;
-                for (int k = 0; k < nw && !dup; k++) dup = v[k] == val;
-                if (dup) continue;
-                w[nw] = c;
-                v[nw++] = val;
+                for (int q = 0; q < w->nw && !dup; q++) dup = w->v[q] == v;
+                if (dup || w->nw >= WRITER_MAX) continue;
+                w->c[w->nw] = c;
+                w->v[w->nw++] = v;
             }
-        if (!alone) continue;
+        }
+    for (unsigned g = 0; g < ng; g++) {
+        const writers *w = &wr[g];
+        if (!w->alone) continue;
         a->wtested_g[g / 8] |= (uint8_t)(1u << (g % 8));
         int tries = 0, scratch = 0;
-        for (int x = 0; x < nw && !scratch && tries < 3; x++)
-            for (int y = x + 1; y < nw && !scratch && tries < 3; y++, tries++) {
-                const char *s1 = env_cand(&a->cands, w[x]), *s2 = env_cand(&a->cands, w[y]);
-                scratch = after_two(a, snap, snaplen, s1, s2, g) == v[y] ||
-                          after_two(a, snap, snaplen, s2, s1, g) == v[x];
+        for (int x = 0; x < w->nw && !scratch && tries < 3; x++)
+            for (int y = x + 1; y < w->nw && !scratch && tries < 3; y++, tries++) {
+                const char *s1 = env_cand(&a->cands, w->c[x]), *s2 = env_cand(&a->cands, w->c[y]);
+                scratch = after_two(a, snap, snaplen, s1, s2, g) == w->v[y] ||
+                          after_two(a, snap, snaplen, s2, s1, g) == w->v[x];
                 if (scratch && getenv("JITRL_ENV_DEBUG"))
                     fprintf(stderr, "global %u is scratch: [%s] [%s]\n", g, s1, s2);
             }
@@ -979,6 +1018,12 @@ static void find_moves(env_actions *a, const jitrl_zvm *vm, const void *snap, si
             a->counter_g[g / 8] |= (uint8_t)(1u << (g % 8));
         }
     }
+}
+
+void env_actions_counters(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen, uint8_t out[32])
+{
+    if (!a->counted) find_moves(a, vm, snap, snaplen);
+    memcpy(out, a->counter_g, sizeof a->counter_g);
 }
 
 /* Prepare base, mask and the nouns for the state in `vm`. */

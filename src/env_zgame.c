@@ -45,6 +45,7 @@ struct jitrl_env {
 
     int started, done, victory, death, score, moves, max_score;
     uint8_t prev_globals[480];
+    uint8_t counters[32];     /* with no facts: the globals that count turns */
     jr_buf obs, loc, inv, vis, cur;
     uint8_t *snap;
     size_t snap_cap, snap_len;
@@ -433,6 +434,8 @@ static int restart_vm(jitrl_env *e)
     return JITRL_OK;
 }
 
+static int ensure_actions(jitrl_env *e);
+
 int jitrl_env_reset(jitrl_env *e, jitrl_obs *out)
 {
     if (!e) return JITRL_EINVAL;
@@ -470,6 +473,11 @@ int jitrl_env_reset(jitrl_env *e, jitrl_obs *out)
     if (!e->world.nobj && e->have_grammar) env_world_init(e->vm, &e->gram, &e->world);
     else if (e->have_grammar) e->world.player = env_find_player(e->vm, &e->world);
     if ((rc = take_snapshot(e))) return rc;
+    /* with no facts and no v3 status line, the turn counter is wherever
+     * the game keeps it: found once, it stays out of the world hash */
+    if (e->score_mode == SCORE_VERB && (rc = ensure_actions(e)) == JITRL_OK)
+        env_actions_counters(e->acts, e->vm, e->snap, e->snap_len, e->counters);
+    if (rc) return rc;
     read_score(e);
     detect_end(e, jr_buf_str(&e->obs), stop);
     fill_obs(e, out, 0);
@@ -681,22 +689,25 @@ int jitrl_env_set_state(jitrl_env *e, const void *buf, size_t len)
 uint64_t jitrl_env_hash(const jitrl_env *e)
 {
     if (!e || !e->started) return 0;
-    jitrl_zvm_range r[2];
-    size_t n = 0;
-    uint32_t glo = jitrl_zvm_read_word(e->vm, 0x0c), ghi = glo + 480;
-    uint32_t ma = 0, mlen = 0;
+    /* the globals without the turn counter(s): the facts' counter, global
+     * 2 of a v3 status line, or those found by two waits (reset) */
+    uint8_t skip[32] = {0};
+    uint32_t glo = jitrl_zvm_read_word(e->vm, 0x0c);
     if (e->score_mode == SCORE_FACTS && e->facts.moves.kind) {
-        ma = e->facts.moves.addr;
-        mlen = e->facts.moves.kind == 1 ? 1 : 2;
-    } else if (e->score_mode == SCORE_V3 || e->score_mode == SCORE_VERB) {
-        ma = glo + 4;
-        mlen = 2;
+        uint32_t ma = e->facts.moves.addr, mlen = e->facts.moves.kind == 1 ? 1 : 2;
+        for (uint32_t g = 0; g < 240; g++)
+            if (ma < glo + 2 * g + 2 && glo + 2 * g < ma + mlen) skip[g / 8] |= (uint8_t)(1u << (g % 8));
+    } else if (e->score_mode == SCORE_V3) {
+        skip[0] = 1u << 2;
+    } else if (e->score_mode == SCORE_VERB) {
+        memcpy(skip, e->counters, sizeof skip);
     }
-    if (mlen && ma >= glo && ma + mlen <= ghi) {
-        r[n].addr = glo; r[n++].len = ma - glo;
-        r[n].addr = ma + mlen; r[n++].len = ghi - (ma + mlen);
-    } else {
-        r[n].addr = glo; r[n++].len = ghi - glo;
+    jitrl_zvm_range r[241];
+    size_t n = 0;
+    for (uint32_t g = 0; g < 240; g++) {
+        if (skip[g / 8] >> (g % 8) & 1) continue;
+        if (n && r[n - 1].addr + r[n - 1].len == glo + 2 * g) r[n - 1].len += 2;
+        else r[n].addr = glo + 2 * g, r[n++].len = 2;
     }
     return jitrl_zvm_hash(e->vm, r, n);
 }
