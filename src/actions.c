@@ -211,8 +211,9 @@ static int pool_add(struct dpool *p, uint32_t i, uint8_t v)
 
 /* The region bytes of `vm` that differ from the base outside the mask, as
  * sparse (index, value) pairs.  It runs once per candidate on a few KB, so
- * it reads the machine's memory in place, eight bytes at a time, and looks
- * at single bytes only in words that differ. */
+ * it reads the machine's memory in place, skips equal 64-byte blocks, then
+ * goes eight bytes at a time, and looks at single bytes only in words that
+ * differ outside the mask. */
 static int diff_world(const env_actions *a, const jitrl_zvm *vm, uint8_t *scratch, struct dpool *p, size_t *off,
                       uint32_t *n)
 {
@@ -228,6 +229,10 @@ static int diff_world(const env_actions *a, const jitrl_zvm *vm, uint8_t *scratc
         size_t span = hi[r] > lo[r] ? hi[r] - lo[r] : 0;
         size_t inmem = lo[r] >= len ? 0 : len - lo[r] < span ? len - lo[r] : span;
         for (size_t i = 0; i < span; i += 8) {
+            /* most of the region is untouched: skip equal 64-byte blocks
+             * with memcmp (vectorised) before looking closer */
+            while (i % 64 == 0 && i + 64 <= inmem && !memcmp(m + lo[r] + i, a->base + k + i, 64)) i += 64;
+            if (i >= span) break;
             size_t q = span - i < 8 ? span - i : 8;
             if (i + q <= inmem && q == 8) {
                 uint64_t x, b, mk;
