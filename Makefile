@@ -102,7 +102,7 @@ $(BUILD)/tests/%: tests/tools/%.c $(TSUP_OBJ) $(BUILD)/libjitrl.a
 
 $(BUILD)/games/%.z5: games/%.inf
 	@mkdir -p $(dir $@)
-	$(INFORM) -q -v5 +include_path=$(INFORM_LIB),games $< $@ >$@.log 2>&1 || { cat $@.log; exit 1; }
+	$(INFORM) -q -v5 -~S +include_path=$(INFORM_LIB),games $< $@ >$@.log 2>&1 || { cat $@.log; exit 1; }
 
 $(BUILD)/tests/games/%.z5: tests/games/%.inf
 	@mkdir -p $(dir $@)
