@@ -814,7 +814,7 @@ static void memo_clear(env_actions *a)
         jr_free(a->memo[i].blob);
         jr_free(a->memo[i].outs);
     }
-    memset(a->memo, 0, a->memo_cap * sizeof *a->memo);
+    if (a->memo) memset(a->memo, 0, a->memo_cap * sizeof *a->memo);
     a->memo_n = 0;
 }
 
