@@ -127,6 +127,20 @@ static int parse_score_text(const char *t, int *score, int *max, int *moves)
     return 1;
 }
 
+/* When the game is over, `score` no longer answers (the game asks to
+ * RESTART or QUIT), but its last words say "In that game you scored 36 out
+ * of a possible 36, in 14 turns": the last scoring move counts too. */
+static void final_score(jitrl_env *e)
+{
+    const char *t = strcasestr(jr_buf_str(&e->obs), "you scored");
+    int s = e->score, m = e->max_score, mv = e->moves;
+    if (t && parse_score_text(t + 4, &s, &m, &mv)) {
+        e->score = s;
+        e->moves = mv;
+        if (m > 0) e->max_score = m;
+    }
+}
+
 /* Run `score` on a snapshot of the main machine and restore it. */
 static int score_by_verb(jitrl_env *e, int *score, int *max, int *moves)
 {
@@ -518,6 +532,7 @@ int jitrl_env_step(jitrl_env *e, const char *action, jitrl_obs *out)
     if (stop == JITRL_ZVM_INPUT) read_score(e);
     else if (e->score_mode == SCORE_FACTS || e->score_mode == SCORE_V3) read_score(e);
     detect_end(e, jr_buf_str(&e->obs), stop);
+    if (e->done && e->score_mode == SCORE_VERB) final_score(e);
     fill_obs(e, out, (double)(e->score - before));
     return JITRL_OK;
 }
