@@ -93,6 +93,7 @@ struct env_actions {
     /* candidates of the current call */
     env_cands cands;
     const void *probe_snap;   /* the snapshot env_check_nouns probes */
+    env_numbers nums;         /* numbers of the recent observations */
     size_t probe_len;
     int *changed;
     uint64_t *outcome;
@@ -1105,7 +1106,10 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     uint64_t tkey = 0;
     /* fast: the room description's nouns but not the last observation's,
      * whose words would make every wording of a state a state of its own */
-    size_t nn = env_collect_nouns(vm, a->g, a->w, a->reuse ? "" : obs, a->look_text, nouns, ENV_MAX_NOUNS, &tkey);
+    char *obs_nums = a->reuse ? NULL : env_numbers_join(&a->nums, obs);
+    const char *text = a->reuse ? "" : obs_nums ? obs_nums : obs;
+    size_t nn = env_collect_nouns(vm, a->g, a->w, text, a->look_text, nouns, ENV_MAX_NOUNS, &tkey);
+    jr_free(obs_nums);
     uint64_t key = skey ^ (tkey + 0x51ed27) * 0x9e3779b97f4a7c15ull;
     int first = !a->keymask_set;
     memo_ent *m = memo_find(a, key);

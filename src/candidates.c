@@ -9,7 +9,10 @@
  * inventory, each named by its dictionary words (state.c); then words of
  * the last observation and the room description naming objects the tree
  * walk missed (local globals, scenery out of the tree).  A noun the parser
- * refuses ("examine X" does nothing) is dropped.
+ * refuses ("examine X" does nothing) is dropped.  Numbers of the text and
+ * of the names in scope make guessed phrases "NOUN NUMBER": a game's own
+ * name parser may take a number as a name ("ticket 2306"); only a text
+ * with numbers pays for them, and the parser keeps the right ones.
  * Commands: lines are deduplicated by (action, objects), so verb synonyms
  * cost nothing.  Two-object lines need one held object (or the first
  * inside the second), and honour the grammar's own filters (held,
@@ -31,6 +34,8 @@
 #define MAX_SCOPE 64
 #define MAX_TEXT_NOUNS 12
 #define MAX_REMOTE 32
+#define MAX_NUMBERS 5       /* numbers of the text tried as parts of names */
+#define MAX_NUM_VARIANTS 16 /* "NOUN NUMBER" phrases asked of the parser per state */
 /* attribute numbers the Inform 6 library declares (linklpa.h order) */
 #define INFORM_SCENERY 17
 #define INFORM_STATIC 19
@@ -270,6 +275,98 @@ static size_t remote_nouns(const jitrl_zvm *vm, const env_world *w, unsigned loc
     return n;
 }
 
+/* Add the digit runs of text (whole tokens, 1-5 digits) to nums[0..n),
+ * unique; returns the new count. */
+static size_t add_numbers(const char *text, char nums[][8], size_t n, size_t max)
+{
+    for (const char *p = text; p && *p && n < max;) {
+        if (!isdigit((unsigned char)*p)) { p++; continue; }
+        const char *b = p;
+        while (isdigit((unsigned char)*p)) p++;
+        size_t k = (size_t)(p - b);
+        if (k > 5 || (b > text && isalnum((unsigned char)b[-1])) || isalpha((unsigned char)*p)) continue;
+        int dup = 0;
+        for (size_t i = 0; i < n && !dup; i++) dup = strlen(nums[i]) == k && !memcmp(nums[i], b, k);
+        if (!dup) snprintf(nums[n++], sizeof nums[0], "%.*s", (int)k, b);
+    }
+    return n;
+}
+
+char *env_numbers_join(env_numbers *m, const char *obs)
+{
+    if (!obs) obs = "";
+    char seen[MAX_NUMBERS][8];
+    uint64_t h = XXH3_64bits(obs, strlen(obs)) | 1;
+    int fresh = h != m->last;
+    m->last = h;
+    size_t ns = fresh ? add_numbers(obs, seen, 0, MAX_NUMBERS) : 0, k = 0;
+    for (size_t i = 0; fresh && i < m->n; i++) {
+        int again = 0;
+        for (size_t j = 0; j < ns && !again; j++) again = !strcmp(seen[j], m->num[i]);
+        if (again || ++m->age[i] >= ENV_NUMS_AGE) continue;
+        memmove(m->num[k], m->num[i], sizeof m->num[k]);
+        m->age[k++] = m->age[i];
+    }
+    if (fresh) m->n = k;
+    /* the newest first: the oldest go when it is full */
+    for (size_t j = ns; j-- > 0;) {
+        size_t keep = m->n < ENV_NUMS_KEPT ? m->n : ENV_NUMS_KEPT - 1;
+        memmove(m->num[1], m->num[0], keep * sizeof m->num[0]);
+        memmove(&m->age[1], &m->age[0], keep * sizeof m->age[0]);
+        memcpy(m->num[0], seen[j], sizeof m->num[0]);
+        m->age[0] = 0;
+        m->n = keep + 1;
+    }
+    size_t len = strlen(obs), cap = len + 2 + ENV_NUMS_KEPT * 9;
+    char *out = jr_malloc(cap);
+    if (!out) return NULL;
+    memcpy(out, obs, len);
+    for (size_t i = 0; i < m->n; i++) len += (size_t)snprintf(out + len, cap - len, " %s", m->num[i]);
+    out[len] = 0;
+    return out;
+}
+
+/* Append "NOUN NUMBER" to out[n..max) (unless there already), to be
+ * probed; returns the new count. */
+static size_t add_variant(const env_noun *base, const char *num, env_noun *out, size_t n, size_t max)
+{
+    if (n >= max) return n;
+    env_noun v = *base;
+    v.probe = 1;
+    int len = snprintf(v.phrase, sizeof v.phrase, "%s %s", base->phrase, num);
+    if (len < 0 || (size_t)len >= sizeof v.phrase) return n;
+    snprintf(v.full, sizeof v.full, "%s", v.phrase);
+    for (size_t k = 0; k < n; k++)
+        if (!strcmp(out[k].phrase, v.phrase)) return n;
+    out[n] = v;
+    return n + 1;
+}
+
+/* Phrases "NOUN NUMBER" for the scope's nouns sc[0..nsc), appended to
+ * out[n..max) to be probed: a noun whose printed name shows a number with
+ * that number; then the numbers of obs with namesakes first (a number is
+ * what tells two tickets apart), then with the rest.  Returns the new
+ * count. */
+static size_t number_variants(const jitrl_zvm *vm, const env_noun *sc, size_t nsc, const char *obs,
+                              env_noun *out, size_t n, size_t max, uint64_t *text_key)
+{
+    char nums[MAX_NUMBERS][8];
+    size_t nnum = add_numbers(obs, nums, 0, MAX_NUMBERS);
+    for (size_t j = 0; j < nnum; j++) *text_key = XXH3_64bits_withSeed(nums[j], strlen(nums[j]), *text_key);
+    size_t limit = n + MAX_NUM_VARIANTS < max ? n + MAX_NUM_VARIANTS : max;
+    unsigned char namesake[MAX_SCOPE] = {0};
+    for (size_t i = 0; i < nsc; i++) {
+        char name[64], own[1][8];
+        jitrl_zvm_object_name(vm, sc[i].obj, name, sizeof name);
+        if (add_numbers(name, own, 0, 1)) n = add_variant(&sc[i], own[0], out, n, limit);
+        for (size_t k = 0; k < nsc; k++) namesake[i] |= k != i && !strcmp(sc[k].phrase, sc[i].phrase);
+    }
+    for (int tier = 1; tier >= 0; tier--)
+        for (size_t i = 0; i < nsc; i++)
+            for (size_t j = 0; j < nnum && namesake[i] == tier; j++) n = add_variant(&sc[i], nums[j], out, n, limit);
+    return n;
+}
+
 /* Collect the nouns the player can refer to. */
 size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, const char *obs,
                          const char *look, env_noun *out, size_t max, uint64_t *text_key)
@@ -301,6 +398,10 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
         if (!dup) objs[nobjs++] = lg[i];
     }
     size_t n = 0;
+    memset(out, 0, max * sizeof *out);
+    /* every scope noun, namesakes too (two tickets): their numbers tell them apart */
+    env_noun *sc = jr_malloc(MAX_SCOPE * sizeof *sc);
+    size_t nsc = 0;
     for (size_t i = 0; i < nobjs && n < max; i++) {
         env_noun *nn = &out[n];
         nn->obj = objs[i];
@@ -309,6 +410,7 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
         nn->held = player && env_inside(vm, objs[i], player, w->nobj);
         if (!env_obj_phrase(vm, g, w, objs[i], objs, nobjs, nn->phrase, sizeof nn->phrase)) continue;
         full_name(vm, objs[i], nn->phrase, nn->full, sizeof nn->full);
+        if (sc && nsc < MAX_SCOPE) sc[nsc++] = *nn;
         int dup = 0;
         for (size_t k = 0; k < n && !dup; k++) dup = !strcmp(out[k].phrase, nn->phrase);
         if (!dup) n++;
@@ -346,6 +448,8 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
             ntext++;
         }
     }
+    if (sc) n = number_variants(vm, sc, nsc, obs, out, n, max, text_key);
+    jr_free(sc);
     /* the player, as the parser's own word for it */
     static const char *const me[] = {"me", "myself", "self", NULL};
     for (int i = 0; me[i] && w->player && n < max; i++) {
@@ -380,7 +484,8 @@ typedef struct gen {
 
 static unsigned noun_key(const gen *x, size_t i)
 {
-    return x->nouns[i].obj ? x->nouns[i].obj : 0x80000 + (unsigned)i;
+    /* a guessed phrase may name a namesake of its object: a key of its own */
+    return x->nouns[i].obj && !x->nouns[i].probe ? x->nouns[i].obj : 0x80000 + (unsigned)i;
 }
 
 /* Add "verb ... n1 ... n2" once per (action, objects, salt). */
@@ -600,7 +705,7 @@ size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun
     const char *x = jitrl_zvm_dict_lookup(vm, "examine") ? "examine" : "x";
     size_t k = 0;
     for (size_t i = 0; i < nn; i++) {
-        int keep = nouns[i].held || nouns[i].kind != EN_SCOPE;
+        int keep = (nouns[i].held && !nouns[i].probe) || nouns[i].kind != EN_SCOPE;
         if (!keep) {
             char cmd[80];
             snprintf(cmd, sizeof cmd, "%s %s", x, nouns[i].phrase);
@@ -612,8 +717,9 @@ size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun
             }
         }
         if (getenv("JITRL_ENV_DEBUG"))
-            fprintf(stderr, "noun %u %s%s [%s] kind %d%s\n", nouns[i].obj, keep ? "" : "(dropped) ", nouns[i].phrase,
-                    nouns[i].full, nouns[i].kind, nouns[i].held ? " held" : "");
+            fprintf(stderr, "noun %u %s%s [%s] kind %d%s%s\n", nouns[i].obj, keep ? "" : "(dropped) ",
+                    nouns[i].phrase, nouns[i].full, nouns[i].kind, nouns[i].held ? " held" : "",
+                    nouns[i].probe ? " probed" : "");
         if (keep) nouns[k++] = nouns[i];
     }
     return k;

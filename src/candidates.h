@@ -28,6 +28,7 @@ typedef struct env_noun {
     int held;
     int kind;            /* EN_* */
     int in_mind;         /* EN_REMOTE inside an internal-named holder (a spell memorised) */
+    int probe;           /* a guessed phrase ("ticket 2306"): asked of the parser even when held */
     char phrase[48];
     char full[64];       /* every dictionary word of the short name, for topics */
 } env_noun;
@@ -63,6 +64,21 @@ const char *env_next_word(const char *p, char *word, size_t cap, size_t *k);
  * *text_key hashes the text nouns used.  Returns the count. */
 size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, const char *obs,
                          const char *look, env_noun *out, size_t max, uint64_t *text_key);
+
+/* The numbers of the last few observations: a name's number ("ticket
+ * 2306") is shown once, when the thing is met or taken, and is typed later. */
+#define ENV_NUMS_KEPT 4     /* numbers remembered */
+#define ENV_NUMS_AGE 4      /* observations a number is remembered for */
+typedef struct env_numbers {
+    char num[ENV_NUMS_KEPT][8];
+    unsigned age[ENV_NUMS_KEPT];
+    size_t n;
+    uint64_t last;           /* hash of the last text seen: asking again is no new observation */
+} env_numbers;
+/* Remember obs's numbers (ageing the others) and return obs with the
+ * remembered numbers appended (jr_free it), the text env_collect_nouns
+ * reads numbers from; NULL when out of memory. */
+char *env_numbers_join(env_numbers *m, const char *obs);
 
 /* Does the parser resolve `cmd` (an "examine X")?  1 = it took a turn or
  * changed the world. */

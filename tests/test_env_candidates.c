@@ -8,6 +8,7 @@
  * Each case replays a walkthrough prefix on a bare machine, so it runs in
  * well under a second.
  */
+#include "base/alloc.h"
 #include "candidates.h"
 #include "env_int.h"
 #include "testutil.h"
@@ -140,8 +141,29 @@ static void test_name_word(void)
     close_story(&s);
 }
 
+/* The numbers of recent observations ("ticket 2306" is shown once, typed
+ * later): kept for a few observations, not aged by asking again, and only
+ * whole digit runs. */
+static void test_numbers(void)
+{
+    env_numbers m = {0};
+    char *t = env_numbers_join(&m, "\"Hope he doesn't pick 2306!\" thinks the barker. Room A2.");
+    CHECK(t && strstr(t, " 2306") && m.n == 1);   /* not the 2 of "A2" */
+    jr_free(t);
+    t = env_numbers_join(&m, "You take lottery ticket 5802 out of the board.");
+    CHECK(t && strstr(t, " 5802") && strstr(t, " 2306"));
+    jr_free(t);
+    for (int i = 0; i < 5; i++) jr_free(env_numbers_join(&m, "Time passes."));   /* the same text: no new observation */
+    CHECK_INT((int)m.n, 2);
+    jr_free(env_numbers_join(&m, "The barker smiles."));
+    jr_free(env_numbers_join(&m, "Time passes."));
+    jr_free(env_numbers_join(&m, "The barker frowns."));
+    CHECK_INT((int)m.n, 0);
+}
+
 int main(void)
 {
+    test_numbers();
     char probe[512];
     snprintf(probe, sizeof probe, "%s/jericho/games/zork3.z5", tu_shared());
     FILE *f = fopen(probe, "rb");
