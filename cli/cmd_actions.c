@@ -85,6 +85,7 @@ int actions_walk(const walk_opts *o, jr_buf *json)
             return 1;
         }
     }
+    size_t nlines = nsteps;   /* all of them are freed, however many are played */
     if (o->max_steps > 0 && nsteps > (size_t)o->max_steps) nsteps = (size_t)o->max_steps;
     size_t cap = nsteps + 1;
     double *cold = jr_calloc(cap, sizeof *cold), *warm = jr_calloc(cap, sizeof *warm);
@@ -169,7 +170,7 @@ out:
     jr_free(cold);
     jr_free(warm);
     jr_free(cands);
-    for (size_t i = 0; steps && i < nsteps; i++) jr_free(steps[i]);
+    for (size_t i = 0; steps && i < nlines; i++) jr_free(steps[i]);
     jr_free(steps);
     jitrl_env_close(env);
     return fail;
