@@ -146,16 +146,6 @@ static long region_index(const env_actions *a, uint32_t addr)
     return -1;
 }
 
-/* Where object o's entry starts (§12.3: after the property defaults), its
- * size, and where its tree links start and how long they are. */
-static uint32_t obj_entry(const jitrl_zvm *vm, unsigned o, unsigned *esize, unsigned *links, unsigned *llen)
-{
-    int v3 = jitrl_zvm_version(vm) <= 3;
-    *esize = v3 ? 9 : 14;
-    *links = v3 ? 4 : 6;
-    *llen = v3 ? 3 : 6;
-    return jitrl_zvm_read_word(vm, 0x0a) + (v3 ? 62 : 126) + (o - 1) * *esize;
-}
 
 /* ---- running one command ---- */
 
@@ -215,10 +205,8 @@ static int pool_add(struct dpool *p, uint32_t i, uint8_t v)
  * it reads the machine's memory in place, skips equal 64-byte blocks, then
  * goes eight bytes at a time, and looks at single bytes only in words that
  * differ outside the mask. */
-static int diff_world(const env_actions *a, const jitrl_zvm *vm, uint8_t *scratch, struct dpool *p, size_t *off,
-                      uint32_t *n)
+static int diff_world(const env_actions *a, const jitrl_zvm *vm, struct dpool *p, size_t *off, uint32_t *n)
 {
-    (void)scratch;
     size_t len = 0;
     const uint8_t *m = jitrl_zvm_memory(vm, &len);
     const env_world *w = a->w;
@@ -405,7 +393,7 @@ static int noun_resolves(void *ctx, const char *cmd)
         size_t off;
         uint32_t n;
         keep = quit || read_moves(a, a->vm[0]) != a->base_moves;
-        if (!keep && !diff_world(a, a->vm[0], a->scratch[0], &p, &off, &n))
+        if (!keep && !diff_world(a, a->vm[0], &p, &off, &n))
             for (uint32_t q = 0; q < n && !keep; q++) keep = p.idx[off + q] >= GLEN(a);
         jr_free(p.idx);
         jr_free(p.val);
@@ -436,7 +424,7 @@ static void *worker(void *arg)
             continue;
         a->dquit[i] = (uint8_t)quit;
         a->dturn[i] = (uint8_t)(read_moves(a, a->vm[j->t]) != a->base_moves);
-        if (diff_world(a, a->vm[j->t], a->scratch[j->t], &a->pool[j->t], &a->doff[i], &a->dn[i])) a->dn[i] = 0;
+        if (diff_world(a, a->vm[j->t], &a->pool[j->t], &a->doff[i], &a->dn[i])) a->dn[i] = 0;
     }
     return NULL;
 }
@@ -651,13 +639,13 @@ static uint64_t obj_print(const jitrl_zvm *vm, unsigned o, uint64_t h)
     unsigned esize, links, llen;
     uint8_t rec[24];
     size_t n = 0;
-    uint32_t e = obj_entry(vm, o, &esize, &links, &llen);
+    uint32_t e = env_obj_entry(vm, o, &esize, &links, &llen);
     for (unsigned k = 0; k < links; k++) rec[n++] = jitrl_zvm_read_byte(vm, e + k);
     unsigned par = jitrl_zvm_parent(vm, o);
     rec[n++] = (uint8_t)(par >> 8);
     rec[n++] = (uint8_t)par;
     if (par) {
-        uint32_t pe = obj_entry(vm, par, &esize, &links, &llen);
+        uint32_t pe = env_obj_entry(vm, par, &esize, &links, &llen);
         for (unsigned k = 0; k < links; k++) rec[n++] = jitrl_zvm_read_byte(vm, pe + k);
     }
     return XXH3_64bits_withSeed(rec, n, h ^ o);
@@ -775,7 +763,7 @@ static int evaluate(env_actions *a, const jitrl_zvm *vm, const void *snap, size_
                 if (!run_cmd(a->vm[0], snap, snaplen, env_cand(&a->cands, i), CAND_BUDGET, &quit)) continue;
                 a->dquit[i] = (uint8_t)quit;
                 a->dturn[i] = (uint8_t)(read_moves(a, a->vm[0]) != a->base_moves);
-                if (diff_world(a, a->vm[0], a->scratch[0], &a->pool[0], &a->doff[i], &a->dn[i])) a->dn[i] = 0;
+                if (diff_world(a, a->vm[0], &a->pool[0], &a->doff[i], &a->dn[i])) a->dn[i] = 0;
             }
         }
     }
@@ -947,7 +935,7 @@ static void drop_distant(env_actions *a, const jitrl_zvm *vm, uint8_t *r)
     unsigned esize, links, llen;
     for (unsigned o = 1; o <= w->nobj; o++) {
         if (o == loc || env_inside(vm, o, loc, w->nobj) || env_inside(vm, o, w->player, w->nobj)) continue;
-        uint32_t e = obj_entry(vm, o, &esize, &links, &llen);
+        uint32_t e = env_obj_entry(vm, o, &esize, &links, &llen);
         for (unsigned k = 0; k < llen; k++) {
             long i = region_index(a, e + links + k);
             if (i >= 0) r[i] = 0;
@@ -960,7 +948,7 @@ static void drop_scratch_attrs(env_actions *a, const jitrl_zvm *vm, uint8_t *r)
 {
     unsigned esize, links, llen;
     for (unsigned o = 1; o <= a->w->nobj; o++) {
-        uint32_t e = obj_entry(vm, o, &esize, &links, &llen);
+        uint32_t e = env_obj_entry(vm, o, &esize, &links, &llen);
         for (unsigned k = 0; k < links; k++) {
             long i = region_index(a, e + k);
             if (i >= 0) r[i] &= (uint8_t)~a->keymask_attr[k];
@@ -974,7 +962,7 @@ static void keymask_attrs_from(env_actions *a, const jitrl_zvm *vm, const uint8_
 {
     unsigned esize, links, llen;
     for (unsigned o = 1; o <= a->w->nobj; o++) {
-        uint32_t e = obj_entry(vm, o, &esize, &links, &llen);
+        uint32_t e = env_obj_entry(vm, o, &esize, &links, &llen);
         for (unsigned k = 0; k < links; k++) {
             long i = region_index(a, e + k);
             if (i >= 0) a->keymask_attr[k] |= m[i];
@@ -1238,7 +1226,7 @@ int env_actions_outcome(env_actions *a, jitrl_zvm *vm, const void *snap, size_t 
     struct dpool p = {0};
     size_t off;
     uint32_t n;
-    int rc = diff_world(a, a->vm[0], a->scratch[0], &p, &off, &n);
+    int rc = diff_world(a, a->vm[0], &p, &off, &n);
     int turn = read_moves(a, a->vm[0]) != a->base_moves;
     /* what this state's answer knows: its noise (scratch included) */
     memcpy(a->scratch_g, a->noise, sizeof a->scratch_g);

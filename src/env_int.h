@@ -135,6 +135,10 @@ int env_inside(const jitrl_zvm *vm, unsigned obj, unsigned anc, unsigned nobj);
 int env_obj_phrase(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, unsigned obj,
                    const unsigned *others, size_t nothers, char *buf, size_t cap);
 /* Does obj list dictionary word `word` among its names? */
+/* Where object o's entry starts (§12.3: after the property defaults), its
+ * size, where its tree links start (after the attribute bytes) and how
+ * long they are; the property table address follows the links. */
+uint32_t env_obj_entry(const jitrl_zvm *vm, unsigned o, unsigned *esize, unsigned *links, unsigned *llen);
 int env_obj_has_word(const jitrl_zvm *vm, const env_world *w, unsigned obj, uint32_t word);
 /* The local globals in scope at room `loc` into out[0..max); returns the
  * count. */

@@ -133,12 +133,9 @@ static int parse_score_text(const char *t, int *score, int *max, int *moves)
 static void final_score(jitrl_env *e)
 {
     const char *t = strcasestr(jr_buf_str(&e->obs), "you scored");
-    int s = e->score, m = e->max_score, mv = e->moves;
-    if (t && parse_score_text(t + 4, &s, &m, &mv)) {
-        e->score = s;
-        e->moves = mv;
-        if (m > 0) e->max_score = m;
-    }
+    int m = 0;
+    if (t) parse_score_text(t + 4, &e->score, &m, &e->moves);
+    if (m > 0) e->max_score = m;
 }
 
 /* Run `score` on a snapshot of the main machine and restore it. */

@@ -20,12 +20,20 @@ static unsigned max_prop(const jitrl_zvm *vm) { return jitrl_zvm_version(vm) <= 
 
 static void find_local_globals(const jitrl_zvm *vm, env_world *w);
 
-static uint32_t prop_table(const jitrl_zvm *vm, unsigned obj)
+uint32_t env_obj_entry(const jitrl_zvm *vm, unsigned o, unsigned *esize, unsigned *links, unsigned *llen)
 {
     int v3 = jitrl_zvm_version(vm) <= 3;
-    uint32_t objtab = jitrl_zvm_read_word(vm, 0x0a);
-    uint32_t e = objtab + (v3 ? 62 : 126) + (obj - 1) * (v3 ? 9 : 14);
-    return jitrl_zvm_read_word(vm, e + (v3 ? 7 : 12));
+    *esize = v3 ? 9 : 14;
+    *links = v3 ? 4 : 6;
+    *llen = v3 ? 3 : 6;
+    return jitrl_zvm_read_word(vm, 0x0a) + (v3 ? 62 : 126) + (o - 1) * *esize;
+}
+
+static uint32_t prop_table(const jitrl_zvm *vm, unsigned obj)
+{
+    unsigned esize, links, llen;
+    uint32_t e = env_obj_entry(vm, obj, &esize, &links, &llen);
+    return jitrl_zvm_read_word(vm, e + links + llen);
 }
 
 static int all_dict_words(const jitrl_zvm *vm, const env_grammar *g, uint32_t a, unsigned len)
