@@ -14,7 +14,7 @@ PKGS    := sqlite3 libcurl jansson libxxhash
 TESTPKGS := libmicrohttpd libcurl
 OPT     ?= -O2
 CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
-               -D_GNU_SOURCE -Iinclude -Isrc -fPIC
+               -D_GNU_SOURCE -Iinclude -Isrc -Isrc/env/zgame -Isrc/engine -Isrc/memory -Isrc/llm -fPIC
 ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror
 endif

@@ -1,7 +1,7 @@
 #!/bin/sh
-# gen_facts.sh -- print src/facts_data.c: data/games.tsv as one C string, so
+# gen_facts.sh -- print src/env/zgame/facts_data.c: data/games.tsv as one C string, so
 # the facts travel inside the library and work from any directory.
-#   sh scripts/gen_facts.sh > src/facts_data.c
+#   sh scripts/gen_facts.sh > src/env/zgame/facts_data.c
 set -eu
 cd "$(dirname "$0")/.."
 echo "/* facts_data.c -- generated from data/games.tsv by scripts/gen_facts.sh; do not edit. */"
