@@ -14,7 +14,7 @@ PKGS    := sqlite3 libcurl jansson libxxhash
 TESTPKGS := libmicrohttpd libcurl
 OPT     ?= -O2
 CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
-               -D_GNU_SOURCE -Iinclude -Isrc -Isrc/env/zgame -Isrc/engine -Isrc/memory -Isrc/llm -fPIC
+               -D_GNU_SOURCE -Iinclude -Isrc -fPIC
 ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror
 endif
@@ -24,7 +24,7 @@ CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 LDSAN := -fsanitize=address,undefined
 endif
 # libcurl is compiled against but loaded with dlopen on first use
-# (src/llm_curl.c), so runs without a model do not load its ~30 libraries.
+# (src/llm/llm_curl.c), so runs without a model do not load its ~30 libraries.
 LINKPKGS := sqlite3 jansson libxxhash
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(LINKPKGS)) -lm -lpthread -ldl

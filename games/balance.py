@@ -8,7 +8,7 @@ and the agent's side of the loop, both simplified:
     commands only with --two-noun);
   * the retrieval state: location (or Darkness), inventory and visible
     objects as text, plus the last --history actions;
-  * the JitRL decision of src/policy.c: neighbours = stored steps with
+  * the JitRL decision of src/engine/policy.c: neighbours = stored steps with
     similarity >= 0.95 (0.7 x 4-gram Jaccard of the state + 0.3 x word
     Jaccard of the history; different states never qualify here), the k=10
     most similar; V = mean return, Q = mean return per action, an unseen

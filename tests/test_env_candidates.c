@@ -1,6 +1,6 @@
 /*
  * test_env_candidates.c -- the candidate half of valid actions
- * (src/candidates.c, src/state.c) on the stories where each mechanism is
+ * (src/env/zgame/candidates.c, src/env/zgame/state.c) on the stories where each mechanism is
  * needed: Infocom local globals and adjectives (zork3's Royal Puzzle walls),
  * nouns only the game's scope routines reach and a verb only its own code
  * produces (balances' spells: "learn rezrov", "rezrov box"), a name word
@@ -9,8 +9,8 @@
  * well under a second.
  */
 #include "base/alloc.h"
-#include "candidates.h"
-#include "env_int.h"
+#include "env/zgame/candidates.h"
+#include "env/zgame/env_int.h"
 #include "testutil.h"
 
 #include <stdlib.h>

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "jitrl/llm.h"
-#include "llm_int.h"
+#include "llm/llm_int.h"
 #include "llm_testsrv.h"
 
 typedef struct sleeps { long ms[64]; int n; } sleeps;

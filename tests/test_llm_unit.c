@@ -11,7 +11,7 @@
 #include "base/alloc.h"
 #include "base/rng.h"
 #include "jitrl/llm.h"
-#include "llm_int.h"
+#include "llm/llm_int.h"
 #include "testutil.h"
 
 typedef struct canned {

@@ -16,7 +16,7 @@
  * cut by top-k is walked step by step.  Per-action accumulators are found
  * through a stamp array on the index (no hashing, no clearing).
  */
-#include "mem_int.h"
+#include "engine/mem_int.h"
 
 #include <math.h>
 #include <string.h>

@@ -11,7 +11,7 @@
  * and action names that no step points to, which retrieval never reports
  * (a key with no steps contributes no neighbours).
  */
-#include "mem_int.h"
+#include "engine/mem_int.h"
 
 #include <string.h>
 

@@ -1,9 +1,9 @@
 /*
  * mem_int.h -- private header of the engine (memory store, retrieval
- * index, estimators, policy).  Nothing outside src/memory*.c, src/index.c,
- * src/shingle.c, src/retrieve.c, src/estimate.c, src/policy.c and
- * src/trace.c includes it; the rest of the library uses the public
- * headers plus src/mem.h.
+ * index, estimators, policy).  Nothing outside src/memory/*.c, src/engine/index.c,
+ * src/engine/shingle.c, src/engine/retrieve.c, src/engine/estimate.c, src/engine/policy.c and
+ * src/engine/trace.c includes it; the rest of the library uses the public
+ * headers plus src/engine/mem.h.
  *
  * The shape, in one paragraph: SQLite holds the truth (episodes, steps,
  * state texts, returns).  The RAM index holds, per similarity field, the

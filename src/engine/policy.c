@@ -11,7 +11,7 @@
  * after the struct), so jitrl_decision_free is one free and the
  * out-of-memory paths stay few.
  */
-#include "mem_int.h"
+#include "engine/mem_int.h"
 
 #include <math.h>
 #include <string.h>

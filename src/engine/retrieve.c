@@ -18,7 +18,7 @@
  *    not the number of stored steps.  When m <= 0 (a low threshold or a
  *    light primary field) no pruning is possible and we scan.
  */
-#include "mem_int.h"
+#include "engine/mem_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,7 +13,7 @@
  * tokens (but at least one) gives one shingle of all its tokens, so short
  * fields still compare.
  */
-#include "mem_int.h"
+#include "engine/mem_int.h"
 
 #include <string.h>
 #include <xxhash.h>

@@ -4,7 +4,7 @@
  * from, A, A~, prior and final probabilities).  Numbers use %.10g: traces
  * are for reading and plotting, not for exact round trips.
  */
-#include "mem.h"
+#include "engine/mem.h"
 
 #include <math.h>
 

@@ -12,7 +12,7 @@
  * padded: a reward pinned to the wrong step would teach the wrong thing,
  * and the caller still has the score deltas to fall back on.
  */
-#include "llm_int.h"
+#include "llm/llm_int.h"
 
 #include <math.h>
 #include <stdio.h>

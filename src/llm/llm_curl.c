@@ -17,7 +17,7 @@
  * pay for it.  The function table lives on the handle (dlopen is reference
  * counted), so there is no global state.
  */
-#include "llm_int.h"
+#include "llm/llm_int.h"
 
 #include <curl/curl.h>
 #include <dlfcn.h>

@@ -17,7 +17,7 @@
  * is an immediate error; and a 200 whose content is unusable is a
  * fallback for the caller, never an error, so a long run survives it.
  */
-#include "llm_int.h"
+#include "llm/llm_int.h"
 
 #include <math.h>
 #include <stdarg.h>

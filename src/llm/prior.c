@@ -25,7 +25,7 @@
  *    c = 0.
  *  - Anything unusable becomes the uniform prior (all zeros), counted.
  */
-#include "llm_int.h"
+#include "llm/llm_int.h"
 
 #include <math.h>
 #include <stdio.h>

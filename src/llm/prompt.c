@@ -12,7 +12,7 @@
  * The answer format is stated last, right before the model answers,
  * which is where small models follow it best.
  */
-#include "llm_int.h"
+#include "llm/llm_int.h"
 
 #include <string.h>
 

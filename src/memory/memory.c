@@ -15,7 +15,7 @@
  * where state is a JSON object of the state's text fields, in the caller's
  * field order.  Export, import and prune live in memory_io.c.
  */
-#include "memory_int.h"
+#include "memory/memory_int.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#include "mem_int.h"
+#include "engine/mem_int.h"
 
 struct jitrl_memory {
     sqlite3 *db;

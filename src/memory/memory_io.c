@@ -10,7 +10,7 @@
  * input: every field is type-checked, lines are bounded, and a bad line
  * stops the import with its line number.
  */
-#include "memory_int.h"
+#include "memory/memory_int.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -35,8 +35,8 @@
  * JITRL_ENV_STATS one line per computed state (debugging aids; they change
  * nothing).
  */
-#include "env_int.h"
-#include "candidates.h"
+#include "env/zgame/env_int.h"
+#include "env/zgame/candidates.h"
 
 #include "base/alloc.h"
 

@@ -19,7 +19,7 @@
  * creature, attribute, Infocom "find" flags).  Verbs come most common
  * first, and the list is capped, so rare verbs are the ones that go.
  */
-#include "candidates.h"
+#include "env/zgame/candidates.h"
 
 #include "base/alloc.h"
 

@@ -8,7 +8,7 @@
 #ifndef JITRL_CANDIDATES_H
 #define JITRL_CANDIDATES_H
 
-#include "env_int.h"
+#include "env/zgame/env_int.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -10,7 +10,7 @@
  * facts (known games), else the version 3 status-line globals, else the
  * game's own `score` verb run on a snapshot and parsed.
  */
-#include "env_int.h"
+#include "env/zgame/env_int.h"
 
 #include "base/alloc.h"
 

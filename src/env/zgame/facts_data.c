@@ -1,10 +1,10 @@
 /* facts_data.c -- generated from data/games.tsv by scripts/gen_facts.sh; do not edit. */
-#include "env_int.h"
+#include "env/zgame/env_int.h"
 
 const char env_facts_tsv[] =
-    "# Facts about known story files, recognised by md5 (see src/facts.c).  Copied from ../shared/jericho/games.tsv\n"
+    "# Facts about known story files, recognised by md5 (see src/env/zgame/facts.c).  Copied from ../shared/jericho/games.tsv\n"
     "# (the Jericho benchmark's per-game bindings, checked with dfrotz).  score/moves: byte@A or word@A in Z-machine memory.\n"
-    "# After editing, run: sh scripts/gen_facts.sh > src/facts_data.c  (tests/test_env_facts checks they agree).\n"
+    "# After editing, run: sh scripts/gen_facts.sh > src/env/zgame/facts_data.c  (tests/test_env_facts checks they agree).\n"
     "game\tfile\tmd5\tzversion\trelease\tserial\tseed\tmax_score\tscore\tmoves\tvictory_text\tdeath_text\tintro\twalkthrough_steps\twalkthrough_result\n"
     "zork1\tgames/zork1.z5\tb732a93a6244ddd92a9b9a3e3a46c687\t3\t88\t840726\t12\t350\tword@8819\tword@8821\tInside the Barrow\t****  You have died  ****\t\t396\t350/350\n"
     "zork3\tgames/zork3.z5\tffda9ee2d428fa2fa8e75a1914ff6959\t3\t17\t840727\t0\t7\tbyte@7955\tword@7956\tyou have at last completed your quest in ZORK\t****  You have died  ****\t\t273\t7/7\n"

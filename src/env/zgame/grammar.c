@@ -25,7 +25,7 @@
  * Everything read here comes from an untrusted file, so every address is
  * bounds-checked and a malformed table gives JITRL_ENOTFOUND, never a crash.
  */
-#include "env_int.h"
+#include "env/zgame/env_int.h"
 
 #include "base/alloc.h"
 

@@ -10,7 +10,7 @@
  * objects, and the location is global 0 (the status-line location in
  * version 3, Inform's `location` in every version).
  */
-#include "env_int.h"
+#include "env/zgame/env_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
