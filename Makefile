@@ -14,7 +14,7 @@ PKGS    := sqlite3 libcurl jansson libxxhash
 TESTPKGS := libmicrohttpd libcurl
 OPT     ?= -O2
 CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
-               -D_GNU_SOURCE -Iinclude -Isrc -fPIC
+               -D_GNU_SOURCE -Iinclude -Isrc -fPIC -fvisibility=hidden
 ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror
 endif
@@ -72,8 +72,14 @@ $(BUILD)/libjitrl.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libjitrl.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(PKG_LIBS) $(LDSAN)
+# The shared library: only JITRL_API symbols exported (-fvisibility=hidden),
+# SONAME libjitrl.so.$(SOVERSION); libjitrl.so links to it for -ljitrl.
+SOVERSION := 0
+$(BUILD)/libjitrl.so.$(SOVERSION): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libjitrl.so.$(SOVERSION) -o $@ $^ $(PKG_LIBS) $(LDSAN)
+
+$(BUILD)/libjitrl.so: $(BUILD)/libjitrl.so.$(SOVERSION)
+	ln -sf libjitrl.so.$(SOVERSION) $@
 
 $(BUILD)/libjitrl.pc: libjitrl.pc.in
 	@mkdir -p $(dir $@)

@@ -79,16 +79,16 @@ typedef struct jitrl_agent_config {
 
 /* Defaults: jitrl agent, 60 steps, seed 1, text-game engine parameters,
  * history 1, no model, no evaluator, no trace. */
-void jitrl_agent_config_init(jitrl_agent_config *cfg);
+JITRL_API void jitrl_agent_config_init(jitrl_agent_config *cfg);
 
 /* Make an agent over env (required) and mem (required for the jitrl agent,
  * ignored by the static one).  Errors: JITRL_EINVAL (missing handle, bad
  * max_steps or params), JITRL_ENOMEM; *out is NULL then and a message is
  * written to err[0..errlen) when err is non-NULL. */
-int jitrl_agent_open(jitrl_env *env, jitrl_memory *mem, const jitrl_agent_config *cfg,
+JITRL_API int jitrl_agent_open(jitrl_env *env, jitrl_memory *mem, const jitrl_agent_config *cfg,
                      jitrl_agent **out, char *err, size_t errlen);
-void jitrl_agent_close(jitrl_agent *ag);   /* NULL is a no-op */
-const char *jitrl_agent_errmsg(const jitrl_agent *ag);   /* "" if none */
+JITRL_API void jitrl_agent_close(jitrl_agent *ag);   /* NULL is a no-op */
+JITRL_API const char *jitrl_agent_errmsg(const jitrl_agent *ag);   /* "" if none */
 
 /* What one episode did. */
 typedef struct jitrl_episode_result {
@@ -111,11 +111,11 @@ typedef struct jitrl_episode_result {
  * JITRL_OK with done = 1), of the model that a retry cannot fix (JITRL_EAUTH,
  * JITRL_EHTTP: nothing stored), of the memory (JITRL_EDB: nothing stored),
  * JITRL_ENOMEM. */
-int jitrl_agent_run_episode(jitrl_agent *ag, int episode, jitrl_episode_result *out);
+JITRL_API int jitrl_agent_run_episode(jitrl_agent *ag, int episode, jitrl_episode_result *out);
 
 /* Optional per-step progress: called after each step with the episode, the
  * step number (1-based) and the current score.  NULL = none. */
-void jitrl_agent_on_step(jitrl_agent *ag, void (*fn)(void *ctx, int episode, int step, int score),
+JITRL_API void jitrl_agent_on_step(jitrl_agent *ag, void (*fn)(void *ctx, int episode, int step, int score),
                          void *ctx);
 
 #ifdef __cplusplus

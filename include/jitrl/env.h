@@ -59,20 +59,20 @@ typedef struct jitrl_env_options {
 
 /* Fill *opt with the defaults: seed -1, use_facts 1, step_budget 0, threads 0, fast_actions 0.
  * Passing NULL options to open means the same. */
-void jitrl_env_options_init(jitrl_env_options *opt);
+JITRL_API void jitrl_env_options_init(jitrl_env_options *opt);
 
 /* Open a story (bytes are copied).  Does not start the game: call
  * jitrl_env_reset().  Errors: those of jitrl_zvm_open_* (JITRL_EIO,
  * JITRL_ECORRUPT, JITRL_EUNSUPPORTED, JITRL_ENOMEM).  On error *out is
  * NULL and a message is written to err[0..errlen) if err is non-NULL. */
-int jitrl_env_open_file(const char *path, const jitrl_env_options *opt, jitrl_env **out,
+JITRL_API int jitrl_env_open_file(const char *path, const jitrl_env_options *opt, jitrl_env **out,
                         char *err, size_t errlen);
-int jitrl_env_open_buffer(const uint8_t *story, size_t len, const jitrl_env_options *opt,
+JITRL_API int jitrl_env_open_buffer(const uint8_t *story, size_t len, const jitrl_env_options *opt,
                           jitrl_env **out, char *err, size_t errlen);
-void jitrl_env_close(jitrl_env *env);   /* NULL is a no-op */
+JITRL_API void jitrl_env_close(jitrl_env *env);   /* NULL is a no-op */
 
 /* The detail message of the last failure (never NULL; "" if none). */
-const char *jitrl_env_errmsg(const jitrl_env *env);
+JITRL_API const char *jitrl_env_errmsg(const jitrl_env *env);
 
 /* One observation.  text is borrowed (see the ownership rule above). */
 typedef struct jitrl_obs {
@@ -86,12 +86,12 @@ typedef struct jitrl_obs {
 /* Start a new game with the seed from the options (or the facts) and run the
  * intro input.  Clears nothing of the valid-actions memo (it stays valid).
  * Errors: JITRL_EVM / JITRL_EBUDGET if the story faults or loops. */
-int jitrl_env_reset(jitrl_env *env, jitrl_obs *out);
+JITRL_API int jitrl_env_reset(jitrl_env *env, jitrl_obs *out);
 
 /* Send one command and run to the next prompt.  JITRL_ESTATE before reset
  * or after done; JITRL_EINVAL for a NULL action.  A story fault or budget
  * overrun ends the game (done = 1) and returns JITRL_EVM / JITRL_EBUDGET. */
-int jitrl_env_step(jitrl_env *env, const char *action, jitrl_obs *out);
+JITRL_API int jitrl_env_step(jitrl_env *env, const char *action, jitrl_obs *out);
 
 /* The valid actions at the current state: one readable command per distinct
  * world outcome, sorted.  The array and strings are borrowed until the next
@@ -99,14 +99,14 @@ int jitrl_env_step(jitrl_env *env, const char *action, jitrl_obs *out);
  * memoised by world-state hash.  An empty list when done.  Errors:
  * JITRL_ESTATE before reset; JITRL_EUNSUPPORTED when the story has no
  * grammar we can read (errmsg says so). */
-int jitrl_env_valid_actions(jitrl_env *env, const char *const **actions, size_t *n);
+JITRL_API int jitrl_env_valid_actions(jitrl_env *env, const char *const **actions, size_t *n);
 
 /* Try one command on a snapshot without playing it: does it change the
  * world (object tree, attributes, properties, globals beyond the calibrated
  * noise, or the score), and which valid action has the identical outcome
  * (*valid_index, -1 if none; computes the valid actions if needed).  The
  * state is unchanged afterwards. */
-int jitrl_env_check_action(jitrl_env *env, const char *action, int *changes_world,
+JITRL_API int jitrl_env_check_action(jitrl_env *env, const char *action, int *changes_world,
                            long *valid_index);
 
 /* Statistics of the last valid_actions() call. */
@@ -116,7 +116,7 @@ typedef struct jitrl_env_action_stats {
     size_t groups;           /* distinct outcomes = number of valid actions */
     double ms;               /* wall-clock milliseconds of the call */
 } jitrl_env_action_stats;
-void jitrl_env_last_action_stats(const jitrl_env *env, jitrl_env_action_stats *out);
+JITRL_API void jitrl_env_last_action_stats(const jitrl_env *env, jitrl_env_action_stats *out);
 
 /* The structured state, read from the Z-machine (not summarised by a model).
  * All strings borrowed (see above); never NULL. */
@@ -128,7 +128,7 @@ typedef struct jitrl_env_state_text {
     const char *observation;  /* the game's last output text */
     int score, moves;
 } jitrl_env_state_text;
-int jitrl_env_state(jitrl_env *env, jitrl_env_state_text *out);
+JITRL_API int jitrl_env_state(jitrl_env *env, jitrl_env_state_text *out);
 
 /* Save / restore the whole environment state (Z-machine snapshot, score
  * bookkeeping, done flags, last observation).  state_size() is the exact
@@ -136,29 +136,29 @@ int jitrl_env_state(jitrl_env *env, jitrl_env_state_text *out);
  * smaller.  set_state accepts only buffers from a handle on the same story
  * (JITRL_ECORRUPT otherwise; the state is then unchanged).  After set_state
  * the observation, valid actions and hash equal those at get_state time. */
-size_t jitrl_env_state_size(const jitrl_env *env);
-int jitrl_env_get_state(const jitrl_env *env, void *buf, size_t cap, size_t *len);
-int jitrl_env_set_state(jitrl_env *env, const void *buf, size_t len);
+JITRL_API size_t jitrl_env_state_size(const jitrl_env *env);
+JITRL_API int jitrl_env_get_state(const jitrl_env *env, void *buf, size_t cap, size_t *len);
+JITRL_API int jitrl_env_set_state(jitrl_env *env, const void *buf, size_t len);
 
 /* World-state hash: object tree, attributes, properties and globals, except
  * the move counter (so the same situation reached at another turn has the
  * same hash).  0 before reset. */
-uint64_t jitrl_env_hash(const jitrl_env *env);
+JITRL_API uint64_t jitrl_env_hash(const jitrl_env *env);
 
 /* Facts: the game's name (from the facts, else the file name without
  * extension, else "story"), max score (0 if unknown), the seed in use, and
  * whether the facts table knew this story. */
-const char *jitrl_env_game_name(const jitrl_env *env);
-int jitrl_env_max_score(const jitrl_env *env);
-int32_t jitrl_env_seed(const jitrl_env *env);
-int jitrl_env_known(const jitrl_env *env);
+JITRL_API const char *jitrl_env_game_name(const jitrl_env *env);
+JITRL_API int jitrl_env_max_score(const jitrl_env *env);
+JITRL_API int32_t jitrl_env_seed(const jitrl_env *env);
+JITRL_API int jitrl_env_known(const jitrl_env *env);
 
 /* The intro input of the game (facts; "" if none), with "\n" separating
  * lines, e.g. "\n" for one empty line.  For tools replaying walkthroughs. */
-const char *jitrl_env_intro(const jitrl_env *env);
+JITRL_API const char *jitrl_env_intro(const jitrl_env *env);
 
 /* The underlying machine, for inspection only (do not run or restore it). */
-const jitrl_zvm *jitrl_env_zvm(const jitrl_env *env);
+JITRL_API const jitrl_zvm *jitrl_env_zvm(const jitrl_env *env);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,19 @@
 extern "C" {
 #endif
 
+/* JITRL_API marks the exported functions: the library is built with
+ * -fvisibility=hidden, so everything else (jr_*, mem_*, zvm internals)
+ * stays out of libjitrl.so's dynamic symbol table. */
+#if defined(__GNUC__) || defined(__clang__)
+#define JITRL_API __attribute__((visibility("default")))
+#else
+#define JITRL_API
+#endif
+
+/* The ABI of libjitrl.so.N: bumped when a compiled caller would break.
+ * jitrl_version() gives the library's version string, e.g. "0.3.0". */
+#define JITRL_ABI_VERSION 0
+
 enum jitrl_rc {
     JITRL_OK = 0,
     JITRL_ENOMEM = 1,        /* an allocation failed */
@@ -35,7 +48,17 @@ enum jitrl_rc {
 
 /* A static, never-NULL English description of rc.  Unknown codes give
  * "unknown error". */
-const char *jitrl_strerror(int rc);
+JITRL_API JITRL_API const char *jitrl_strerror(int rc);
+
+/* The library's version, "MAJOR.MINOR.PATCH" (static, never NULL); MAJOR
+ * is JITRL_ABI_VERSION, the N of libjitrl.so.N. */
+JITRL_API const char *jitrl_version(void);
+
+/* Free a string or buffer the library returned as the caller's (a `char *`
+ * out-parameter, e.g. jitrl_decision_json).  NULL is a no-op.  Use this,
+ * not free(), from other languages and from programs built with another C
+ * runtime. */
+JITRL_API void jitrl_free(void *p);
 
 #ifdef __cplusplus
 }

@@ -113,7 +113,7 @@ typedef struct jitrl_llm_config {
  * flag for can still be set, and flags the caller applies afterwards win.
  * An override that does not parse is skipped here and reported by
  * jitrl_llm_open (JITRL_EINVAL naming the variable). */
-void jitrl_llm_config_init(jitrl_llm_config *cfg);
+JITRL_API void jitrl_llm_config_init(jitrl_llm_config *cfg);
 
 /* Apply the environment's overrides to *cfg: JITRL_LLM_EXTRA (extra_json),
  * JITRL_LLM_TIMEOUT_MS, JITRL_LLM_RETRIES, JITRL_LLM_TOP_LOGPROBS,
@@ -122,10 +122,10 @@ void jitrl_llm_config_init(jitrl_llm_config *cfg);
  * is not changed).  Returns JITRL_EINVAL, with the variable's name in
  * errmsg, for a value that does not parse; the values before it in that
  * order are applied. */
-int jitrl_llm_config_env(jitrl_llm_config *cfg, char *errmsg, size_t errlen);
+JITRL_API int jitrl_llm_config_env(jitrl_llm_config *cfg, char *errmsg, size_t errlen);
 
 /* "token", "verbal", "propose" -> *mode.  JITRL_EINVAL for anything else. */
-int jitrl_llm_mode_parse(const char *name, jitrl_llm_mode *mode);
+JITRL_API int jitrl_llm_mode_parse(const char *name, jitrl_llm_mode *mode);
 
 /* Open a client.  Nothing is sent yet.  Errors: JITRL_EINVAL (no base_url
  * or model, a value out of range, extra_json not a JSON object),
@@ -133,11 +133,11 @@ int jitrl_llm_mode_parse(const char *name, jitrl_llm_mode *mode);
  * (libcurl.so.4 cannot be loaded, or lacks an entry point) and
  * JITRL_EHTTP (curl_global_init failed).  On error *out is NULL and, if
  * errmsg is non-NULL, the reason is written to errmsg[0..errlen). */
-int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, size_t errlen);
-void jitrl_llm_close(jitrl_llm *llm);     /* NULL is a no-op */
+JITRL_API int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, size_t errlen);
+JITRL_API void jitrl_llm_close(jitrl_llm *llm);     /* NULL is a no-op */
 
 /* The detail message of the last failed call or fallback ("" if none). */
-const char *jitrl_llm_errmsg(const jitrl_llm *llm);
+JITRL_API const char *jitrl_llm_errmsg(const jitrl_llm *llm);
 
 /* One state field shown to the model, e.g. {"location", "West of House"}. */
 typedef struct jitrl_llm_field {
@@ -185,9 +185,9 @@ typedef struct jitrl_llm_stats {
 
 /* Borrowed; valid until the handle is closed (it updates in place).  A
  * NULL handle gives all zeros (a run with no model reports no usage). */
-const jitrl_llm_stats *jitrl_llm_stats_get(const jitrl_llm *llm);
+JITRL_API const jitrl_llm_stats *jitrl_llm_stats_get(const jitrl_llm *llm);
 /* Zero the running totals (e.g. per episode).  NULL is a no-op. */
-void jitrl_llm_stats_reset(jitrl_llm *llm);
+JITRL_API void jitrl_llm_stats_reset(jitrl_llm *llm);
 
 /* Prior logits for n candidate actions (token or verbal mode; in propose
  * mode this is the uniform prior with no request).  logits_out[0..n) is
@@ -203,18 +203,18 @@ void jitrl_llm_stats_reset(jitrl_llm *llm);
  * Returns JITRL_OK (possibly with info->fell_back), or JITRL_EAUTH /
  * JITRL_EHTTP / JITRL_EINVAL / JITRL_ENOMEM; on error logits_out holds the
  * uniform prior so a caller that chooses to go on can. */
-int jitrl_llm_prior(jitrl_llm *llm, const jitrl_llm_context *ctx,
+JITRL_API int jitrl_llm_prior(jitrl_llm *llm, const jitrl_llm_context *ctx,
                     const char *const *candidates, size_t n, const double *priority,
                     double *logits_out, jitrl_llm_call *info);
 
 /* Ask the model for up to k distinct actions (k <= 0 = config propose_k).
  * *actions_out is the caller's (jitrl_llm_free_strings), possibly with
  * *n_out == 0 on fallback (info->fell_back = 1).  Errors as for prior. */
-int jitrl_llm_propose(jitrl_llm *llm, const jitrl_llm_context *ctx, int k,
+JITRL_API int jitrl_llm_propose(jitrl_llm *llm, const jitrl_llm_context *ctx, int k,
                       char ***actions_out, size_t *n_out, jitrl_llm_call *info);
 /* Free a list returned by jitrl_llm_propose: its n strings and the array.
  * NULL is a no-op. */
-void jitrl_llm_free_strings(char **list, size_t n);
+JITRL_API void jitrl_llm_free_strings(char **list, size_t n);
 
 /* The reflective evaluator: ONE call after an episode scores each of its
  * n_steps steps on [lo, hi] (text games -10..10, web -3..3) as strict
@@ -223,7 +223,7 @@ void jitrl_llm_free_strings(char **list, size_t n);
  * rewards_out[0..n_steps) is written, clamped to [lo, hi].  If the answer
  * is unusable (info->fell_back = 1) rewards_out is left untouched and the
  * caller keeps its own rewards (score deltas).  Errors as for prior. */
-int jitrl_llm_evaluate(jitrl_llm *llm, const char *task, const char *const *observations,
+JITRL_API int jitrl_llm_evaluate(jitrl_llm *llm, const char *task, const char *const *observations,
                        const char *const *actions, size_t n_steps, double lo, double hi,
                        double *rewards_out, jitrl_llm_call *info);
 

@@ -84,7 +84,7 @@ typedef struct jitrl_memory_options {
 
 /* Fill *opt with the defaults: text-game fields, create = 1, read-write.
  * Cannot fail. */
-void jitrl_memory_options_default(jitrl_memory_options *opt);
+JITRL_API void jitrl_memory_options_default(jitrl_memory_options *opt);
 
 /* Open (or create) a memory.  path NULL or ":memory:" = in RAM only.
  * opt NULL = defaults.  Errors: JITRL_ENOTFOUND (missing file and not
@@ -93,17 +93,17 @@ void jitrl_memory_options_default(jitrl_memory_options *opt);
  * JITRL_EUNSUPPORTED (a newer schema version), JITRL_EDB, JITRL_ENOMEM,
  * JITRL_EINVAL.  On error *out is NULL and, if errmsg is non-NULL, a
  * message is written to errmsg[0..errlen). */
-int jitrl_memory_open(const char *path, const jitrl_memory_options *opt, jitrl_memory **out,
+JITRL_API int jitrl_memory_open(const char *path, const jitrl_memory_options *opt, jitrl_memory **out,
                       char *errmsg, size_t errlen);
-void jitrl_memory_close(jitrl_memory *mem);   /* NULL is a no-op */
+JITRL_API void jitrl_memory_close(jitrl_memory *mem);   /* NULL is a no-op */
 
 /* The detail message of the last failure on this handle ("" if none).
  * Borrowed: valid until the next call on the handle. */
-const char *jitrl_memory_errmsg(const jitrl_memory *mem);
+JITRL_API const char *jitrl_memory_errmsg(const jitrl_memory *mem);
 
 /* Discounted returns, exactly: ret[t] = sum_{u>=t} gamma^(u-t) * rewards[u].
  * ret may alias rewards.  Cannot fail; touches no memory handle. */
-void jitrl_returns(const double *rewards, size_t n, double gamma, double *ret);
+JITRL_API void jitrl_returns(const double *rewards, size_t n, double gamma, double *ret);
 
 /* Append one episode: computes the returns with gamma, stores everything in
  * one transaction, and indexes the steps for retrieval.  n may be 0 (an
@@ -111,7 +111,7 @@ void jitrl_returns(const double *rewards, size_t n, double gamma, double *ret);
  * non-NULL) receives its id.  Errors: JITRL_EINVAL (NULL action, gamma
  * outside [0,1], non-finite reward), JITRL_ESTATE (read-only), JITRL_EDB
  * (e.g. the disk is full; the file is unchanged), JITRL_ENOMEM. */
-int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_info *info,
+JITRL_API int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_info *info,
                              const jitrl_step *steps, size_t n, double gamma,
                              int64_t *episode_id);
 
@@ -122,7 +122,7 @@ int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_info *info,
  * JITRL_ECORRUPT (a bad row), JITRL_ESTATE (the index was lost by an
  * earlier failed prune: reopen).  After a failure the index holds whole
  * episodes only, and a later refresh picks up exactly the rest. */
-int jitrl_memory_refresh(jitrl_memory *mem);
+JITRL_API int jitrl_memory_refresh(jitrl_memory *mem);
 
 typedef struct jitrl_memory_stats {
     size_t episodes;
@@ -137,7 +137,7 @@ typedef struct jitrl_memory_stats {
 
 /* Fill *st (zeroed first).  Errors: JITRL_EINVAL (NULL argument),
  * JITRL_EDB; the index figures are filled even then.  Changes nothing. */
-int jitrl_memory_stats_get(jitrl_memory *mem, jitrl_memory_stats *st);
+JITRL_API int jitrl_memory_stats_get(jitrl_memory *mem, jitrl_memory_stats *st);
 
 /* Export every episode, oldest first, as JSON Lines (one episode per line,
  * with its steps, returns and metadata) to the stdio FILE *f (void * to keep
@@ -145,7 +145,7 @@ int jitrl_memory_stats_get(jitrl_memory *mem, jitrl_memory_stats *st);
  * export is byte-identical.  Errors: JITRL_EINVAL, JITRL_EIO, JITRL_EDB,
  * JITRL_ENOMEM; the memory is unchanged, but f may hold the whole lines
  * written before the failure.  The caller opens and closes f. */
-int jitrl_memory_export(jitrl_memory *mem, void *f);
+JITRL_API int jitrl_memory_export(jitrl_memory *mem, void *f);
 
 /* Import JSON Lines as written by export.  Each line is one episode in its
  * own transaction; its id is kept when positive and free, else a new one
@@ -155,7 +155,7 @@ int jitrl_memory_export(jitrl_memory *mem, void *f);
  * 256 MiB), or an add_episode error (JITRL_ESTATE read-only, JITRL_EDB,
  * JITRL_ENOMEM).  Lines before it stay imported, the failing one is not:
  * *n_imported (if non-NULL) counts the episodes added either way. */
-int jitrl_memory_import(jitrl_memory *mem, void *f, size_t *n_imported);
+JITRL_API int jitrl_memory_import(jitrl_memory *mem, void *f, size_t *n_imported);
 
 /* Prune: drop episodes older than max_age_s seconds (relative to `now`,
  * 0 = the current time; max_age_s <= 0 = no age limit), then, if more than
@@ -165,13 +165,13 @@ int jitrl_memory_import(jitrl_memory *mem, void *f, size_t *n_imported);
  * removed), JITRL_ENOMEM.  If only the index rebuild fails, the episodes
  * are gone from the file and the handle refuses add, decide and refresh
  * with JITRL_ESTATE until reopened. */
-int jitrl_memory_prune(jitrl_memory *mem, int64_t max_age_s, size_t keep_count, int64_t now,
+JITRL_API int jitrl_memory_prune(jitrl_memory *mem, int64_t max_age_s, size_t keep_count, int64_t now,
                        size_t *n_removed);
 
 /* PRAGMA integrity_check: JITRL_OK, or JITRL_ECORRUPT with the first
  * complaint in errmsg, or JITRL_EDB if the check itself cannot run.
  * Changes nothing. */
-int jitrl_memory_check(jitrl_memory *mem);
+JITRL_API int jitrl_memory_check(jitrl_memory *mem);
 
 #ifdef __cplusplus
 }

@@ -38,9 +38,9 @@ extern "C" {
  * seed: any value (0 included) gives a valid state.  next: 64 random
  * bits.  uniform: a double in [0, 1) with 53 random bits. */
 typedef struct jitrl_rng { uint64_t s[4]; } jitrl_rng;
-void jitrl_rng_seed(jitrl_rng *rng, uint64_t seed);
-uint64_t jitrl_rng_next(jitrl_rng *rng);
-double jitrl_rng_uniform(jitrl_rng *rng);
+JITRL_API void jitrl_rng_seed(jitrl_rng *rng, uint64_t seed);
+JITRL_API uint64_t jitrl_rng_next(jitrl_rng *rng);
+JITRL_API double jitrl_rng_uniform(jitrl_rng *rng);
 
 typedef enum jitrl_mode {
     JITRL_MODE_SAMPLE = 0,   /* sample from softmax(z + beta*A~) */
@@ -70,7 +70,7 @@ typedef struct jitrl_params {
  * beta 2 (see docs/method.md), keep_above off (2.0), eps 1e-8, sample mode,
  * unweighted means, indexed retrieval, augmentation on.  Unknown preset =
  * "text" and returns JITRL_EINVAL. */
-int jitrl_params_default(jitrl_params *p, const char *preset);
+JITRL_API int jitrl_params_default(jitrl_params *p, const char *preset);
 
 typedef struct jitrl_neighbour {
     int64_t step_id;       /* row id of the step in the memory */
@@ -121,10 +121,10 @@ typedef struct jitrl_decision {
  * params), JITRL_ENOMEM, JITRL_ESTATE (the index was lost by a failed
  * prune: reopen).  On error *out is NULL, the memory is unchanged and
  * jitrl_memory_errmsg says why; rng may have advanced. */
-int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *state,
+JITRL_API int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *state,
                  const char *const *candidates, const double *prior_logits, size_t n,
                  jitrl_rng *rng, jitrl_decision **out);
-void jitrl_decision_free(jitrl_decision *d);   /* NULL is a no-op */
+JITRL_API void jitrl_decision_free(jitrl_decision *d);   /* NULL is a no-op */
 
 /* The trace as one JSON object (one line, no newline):
  * {"v","n_neighbours","neighbours":[{"id","episode","sim","ret","action"}],
@@ -133,13 +133,13 @@ void jitrl_decision_free(jitrl_decision *d);   /* NULL is a no-op */
  *  "scored"}.  Only the n_listed neighbours appear; a non-finite number is
  * written as null.  *json is the caller's (free()); NULL on error.
  * Errors: JITRL_ENOMEM, JITRL_EINVAL (NULL d or json). */
-int jitrl_decision_json(const jitrl_decision *d, char **json);
+JITRL_API int jitrl_decision_json(const jitrl_decision *d, char **json);
 
 /* The closed-form KL-regularised update on its own: probs = softmax(z +
  * beta*adv) over n entries, computed stably.  Used by jitrl_decide and
  * testable alone.  logits or adv NULL = all 0.  Cannot fail; finite inputs are the
  * caller's duty (jitrl_decide checks them). */
-void jitrl_policy_update(const double *logits, const double *adv, size_t n, double beta,
+JITRL_API void jitrl_policy_update(const double *logits, const double *adv, size_t n, double beta,
                          double *probs);
 
 #ifdef __cplusplus

@@ -24,19 +24,19 @@ typedef struct jitrl_paper jitrl_paper;
 
 /* Parse the paper-results table.  Errors: JITRL_EPARSE (no `method` header
  * or a row with a bad number), JITRL_ENOMEM; *out is NULL then. */
-int jitrl_paper_parse(const char *text, size_t len, jitrl_paper **out);
-void jitrl_paper_free(jitrl_paper *p);   /* NULL is a no-op */
+JITRL_API int jitrl_paper_parse(const char *text, size_t len, jitrl_paper **out);
+JITRL_API void jitrl_paper_free(jitrl_paper *p);   /* NULL is a no-op */
 
 /* The paper's Avg and Final for (game, method), e.g. ("zork1", "jitrl").
  * Returns 1 and fills avg/final when known, 0 otherwise (p may be NULL). */
-int jitrl_paper_lookup(const jitrl_paper *p, const char *game, const char *method,
+JITRL_API int jitrl_paper_lookup(const jitrl_paper *p, const char *game, const char *method,
                        double *avg, double *final);
 
 /* The HTML page for summaries s[0..n) (any mix of games and agents; one
  * chart per game, in order of first appearance).  paper may be NULL; title
  * may be NULL for a default.  Returns the caller's string (free with free())
  * or NULL on allocation failure. */
-char *jitrl_report_html(const jitrl_summary *const *s, size_t n, const jitrl_paper *paper,
+JITRL_API char *jitrl_report_html(const jitrl_summary *const *s, size_t n, const jitrl_paper *paper,
                         const char *title);
 
 #ifdef __cplusplus

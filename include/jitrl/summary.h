@@ -30,12 +30,12 @@ extern "C" {
 
 /* The two-sided 95% critical value of Student's t with df degrees of
  * freedom (12.706 for df 1, 2.776 for df 4, -> 1.960).  df < 1 gives 0. */
-double jitrl_t975(unsigned df);
+JITRL_API double jitrl_t975(unsigned df);
 
 /* Mean and 95% confidence half-width (t * s / sqrt(n), s the sample standard
  * deviation) of x[0..n).  n = 0 gives 0 and 0; n = 1 gives x[0] and 0 (one
  * run has no spread to measure).  Either output may be NULL. */
-void jitrl_mean_ci95(const double *x, size_t n, double *mean, double *ci95);
+JITRL_API void jitrl_mean_ci95(const double *x, size_t n, double *mean, double *ci95);
 
 /* ---- One agent on one game ---- */
 
@@ -70,24 +70,24 @@ typedef struct jitrl_summary {
 } jitrl_summary;
 
 /* A new empty summary (all zero, strings NULL); NULL on allocation failure. */
-jitrl_summary *jitrl_summary_new(void);
-void jitrl_summary_free(jitrl_summary *s);   /* NULL is a no-op */
+JITRL_API jitrl_summary *jitrl_summary_new(void);
+JITRL_API void jitrl_summary_free(jitrl_summary *s);   /* NULL is a no-op */
 
 /* Replace one string field (*field must belong to s) with a copy of value
  * (NULL clears it).  JITRL_ENOMEM leaves the field unchanged. */
-int jitrl_summary_set(char **field, const char *value);
+JITRL_API int jitrl_summary_set(char **field, const char *value);
 
 /* Append a run with a copy of scores[0..n).  Totals are recomputed by
  * jitrl_summary_finish().  JITRL_ENOMEM leaves s unchanged. */
-int jitrl_summary_add_run(jitrl_summary *s, uint64_t seed, const double *scores, size_t n);
+JITRL_API int jitrl_summary_add_run(jitrl_summary *s, uint64_t seed, const double *scores, size_t n);
 
 /* Compute each run's avg/final and the cross-run means, CIs, token totals,
  * per-step figures and cost.  Never fails. */
-void jitrl_summary_finish(jitrl_summary *s);
+JITRL_API void jitrl_summary_finish(jitrl_summary *s);
 
 /* The summary as one JSON object (the --summary format), newline-ended.
  * NULL on allocation failure. */
-char *jitrl_summary_to_json(const jitrl_summary *s);
+JITRL_API char *jitrl_summary_to_json(const jitrl_summary *s);
 
 /* Parse summaries from JSON text: either one summary object or a bundle
  * {"games": [summary, ...]} (what `jitrl bench play --json` and
@@ -96,18 +96,18 @@ char *jitrl_summary_to_json(const jitrl_summary *s);
  * scores, so a hand-edited file stays consistent.  Errors: JITRL_EPARSE (not
  * JSON, or not a summary; a message is written to err[0..errlen) when err is
  * non-NULL), JITRL_ENOMEM. */
-int jitrl_summary_parse(const char *text, size_t len, jitrl_summary ***out, size_t *n,
+JITRL_API int jitrl_summary_parse(const char *text, size_t len, jitrl_summary ***out, size_t *n,
                         char *err, size_t errlen);
 
 /* Free arr[0..n) and arr itself.  NULL is a no-op. */
-void jitrl_summary_free_array(jitrl_summary **arr, size_t n);
+JITRL_API void jitrl_summary_free_array(jitrl_summary **arr, size_t n);
 
 /* Mean over runs of each episode's score, and the 95% CI half-width, for
  * episodes 0..n_episodes-1 (runs shorter than that contribute to the
  * episodes they have).  mean and ci95 have n_episodes slots; episodes no run
  * reached get 0/0 and are counted in the return value's complement: returns
  * how many leading episodes have at least one run. */
-size_t jitrl_summary_curve(const jitrl_summary *s, size_t n_episodes, double *mean, double *ci95);
+JITRL_API size_t jitrl_summary_curve(const jitrl_summary *s, size_t n_episodes, double *mean, double *ci95);
 
 #ifdef __cplusplus
 }

@@ -52,17 +52,17 @@ typedef enum jitrl_zvm_stop {
  * (version 1, 2, 6 or >8), JITRL_EIO, JITRL_ENOMEM.  On error *out is NULL
  * and, if errmsg is non-NULL, a static or caller-owned message is written
  * to errmsg[0..errlen). */
-int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_options *opt,
+JITRL_API int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_options *opt,
                           jitrl_zvm **out, char *errmsg, size_t errlen);
-int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zvm **out,
+JITRL_API int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zvm **out,
                         char *errmsg, size_t errlen);
-void jitrl_zvm_close(jitrl_zvm *vm);      /* NULL is a no-op */
+JITRL_API void jitrl_zvm_close(jitrl_zvm *vm);      /* NULL is a no-op */
 
-const char *jitrl_zvm_errmsg(const jitrl_zvm *vm);
+JITRL_API const char *jitrl_zvm_errmsg(const jitrl_zvm *vm);
 
 /* Execute up to `budget` instructions (0 = a default of 10 million).
  * Returns JITRL_OK with *stop set, or an error (and *stop = HALT). */
-int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop);
+JITRL_API int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop);
 
 /* Feed one line of input (no newline needed; one is accepted) to a machine
  * stopped at JITRL_ZVM_INPUT, or its first character to one stopped at
@@ -72,18 +72,18 @@ int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop);
  * model as dfrotz shows typed text (not echoed into the output).  Does not
  * run: call jitrl_zvm_run next.  JITRL_ESTATE if the machine is not
  * waiting; JITRL_EVM if storing the line faulted (machine halted). */
-int jitrl_zvm_input(jitrl_zvm *vm, const char *line);
+JITRL_API int jitrl_zvm_input(jitrl_zvm *vm, const char *line);
 
 /* Text produced since the last clear, exactly as `dfrotz -m -p -q` would
  * have printed it (UTF-8; upper-window text where dfrotz shows it; rows are
  * shown when input is requested, as dfrotz does), and the version 3 status
  * line (location, score/moves or time) as plain text, as last drawn. */
-const char *jitrl_zvm_output(const jitrl_zvm *vm, size_t *len);
-void jitrl_zvm_clear_output(jitrl_zvm *vm);
-const char *jitrl_zvm_status_line(const jitrl_zvm *vm);
+JITRL_API const char *jitrl_zvm_output(const jitrl_zvm *vm, size_t *len);
+JITRL_API void jitrl_zvm_clear_output(jitrl_zvm *vm);
+JITRL_API const char *jitrl_zvm_status_line(const jitrl_zvm *vm);
 
 /* Instructions executed since open (snapshots restore it). */
-uint64_t jitrl_zvm_instructions(const jitrl_zvm *vm);
+JITRL_API uint64_t jitrl_zvm_instructions(const jitrl_zvm *vm);
 
 /* Snapshots: the complete machine state (dynamic memory, stacks, PC, RNG,
  * pending input and typed-ahead keys, output streams and the screen model;
@@ -91,50 +91,50 @@ uint64_t jitrl_zvm_instructions(const jitrl_zvm *vm);
  * The buffer is the caller's; a snapshot never aliases live memory.
  * snapshot_size gives an upper bound that holds for the life of the handle;
  * JITRL_ETOOBIG if cap is smaller than this snapshot needs. */
-size_t jitrl_zvm_snapshot_size(const jitrl_zvm *vm);
-int jitrl_zvm_snapshot(const jitrl_zvm *vm, void *buf, size_t cap, size_t *len);
+JITRL_API size_t jitrl_zvm_snapshot_size(const jitrl_zvm *vm);
+JITRL_API int jitrl_zvm_snapshot(const jitrl_zvm *vm, void *buf, size_t cap, size_t *len);
 /* Restores a snapshot taken from this handle or one opened on the same
  * story.  JITRL_ECORRUPT if it does not fit; the machine is then unchanged. */
-int jitrl_zvm_restore(jitrl_zvm *vm, const void *buf, size_t len);
+JITRL_API int jitrl_zvm_restore(jitrl_zvm *vm, const void *buf, size_t len);
 
 /* 64-bit world-state hash: object tree (parent/sibling/child), attributes
  * and property tables of every object, plus optional extra memory ranges
  * [addr, addr+len). */
 typedef struct jitrl_zvm_range { uint32_t addr, len; } jitrl_zvm_range;
-uint64_t jitrl_zvm_hash(const jitrl_zvm *vm, const jitrl_zvm_range *extra, size_t n_extra);
+JITRL_API uint64_t jitrl_zvm_hash(const jitrl_zvm *vm, const jitrl_zvm_range *extra, size_t n_extra);
 
 /* ---- Read access (no side effects) ---- */
-int jitrl_zvm_version(const jitrl_zvm *vm);
+JITRL_API int jitrl_zvm_version(const jitrl_zvm *vm);
 /* The whole current memory image (dynamic memory live, rest static). */
-const uint8_t *jitrl_zvm_memory(const jitrl_zvm *vm, size_t *len);
-uint16_t jitrl_zvm_read_word(const jitrl_zvm *vm, uint32_t addr);  /* 0 when out of range */
-uint8_t jitrl_zvm_read_byte(const jitrl_zvm *vm, uint32_t addr);   /* 0 when out of range */
-uint16_t jitrl_zvm_global(const jitrl_zvm *vm, unsigned n);        /* global variable n (0..239) */
+JITRL_API const uint8_t *jitrl_zvm_memory(const jitrl_zvm *vm, size_t *len);
+JITRL_API uint16_t jitrl_zvm_read_word(const jitrl_zvm *vm, uint32_t addr);  /* 0 when out of range */
+JITRL_API uint8_t jitrl_zvm_read_byte(const jitrl_zvm *vm, uint32_t addr);   /* 0 when out of range */
+JITRL_API uint16_t jitrl_zvm_global(const jitrl_zvm *vm, unsigned n);        /* global variable n (0..239) */
 
 /* Objects are numbered 1..jitrl_zvm_object_count().  Out-of-range numbers
  * give 0 / empty. */
-unsigned jitrl_zvm_object_count(const jitrl_zvm *vm);
-unsigned jitrl_zvm_parent(const jitrl_zvm *vm, unsigned obj);
-unsigned jitrl_zvm_sibling(const jitrl_zvm *vm, unsigned obj);
-unsigned jitrl_zvm_child(const jitrl_zvm *vm, unsigned obj);
-int jitrl_zvm_attr(const jitrl_zvm *vm, unsigned obj, unsigned attr);
+JITRL_API unsigned jitrl_zvm_object_count(const jitrl_zvm *vm);
+JITRL_API unsigned jitrl_zvm_parent(const jitrl_zvm *vm, unsigned obj);
+JITRL_API unsigned jitrl_zvm_sibling(const jitrl_zvm *vm, unsigned obj);
+JITRL_API unsigned jitrl_zvm_child(const jitrl_zvm *vm, unsigned obj);
+JITRL_API int jitrl_zvm_attr(const jitrl_zvm *vm, unsigned obj, unsigned attr);
 /* Short name decoded to ZSCII/Latin-1 text into buf (always terminated);
  * returns the full length. */
-size_t jitrl_zvm_object_name(const jitrl_zvm *vm, unsigned obj, char *buf, size_t cap);
+JITRL_API size_t jitrl_zvm_object_name(const jitrl_zvm *vm, unsigned obj, char *buf, size_t cap);
 /* Property data: address and length of property `prop` of obj, or 0 if the
  * object lacks it.  Iterate with prop = 0 for the first, then next_prop. */
-uint32_t jitrl_zvm_prop_addr(const jitrl_zvm *vm, unsigned obj, unsigned prop, unsigned *len);
-unsigned jitrl_zvm_next_prop(const jitrl_zvm *vm, unsigned obj, unsigned prop);
+JITRL_API uint32_t jitrl_zvm_prop_addr(const jitrl_zvm *vm, unsigned obj, unsigned prop, unsigned *len);
+JITRL_API unsigned jitrl_zvm_next_prop(const jitrl_zvm *vm, unsigned obj, unsigned prop);
 
 /* Dictionary: entries 0..count-1, in the table's order. */
-unsigned jitrl_zvm_dict_count(const jitrl_zvm *vm);
-uint32_t jitrl_zvm_dict_entry(const jitrl_zvm *vm, unsigned i);    /* byte address of entry i */
-size_t jitrl_zvm_dict_word(const jitrl_zvm *vm, unsigned i, char *buf, size_t cap);
+JITRL_API unsigned jitrl_zvm_dict_count(const jitrl_zvm *vm);
+JITRL_API uint32_t jitrl_zvm_dict_entry(const jitrl_zvm *vm, unsigned i);    /* byte address of entry i */
+JITRL_API size_t jitrl_zvm_dict_word(const jitrl_zvm *vm, unsigned i, char *buf, size_t cap);
 /* Address of the dictionary entry matching `word` (lower case, truncated as
  * the tokenizer would), or 0. */
-uint32_t jitrl_zvm_dict_lookup(const jitrl_zvm *vm, const char *word);
+JITRL_API uint32_t jitrl_zvm_dict_lookup(const jitrl_zvm *vm, const char *word);
 /* Decode the Z-string at byte address addr into buf; returns its length. */
-size_t jitrl_zvm_decode_text(const jitrl_zvm *vm, uint32_t addr, char *buf, size_t cap);
+JITRL_API size_t jitrl_zvm_decode_text(const jitrl_zvm *vm, uint32_t addr, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

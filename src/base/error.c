@@ -1,7 +1,25 @@
 /*
- * error.c -- jitrl_strerror(): the text for each code of enum jitrl_rc.
+ * error.c -- jitrl_strerror(): the text for each code of enum jitrl_rc;
+ * jitrl_version() and jitrl_free(), the two calls every binding needs.
  */
 #include "jitrl/error.h"
+
+#include <stdlib.h>
+
+#define JR_STR2(x) #x
+#define JR_STR(x) JR_STR2(x)
+
+const char *jitrl_version(void)
+{
+    return JR_STR(JITRL_ABI_VERSION) ".3.0";
+}
+
+/* Everything the library hands over as the caller's comes from malloc
+ * (jr_malloc is a thin wrapper), so free() is the matching release. */
+void jitrl_free(void *p)
+{
+    free(p);
+}
 
 const char *jitrl_strerror(int rc)
 {

@@ -1,6 +1,6 @@
 /*
  * mem_int.h -- private header of the engine (memory store, retrieval
- * index, estimators, policy).  Nothing outside src/memory/*.c, src/engine/index.c,
+ * index, estimators, policy).  Nothing outside src/memory/, src/engine/index.c,
  * src/engine/shingle.c, src/engine/retrieve.c, src/engine/estimate.c, src/engine/policy.c and
  * src/engine/trace.c includes it; the rest of the library uses the public
  * headers plus src/engine/mem.h.
