@@ -41,6 +41,14 @@ int mem_scratch_grow(uint32_t **stamp, uint32_t **val, size_t *cap, size_t need)
 
 /* ---- shingle.c: token n-grams as sorted unique 64-bit hashes ---- */
 
+/* The work per field is bounded: shingles come from at most the first
+ * MEM_SHINGLE_MAX_BYTES bytes of a text and its first MEM_SHINGLE_MAX_TOKENS
+ * tokens (the rest is ignored for similarity).  A game state is a few
+ * hundred tokens; 64 Ki tokens (about 0.5 MB of prose) leaves any real
+ * state whole while a 256 MiB line costs a scan of 1 MiB, a radix sort of
+ * 64 Ki hashes, and at most 512 KiB of shingles per field. */
+#define MEM_SHINGLE_MAX_BYTES ((size_t)1 << 20)
+#define MEM_SHINGLE_MAX_TOKENS ((size_t)1 << 16)
 /* Shingle `text` into a fresh sorted unique array *h (jr_malloc; NULL when
  * *n == 0).  Returns JITRL_OK or JITRL_ENOMEM. */
 int mem_shingle(const char *text, int ngram, uint64_t **h, uint32_t *n);

@@ -12,6 +12,10 @@
  * non-ASCII bytes; everything else separates.  A text with fewer than n
  * tokens (but at least one) gives one shingle of all its tokens, so short
  * fields still compare.
+ *
+ * Only a text's first MEM_SHINGLE_MAX_BYTES bytes and MEM_SHINGLE_MAX_TOKENS
+ * tokens count (mem_int.h), so a hostile multi-megabyte state costs the
+ * same bounded work as a long ordinary one at every insert and open.
  */
 #include "engine/mem_int.h"
 
@@ -25,20 +29,45 @@ static int is_tok(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-/* Shell sort (Ciura gaps): no allocation, fast for the few hundred hashes
- * a state has; qsort would be glibc's merge sort with a malloc per call. */
-static void sort_u64(uint64_t *a, size_t n)
+/* Insertion sort below MEM_SORT_SMALL hashes: no allocation, and the
+ * fastest there; most states have a few hundred shingles at most. */
+#define MEM_SORT_SMALL 64
+
+/* Sort n hashes.  Small arrays by insertion; larger ones by an LSD radix
+ * sort, 8 passes of 8 bits through one scratch array: O(n) whatever the
+ * input, where the Shell sort used before (Ciura gaps, largest 701) grew
+ * as n^2/701 and spent 20 s on one 16 MB state.  Radix rather than qsort
+ * because the keys are uniform 64-bit hashes (every pass is a plain
+ * counting pass, no comparisons through a function pointer), and glibc's
+ * qsort allocates a scratch array anyway.  A pass where every key has the
+ * same byte is skipped.  Returns JITRL_ENOMEM when the scratch cannot be
+ * allocated (a unchanged). */
+static int sort_u64(uint64_t *a, size_t n)
 {
-    static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
-    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
-        size_t gap = gaps[g];
-        for (size_t i = gap; i < n; i++) {
+    if (n < MEM_SORT_SMALL) {
+        for (size_t i = 1; i < n; i++) {
             uint64_t x = a[i];
             size_t j = i;
-            while (j >= gap && a[j - gap] > x) { a[j] = a[j - gap]; j -= gap; }
+            while (j > 0 && a[j - 1] > x) { a[j] = a[j - 1]; j--; }
             a[j] = x;
         }
+        return JITRL_OK;
     }
+    uint64_t *tmp = jr_malloc(n * sizeof *tmp);
+    if (!tmp) return JITRL_ENOMEM;
+    uint64_t *src = a, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t count[256] = {0};
+        for (size_t i = 0; i < n; i++) count[(src[i] >> shift) & 0xff]++;
+        if (count[(src[0] >> shift) & 0xff] == n) continue;
+        size_t pos = 0;
+        for (unsigned b = 0; b < 256; b++) { size_t c = count[b]; count[b] = pos; pos += c; }
+        for (size_t i = 0; i < n; i++) dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+        uint64_t *t = src; src = dst; dst = t;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
+    jr_free(tmp);
+    return JITRL_OK;
 }
 
 int mem_shingle(const char *text, int ngram, uint64_t **out, uint32_t *nout)
@@ -56,14 +85,17 @@ int mem_shingle_buf(const char *text, int ngram, uint64_t *buf, size_t bufcap, u
     uint64_t stack_tok[256];
     size_t ntok = 0, cap = sizeof stack_tok / sizeof stack_tok[0];
     uint64_t *tok = stack_tok;
+    /* The work per field is bounded (see MEM_SHINGLE_MAX_BYTES in
+     * mem_int.h): only the first bytes and tokens of a text count. */
     const unsigned char *p = (const unsigned char *)text;
-    while (*p) {
-        while (*p && !is_tok(*p)) p++;
-        if (!*p) break;
+    const unsigned char *end = p + strnlen(text, MEM_SHINGLE_MAX_BYTES);
+    while (p < end && ntok < MEM_SHINGLE_MAX_TOKENS) {
+        while (p < end && !is_tok(*p)) p++;
+        if (p == end) break;
         XXH64_hash_t th = 0x9e3779b97f4a7c15ULL;
         char lower[64];
         size_t ln = 0;
-        while (*p && is_tok(*p)) {
+        while (p < end && is_tok(*p)) {
             unsigned char c = *p++;
             lower[ln++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
             if (ln == sizeof lower) { th = XXH3_64bits_withSeed(lower, ln, th); ln = 0; }
@@ -89,7 +121,10 @@ int mem_shingle_buf(const char *text, int ngram, uint64_t *buf, size_t bufcap, u
     for (size_t i = 0; i < nsh; i++)
         sh[i] = n == 1 ? tok[i] : XXH3_64bits_withSeed(tok + i, n * sizeof *tok, n);
     if (tok != stack_tok) jr_free(tok);
-    sort_u64(sh, nsh);
+    if (sort_u64(sh, nsh)) {
+        if (sh != buf) jr_free(sh);
+        return JITRL_ENOMEM;
+    }
     size_t u = 1;
     for (size_t i = 1; i < nsh; i++)
         if (sh[i] != sh[u - 1]) sh[u++] = sh[i];
