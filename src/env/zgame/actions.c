@@ -702,6 +702,10 @@ static void mark_quiet(env_actions *a, const jitrl_zvm *vm, uint64_t *fps)
     unsigned loc = env_location(vm, a->w);
     if (loc) gkey = obj_print(vm, loc, gkey);
     if (a->w->player) gkey = obj_print(vm, a->w->player, gkey);
+    /* what the player carries: "open chest" that did nothing without the
+     * key may work with it, and names neither the key nor the player */
+    for (unsigned o = 1; a->w->player && o <= a->w->nobj; o++)
+        if (env_inside(vm, o, a->w->player, a->w->nobj)) gkey = obj_print(vm, o, gkey);
     /* the location's contents, for commands that name nothing */
     uint64_t lkey = 0x10c;
     for (unsigned o = 1; o <= a->w->nobj; o++)
