@@ -13,6 +13,8 @@
 
 #include "base/alloc.h"
 
+#include <errno.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +59,17 @@ static char **read_lines(const char *path, size_t *n)
         }
         v[(*n)++] = jr_strdup(line);
     }
+    /* fopen succeeds on a directory and fgets then fails (EISDIR): a read
+     * error is an error, not an empty walkthrough */
+    int bad = ferror(f), saved = errno;
     fclose(f);
+    if (bad) {
+        for (size_t i = 0; i < *n; i++) jr_free(v[i]);
+        jr_free(v);
+        *n = 0;
+        errno = saved ? saved : EIO;
+        return NULL;
+    }
     if (!v) v = jr_calloc(1, sizeof *v);
     return v;
 }
@@ -80,7 +92,7 @@ int actions_walk(const walk_opts *o, jr_buf *json)
     if (o->walkthrough) {
         steps = read_lines(o->walkthrough, &nsteps);
         if (!steps) {
-            fprintf(stderr, "jitrl actions: cannot read %s\n", o->walkthrough);
+            fprintf(stderr, "jitrl actions: cannot read walkthrough %s: %s\n", o->walkthrough, strerror(errno));
             jitrl_env_close(env);
             return 1;
         }

@@ -68,8 +68,28 @@ typedef struct play_cli {
     int quiet;
 } play_cli;
 
+/* The options that take a value; any other "-..." is unknown, and says so
+ * before a missing value is blamed. */
+static const char *const value_flags[] = {
+    "--episodes", "--max-steps", "--runs", "--threads", "--history", "--llm-timeout", "--llm-backoff",
+    "--llm-retries", "--k", "--seed", "--beta", "--gamma", "--threshold", "--lambda", "--alpha", "--price-in",
+    "--price-out", "--keep-above", "--mode", "--agent", "--memory", "--llm", "--model", "--prior", "--summary",
+    "--log", "--report",
+};
+
+static int takes_value(const char *a)
+{
+    for (size_t i = 0; i < sizeof value_flags / sizeof value_flags[0]; i++)
+        if (!strcmp(a, value_flags[i])) return 1;
+    return 0;
+}
+
 static int need(int argc, char **argv, int i)
 {
+    if (!takes_value(argv[i])) {
+        fprintf(stderr, "jitrl play: unknown option '%s' (see jitrl play --help)\n", argv[i]);
+        return 1;
+    }
     if (i + 1 >= argc) {
         fprintf(stderr, "jitrl play: %s needs a value\n", argv[i]);
         return 1;
@@ -272,7 +292,13 @@ int cmd_play(int argc, char **argv)
     if (status == 130) fprintf(stderr, "jitrl: interrupted; completed episodes are kept\n");
 
     jitrl_paper *paper = play_paper_load();
-    play_print_table(stdout, sums, n_sums, paper);
+    /* A table of zeros after a run that failed before its first episode
+     * reads like a result; the error above is the whole answer then. */
+    size_t played = 0;
+    for (size_t i = 0; i < n_sums; i++)
+        for (size_t r = 0; r < sums[i]->n_runs; r++) played += sums[i]->runs[r].n_scores;
+    if (played || !status) play_print_table(stdout, sums, n_sums, paper);
+    else fprintf(stderr, "jitrl: no episode completed; no results table\n");
     fflush(stdout);
     if (write_outputs(&c, sums, n_sums, paper) && !status) status = 1;
     jitrl_paper_free(paper);

@@ -69,7 +69,16 @@ int cmd_report(int argc, char **argv)
         int rc = jitrl_summary_parse(text, len, &s, &n, err, sizeof err);
         free(text);
         if (rc) {
-            fprintf(stderr, "jitrl report: %s: %s%s%s\n", argv[i], jitrl_strerror(rc), err[0] ? ": " : "", err);
+            /* jitrl_strerror(JITRL_EPARSE) speaks of HTTP replies; a file
+             * is "not a run summary" */
+            fprintf(stderr, "jitrl report: %s: %s%s%s\n", argv[i],
+                    rc == JITRL_EPARSE ? "not a run summary" : jitrl_strerror(rc), err[0] ? ": " : "", err);
+            status = 1;
+            break;
+        }
+        if (n == 0) {
+            fprintf(stderr, "jitrl report: %s holds no run summaries (\"games\" is empty)\n", argv[i]);
+            jitrl_summary_free_array(s, n);
             status = 1;
             break;
         }
@@ -84,6 +93,8 @@ int cmd_report(int argc, char **argv)
         free(s);
     }
     if (!status && (!out || n_all == 0)) {
+        if (n_all == 0) fprintf(stderr, "jitrl report: no SUMMARY.json given\n");
+        else fprintf(stderr, "jitrl report: -o OUT.html is missing\n");
         fprintf(stderr, "usage: jitrl report SUMMARY.json... -o OUT.html [--title TEXT]\n");
         status = 2;
     }

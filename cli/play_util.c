@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -236,6 +237,10 @@ int play_parse_double(const char *flag, const char *v, double *out)
     double x = v ? strtod(v, &end) : 0;
     if (!v || end == v || *end || errno) {
         fprintf(stderr, "jitrl: %s needs a number, got '%s'\n", flag, v ? v : "");
+        return 1;
+    }
+    if (!isfinite(x)) {
+        fprintf(stderr, "jitrl: %s needs a finite number, got '%s'\n", flag, v);
         return 1;
     }
     *out = x;

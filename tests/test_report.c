@@ -166,8 +166,44 @@ static void test_paper_and_html(void)
     jitrl_paper_free(p);
 }
 
+/* Issue 16: absurd and mistyped values.  Parsing refuses them naming the
+ * field; a summary built through the API with scores near DBL_MAX still
+ * renders (the axis ignores them) instead of looping to the buffer cap. */
+static void test_absurd(void)
+{
+    static const struct { const char *json, *why; } cases[] = {
+        {"{\"agent\":\"j\",\"runs\":[{\"scores\":[1.7e308,1]}]}", "score 1 is 1.7e+308"},
+        {"{\"agent\":\"j\",\"runs\":[{\"scores\":[1,-1e13]}]}", "score 2 is -1e+13"},
+        {"{\"agent\":\"j\",\"runs\":[{\"scores\":[1,\"2\"]}]}", "score 2 is not a number"},
+        {"{\"agent\":\"j\",\"episodes\":\"50\",\"runs\":[]}", "\"episodes\" is not a number"},
+        {"{\"agent\":\"j\",\"game\":7,\"runs\":[]}", "\"game\" is not a string"},
+        {"{\"agent\":\"j\",\"runs\":[{\"scores\":[1],\"fallbacks\":-3}]}", "\"fallbacks\" is -3"},
+        {"{\"agent\":\"j\",\"runs\":[{\"scores\":{}}]}", "\"scores\" is not an array"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        jitrl_summary **arr = NULL;
+        size_t n = 0;
+        char err[200] = "";
+        int rc = jitrl_summary_parse(cases[i].json, strlen(cases[i].json), &arr, &n, err, sizeof err);
+        CHECK_MSG(rc == JITRL_EPARSE, "case %zu gave %d", i, rc);
+        CHECK_MSG(strstr(err, cases[i].why) != NULL, "case %zu: '%s' lacks '%s'", i, err, cases[i].why);
+        jitrl_summary_free_array(arr, n);
+    }
+    jitrl_summary *s = jitrl_summary_new();
+    double sc[3] = {1.7e308, -1.7e308, 1};
+    CHECK_INT(jitrl_summary_set(&s->agent, "jitrl"), JITRL_OK);
+    CHECK_INT(jitrl_summary_add_run(s, 1, sc, 3), JITRL_OK);
+    CHECK_INT(jitrl_summary_add_run(s, 2, sc, 3), JITRL_OK);
+    jitrl_summary_finish(s);
+    char *html = jitrl_report_html((const jitrl_summary *const *)&s, 1, NULL, NULL);
+    CHECK(html != NULL && strlen(html) < ((size_t)1 << 20));
+    free(html);
+    jitrl_summary_free(s);
+}
+
 int main(void)
 {
+    test_absurd();
     test_t();
     test_summary();
     test_paper_and_html();

@@ -82,6 +82,8 @@ static const char *label_of(const jitrl_summary *s, char *buf, size_t cap)
     return buf;
 }
 
+#define REPORT_MAX_ABS 1e12
+
 typedef struct chart {
     size_t episodes;     /* x axis: 1..episodes */
     double ymin, ymax, ystep;
@@ -102,10 +104,15 @@ static int put_axes(jr_buf *b, const chart *c, const char *game)
 {
     int rc = jr_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"plot\"/>\n",
                            ML, MT, W - ML - MR, H - MT - MB);
-    for (double y = c->ymin; !rc && y <= c->ymax + 1e-9; y += c->ystep)
+    /* Counted, not stepped by adding: near DBL_MAX y += ystep stops moving
+     * (issue 16); nice_step gives about 6 intervals, so 64 is plenty. */
+    for (int k = 0; !rc && k < 64; k++) {
+        double y = c->ymin + k * c->ystep;
+        if (y > c->ymax + 1e-9 * c->ystep) break;
         rc = jr_buf_printf(b, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>"
                               "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
                            ML, W - MR, py(c, y), py(c, y), ML - 6, py(c, y) + 4, y);
+    }
     double xs = nice_step((double)(c->episodes > 1 ? c->episodes - 1 : 1), 8);
     if (xs < 1) xs = 1;
     for (double e = 1; !rc && e <= (double)c->episodes + 1e-9; e = (e == 1 && xs > 1) ? xs : e + xs)
@@ -211,9 +218,12 @@ static int put_chart(jr_buf *b, const jitrl_summary *const *s, size_t n, size_t 
     for (size_t i = first; i < n; i++) {
         if (!same_game(s[i], s[first])) continue;
         size_t reached = clipped_curve(s[i], c.episodes, mean, blo, bhi);
+        /* Only finite values within +-REPORT_MAX_ABS set the axis (a summary
+         * built through the API is not range-checked as a parsed one is);
+         * others are drawn clipped to the frame. */
         for (size_t e = 0; e < reached; e++) {
-            if (bhi[e] > hi) hi = bhi[e];
-            if (blo[e] < lo) lo = blo[e];
+            if (bhi[e] > hi && bhi[e] <= REPORT_MAX_ABS) hi = bhi[e];
+            if (blo[e] < lo && blo[e] >= -REPORT_MAX_ABS) lo = blo[e];
         }
     }
     c.ystep = nice_step(hi - lo, 6);

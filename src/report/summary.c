@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,22 +196,61 @@ char *jitrl_summary_to_json(const jitrl_summary *s)
 
 /* ---- Reading ---- */
 
-static double num_of(json_t *o, const char *key, double dflt)
+/* Reading is strict about types and ranges: a field that is present must
+ * have its type (a string where a number belongs is an error naming the
+ * field, not a silent 0), and a score must be finite and within
+ * SUMMARY_MAX_ABS, beyond which no game scores and the report's axis
+ * arithmetic would overflow.  The first complaint is kept in rd->why. */
+#define SUMMARY_MAX_ABS 1e12
+
+typedef struct reader {
+    char why[160];
+} reader;
+
+static void complain(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void complain(reader *rd, const char *fmt, ...)
+{
+    if (rd->why[0]) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rd->why, sizeof rd->why, fmt, ap);
+    va_end(ap);
+}
+
+static double num_of(reader *rd, json_t *o, const char *key, double dflt)
 {
     json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? json_number_value(v) : dflt;
+    if (!v || json_is_null(v)) return dflt;
+    if (!json_is_number(v)) {
+        complain(rd, "\"%s\" is not a number", key);
+        return dflt;
+    }
+    double x = json_number_value(v);
+    if (!isfinite(x) || fabs(x) > SUMMARY_MAX_ABS) {
+        complain(rd, "\"%s\" is %g, outside +-1e12", key, x);
+        return dflt;
+    }
+    return x;
 }
 
-static uint64_t count_of(json_t *o, const char *key)
+static uint64_t count_of(reader *rd, json_t *o, const char *key)
 {
-    double x = num_of(o, key, 0.0);
-    return x > 0 && x < 1.8e19 ? (uint64_t)x : 0;
+    double x = num_of(rd, o, key, 0.0);
+    if (x < 0 || x != floor(x)) {
+        complain(rd, "\"%s\" is %g, not a count", key, x);
+        return 0;
+    }
+    return (uint64_t)x;
 }
 
-static int int_of(json_t *o, const char *key)
+static int int_of(reader *rd, json_t *o, const char *key)
 {
-    double x = num_of(o, key, 0.0);
-    return x > -1e9 && x < 1e9 ? (int)x : 0;
+    double x = num_of(rd, o, key, 0.0);
+    if (x < -1e9 || x > 1e9 || x != floor(x)) {
+        complain(rd, "\"%s\" is %g, not an integer", key, x);
+        return 0;
+    }
+    return (int)x;
 }
 
 static void set_err(char *err, size_t errlen, const char *msg, size_t index)
@@ -218,35 +258,43 @@ static void set_err(char *err, size_t errlen, const char *msg, size_t index)
     if (err && errlen) snprintf(err, errlen, "summary %zu: %s", index, msg);
 }
 
-static int str_field(json_t *o, const char *key, char **field)
+static int str_field(reader *rd, json_t *o, const char *key, char **field)
 {
     json_t *v = json_object_get(o, key);
+    if (v && !json_is_null(v) && !json_is_string(v)) complain(rd, "\"%s\" is not a string", key);
     return jitrl_summary_set(field, json_is_string(v) ? json_string_value(v) : NULL);
 }
 
-static int parse_run(jitrl_summary *s, json_t *jr)
+static int parse_run(reader *rd, jitrl_summary *s, json_t *jr, size_t run)
 {
     json_t *jscores = json_object_get(jr, "scores");
+    if (jscores && !json_is_array(jscores)) complain(rd, "run %zu: \"scores\" is not an array", run + 1);
     size_t n = json_is_array(jscores) ? json_array_size(jscores) : 0;
     double *scores = jr_malloc((n ? n : 1) * sizeof *scores);
     if (!scores) return JITRL_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         json_t *v = json_array_get(jscores, i);
-        scores[i] = json_is_number(v) ? json_number_value(v) : 0.0;
+        double x = json_is_number(v) ? json_number_value(v) : NAN;
+        if (!isfinite(x) || fabs(x) > SUMMARY_MAX_ABS) {
+            if (json_is_number(v)) complain(rd, "run %zu: score %zu is %g, outside +-1e12", run + 1, i + 1, x);
+            else complain(rd, "run %zu: score %zu is not a number", run + 1, i + 1);
+            x = 0.0;
+        }
+        scores[i] = x;
     }
-    int rc = jitrl_summary_add_run(s, count_of(jr, "seed"), scores, n);
+    int rc = jitrl_summary_add_run(s, count_of(rd, jr, "seed"), scores, n);
     jr_free(scores);
     if (rc) return rc;
     jitrl_run_summary *r = &s->runs[s->n_runs - 1];
     json_t *tok = json_object_get(jr, "tokens");
-    r->prompt_tokens = count_of(tok, "prompt");
-    r->completion_tokens = count_of(tok, "completion");
-    r->calls = count_of(tok, "calls");
-    r->fallbacks = count_of(jr, "fallbacks");
-    r->steps = count_of(jr, "steps");
-    r->wall_s = num_of(jr, "wall_s", 0.0);
-    r->avg = num_of(jr, "avg", 0.0);
-    r->final = num_of(jr, "final", 0.0);
+    r->prompt_tokens = count_of(rd, tok, "prompt");
+    r->completion_tokens = count_of(rd, tok, "completion");
+    r->calls = count_of(rd, tok, "calls");
+    r->fallbacks = count_of(rd, jr, "fallbacks");
+    r->steps = count_of(rd, jr, "steps");
+    r->wall_s = num_of(rd, jr, "wall_s", 0.0);
+    r->avg = num_of(rd, jr, "avg", 0.0);
+    r->final = num_of(rd, jr, "final", 0.0);
     return JITRL_OK;
 }
 
@@ -260,17 +308,18 @@ static int parse_one(json_t *o, jitrl_summary **out, char *err, size_t errlen, s
     }
     jitrl_summary *s = jitrl_summary_new();
     if (!s) return JITRL_ENOMEM;
-    int rc = str_field(o, "game", &s->game);
-    if (!rc) rc = str_field(o, "agent", &s->agent);
-    if (!rc) rc = str_field(o, "model", &s->model);
-    if (!rc) rc = str_field(o, "prior", &s->prior);
-    s->max_score = int_of(o, "max_score");
-    s->episodes = int_of(o, "episodes");
-    s->max_steps = int_of(o, "max_steps");
-    s->beta = num_of(o, "beta", 0.0);
-    s->price_in = num_of(o, "price_in", 0.0);
-    s->price_out = num_of(o, "price_out", 0.0);
-    s->wall_s = num_of(o, "wall_s", 0.0);
+    reader rd = {""};
+    int rc = str_field(&rd, o, "game", &s->game);
+    if (!rc) rc = str_field(&rd, o, "agent", &s->agent);
+    if (!rc) rc = str_field(&rd, o, "model", &s->model);
+    if (!rc) rc = str_field(&rd, o, "prior", &s->prior);
+    s->max_score = int_of(&rd, o, "max_score");
+    s->episodes = int_of(&rd, o, "episodes");
+    s->max_steps = int_of(&rd, o, "max_steps");
+    s->beta = num_of(&rd, o, "beta", 0.0);
+    s->price_in = num_of(&rd, o, "price_in", 0.0);
+    s->price_out = num_of(&rd, o, "price_out", 0.0);
+    s->wall_s = num_of(&rd, o, "wall_s", 0.0);
     int have_scores = 1;
     for (size_t i = 0; !rc && i < json_array_size(jruns); i++) {
         json_t *jr = json_array_get(jruns, i);
@@ -279,8 +328,12 @@ static int parse_one(json_t *o, jitrl_summary **out, char *err, size_t errlen, s
             rc = JITRL_EPARSE;
             break;
         }
-        rc = parse_run(s, jr);
+        rc = parse_run(&rd, s, jr, i);
         if (!rc && !json_is_array(json_object_get(jr, "scores"))) have_scores = 0;
+    }
+    if (!rc && rd.why[0]) {
+        set_err(err, errlen, rd.why, index);
+        rc = JITRL_EPARSE;
     }
     if (rc) {
         jitrl_summary_free(s);
@@ -289,21 +342,26 @@ static int parse_one(json_t *o, jitrl_summary **out, char *err, size_t errlen, s
     if (have_scores) {
         jitrl_summary_finish(s);
     } else {
-        s->avg_mean = num_of(o, "avg_mean", 0.0);
-        s->avg_ci95 = num_of(o, "avg_ci95", 0.0);
-        s->final_mean = num_of(o, "final_mean", 0.0);
-        s->final_ci95 = num_of(o, "final_ci95", 0.0);
+        s->avg_mean = num_of(&rd, o, "avg_mean", 0.0);
+        s->avg_ci95 = num_of(&rd, o, "avg_ci95", 0.0);
+        s->final_mean = num_of(&rd, o, "final_mean", 0.0);
+        s->final_ci95 = num_of(&rd, o, "final_ci95", 0.0);
     }
     /* Older or hand-made files may keep tokens only at the top level. */
     json_t *tok = json_object_get(o, "tokens");
-    if (!s->calls && count_of(tok, "calls")) {
-        s->prompt_tokens = count_of(tok, "prompt");
-        s->completion_tokens = count_of(tok, "completion");
-        s->calls = count_of(tok, "calls");
-        s->steps = count_of(o, "steps");
-        s->fallbacks = count_of(o, "fallbacks");
-        s->tokens_per_step = num_of(o, "tokens_per_step", 0.0);
-        s->prompt_tokens_per_step = num_of(tok, "prompt_per_step", 0.0);
+    if (!s->calls && count_of(&rd, tok, "calls")) {
+        s->prompt_tokens = count_of(&rd, tok, "prompt");
+        s->completion_tokens = count_of(&rd, tok, "completion");
+        s->calls = count_of(&rd, tok, "calls");
+        s->steps = count_of(&rd, o, "steps");
+        s->fallbacks = count_of(&rd, o, "fallbacks");
+        s->tokens_per_step = num_of(&rd, o, "tokens_per_step", 0.0);
+        s->prompt_tokens_per_step = num_of(&rd, tok, "prompt_per_step", 0.0);
+    }
+    if (rd.why[0]) {
+        set_err(err, errlen, rd.why, index);
+        jitrl_summary_free(s);
+        return JITRL_EPARSE;
     }
     *out = s;
     return JITRL_OK;

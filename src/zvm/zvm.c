@@ -92,6 +92,11 @@ static int check_story(const uint8_t *story, size_t len, uint32_t *mlen_out, cha
     if (!story || len < 64) return open_fail(errmsg, errlen, JITRL_ECORRUPT, "story file too short for a header");
     int v = story[0];
     if (v == 6) return open_fail(errmsg, errlen, JITRL_EUNSUPPORTED, "Z-machine version 6 stories are not supported");
+    if (v < 1 || v > 8) {
+        /* a text file, an image, ...: its first byte is no version at all */
+        snprintf(msg, sizeof msg, "not a Z-machine story file (its first byte, %d, is no Z-machine version)", v);
+        return open_fail(errmsg, errlen, JITRL_ECORRUPT, msg);
+    }
     if (v != 3 && v != 4 && v != 5 && v != 7 && v != 8) {
         snprintf(msg, sizeof msg, "unsupported Z-machine version %d (3, 4, 5, 7 and 8 run)", v);
         return open_fail(errmsg, errlen, v == 1 || v == 2 ? JITRL_EUNSUPPORTED : JITRL_ECORRUPT, msg);

@@ -1,0 +1,67 @@
+#!/bin/sh
+# test_cli_errors.sh -- the CLI's messages for bad input (issue 16): each
+# names the flag, the file or the cause, and the exit status is the
+# documented one (0 help, 1 failed work, 2 bad usage).  Offline, built-in
+# game and files made here only.
+set -u
+J=${JITRL_BIN:-build/jitrl}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+# expect RC PATTERN CMD...: runs CMD, checks its status and that stderr
+# matches PATTERN (grep -E)
+expect() {
+    want=$1 pat=$2
+    shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    [ "$got" -eq "$want" ] || { cat "$T/err"; fail "$* exited $got, not $want"; }
+    [ -z "$pat" ] || grep -Eq -- "$pat" "$T/err" || { cat "$T/err"; fail "$*: stderr lacks /$pat/"; }
+}
+
+# ---- play flags ----
+expect 2 "unknown option '--unknown-flag'" $J play --unknown-flag
+grep -q "needs a value" "$T/err" && fail "an unknown flag is not a flag that needs a value"
+expect 2 "unknown option '--bogus'" $J play --bogus 3
+expect 2 "--episodes needs a value" $J play --episodes
+for fv in "--threshold inf" "--alpha nan" "--keep-above nan" "--beta inf" "--gamma -inf" "--lambda nan"; do
+    set -- $fv
+    expect 2 "$1 needs a finite number" $J play --quiet --episodes 1 --max-steps 2 $fv
+done
+expect 2 "bench zvm" $J bench
+expect 0 "" $J bench --help
+grep -q "usage: jitrl bench" "$T/out" || fail "bench --help prints its usage on stdout"
+
+# ---- a run that fails at start prints no results table ----
+# (a memory path in a directory that does not exist cannot be created)
+expect 1 "no episode completed" $J play --quiet --episodes 1 --max-steps 2 --memory "$T/no/such/dir/m.db"
+grep -q "0.00 +- 0.00" "$T/out" && { cat "$T/out"; fail "a table of zeros after a failed start"; }
+
+# ---- stories ----
+expect 1 "/etc/passwd: not a Z-machine story file" $J play /etc/passwd --quiet
+grep -q "version 114" "$T/err" && fail "a text file is not an unsupported version"
+
+# ---- actions --walkthrough on a directory ----
+mkdir "$T/dir"
+# (needs the built-in game's story file, which the build compiles)
+G=${JITRL_BUILD:-build}/games/jitrl_cave.z5
+if [ -f "$G" ]; then
+    expect 1 "cannot read walkthrough $T/dir: Is a directory" $J actions "$G" --walkthrough "$T/dir"
+else
+    echo "no $G: skipping the walkthrough-directory case"
+fi
+
+# ---- report ----
+echo '{"games": []}' >"$T/empty.json"
+expect 1 "empty.json holds no run summaries" $J report "$T/empty.json" -o "$T/r.html"
+grep -q "^usage" "$T/err" && fail "an empty summary is not a usage error"
+echo '{"agent":"jitrl","runs":[{"scores":[1.7e308, 1.7e308]},{"scores":[-1.7e308, 3]}]}' >"$T/huge.json"
+expect 1 "huge.json: not a run summary: summary 0: run 1: score 1 is 1.7e\\+308, outside" \
+    $J report "$T/huge.json" -o "$T/r.html"
+grep -qi "out of memory" "$T/err" && fail "huge scores are not out of memory"
+echo '{"agent":"jitrl","episodes":"fifty","runs":[{"scores":[1,2]}]}' >"$T/typed.json"
+expect 1 "\"episodes\" is not a number" $J report "$T/typed.json" -o "$T/r.html"
+echo 'not json' >"$T/bad.json"
+expect 1 "bad.json: not a run summary" $J report "$T/bad.json" -o "$T/r.html"
+grep -q "reply" "$T/err" && fail "a file is not an HTTP reply"
+echo "cli error messages: ok"
