@@ -110,6 +110,9 @@ typedef struct jitrl_decision {
     double beta;
     jitrl_mode mode;
     size_t candidates_scored;  /* distinct states compared (index cost) */
+    size_t index_steps;      /* steps in the memory's index when it decided: with
+                                one writer adding whole episodes, this names the
+                                exact memory contents the decision saw */
 } jitrl_decision;
 
 /* Decide.  candidates[0..n) with prior logits (NULL = all 0, a uniform

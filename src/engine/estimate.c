@@ -14,7 +14,7 @@
  * Fully taken keys are summed from their per-action aggregates, so a state
  * seen ten thousand times costs one pass over its few actions; only a key
  * cut by top-k is walked step by step.  Per-action accumulators are found
- * through a stamp array on the index (no hashing, no clearing).
+ * through the query's stamp array (no hashing, no clearing).
  */
 #include "engine/mem_int.h"
 
@@ -32,17 +32,17 @@ typedef struct accs {
     size_t n, cap;
 } accs;
 
-static int acc_add(mem_index *ix, accs *as, uint32_t action, double count, double sum, double sim)
+static int acc_add(mem_scratch *sc, accs *as, uint32_t action, double count, double sum, double sim)
 {
     uint32_t slot;
-    if (ix->act_stamp[action] == ix->act_query) {
-        slot = ix->act_pos[action];
+    if (sc->act_stamp[action] == sc->act_query) {
+        slot = sc->act_pos[action];
     } else {
         if (as->n == as->cap && mem_grow((void **)&as->a, &as->cap, as->n + 1, sizeof *as->a)) return JITRL_ENOMEM;
         slot = (uint32_t)as->n++;
         as->a[slot] = (acc){.action = action};
-        ix->act_stamp[action] = ix->act_query;
-        ix->act_pos[action] = slot;
+        sc->act_stamp[action] = sc->act_query;
+        sc->act_pos[action] = slot;
     }
     acc *a = &as->a[slot];
     a->n += count;
@@ -52,12 +52,12 @@ static int acc_add(mem_index *ix, accs *as, uint32_t action, double count, doubl
     return JITRL_OK;
 }
 
-static int scratch_ready(mem_index *ix)
+static int scratch_ready(const mem_index *ix, mem_scratch *sc)
 {
-    if (mem_scratch_grow(&ix->act_stamp, &ix->act_pos, &ix->cap_act_scratch, ix->n_act)) return JITRL_ENOMEM;
-    if (++ix->act_query == 0) {
-        memset(ix->act_stamp, 0, ix->cap_act_scratch * sizeof *ix->act_stamp);
-        ix->act_query = 1;
+    if (mem_scratch_grow(&sc->act_stamp, &sc->act_pos, &sc->cap_act, ix->n_act)) return JITRL_ENOMEM;
+    if (++sc->act_query == 0) {
+        memset(sc->act_stamp, 0, sc->cap_act * sizeof *sc->act_stamp);
+        sc->act_query = 1;
     }
     return JITRL_OK;
 }
@@ -82,11 +82,11 @@ static int ensure(mem_estimate *e, size_t n)
     return JITRL_OK;
 }
 
-int mem_estimate_run(mem_index *ix, const mem_result *r, const jitrl_params *p, const char *const *cand,
+int mem_estimate_run(const mem_index *ix, mem_scratch *sc, const mem_result *r, const jitrl_params *p, const char *const *cand,
                      const double *logits, size_t n, jitrl_rng *rng, mem_estimate *e)
 {
     accs as = {0};
-    int rc = scratch_ready(ix);
+    int rc = scratch_ready(ix, sc);
     double tot_n = 0, tot_sum = 0, tot_wn = 0, tot_wsum = 0;
     for (size_t h = 0; !rc && h < r->n_hits; h++) {
         const mem_hit *hit = &r->hits[h];
@@ -94,11 +94,11 @@ int mem_estimate_run(mem_index *ix, const mem_result *r, const jitrl_params *p, 
         if (hit->take == k->n_steps) {
             for (uint32_t a = 0; !rc && a < k->n_acts; a++)
                 if (k->acts[a].count)
-                    rc = acc_add(ix, &as, k->acts[a].action, k->acts[a].count, k->acts[a].sum_ret, hit->sim);
+                    rc = acc_add(sc, &as, k->acts[a].action, k->acts[a].count, k->acts[a].sum_ret, hit->sim);
         } else {
             for (uint32_t t = 0; !rc && t < hit->take; t++) {
                 const mem_step *s = &ix->steps[k->steps[k->n_steps - 1 - t]];
-                rc = acc_add(ix, &as, s->action, 1, s->ret, hit->sim);
+                rc = acc_add(sc, &as, s->action, 1, s->ret, hit->sim);
             }
         }
     }
@@ -120,8 +120,8 @@ int mem_estimate_run(mem_index *ix, const mem_result *r, const jitrl_params *p, 
         e->mem_action[i] = a;
         e->name[i] = cand[i];
         e->logit[i] = logits ? logits[i] : 0.0;
-        if (a != MEM_NONE && a < ix->cap_act_scratch && ix->act_stamp[a] == ix->act_query)
-            as.a[ix->act_pos[a]].used = 1;
+        if (a != MEM_NONE && a < sc->cap_act && sc->act_stamp[a] == sc->act_query)
+            as.a[sc->act_pos[a]].used = 1;
     }
     if (!rc) {
         e->n_candidates = e->n_actions = n;
@@ -136,8 +136,8 @@ int mem_estimate_run(mem_index *ix, const mem_result *r, const jitrl_params *p, 
     double maxabs = 0;
     for (size_t i = 0; !rc && i < e->n_actions; i++) {
         uint32_t a = e->mem_action[i];
-        const acc *ac = (a != MEM_NONE && a < ix->cap_act_scratch && ix->act_stamp[a] == ix->act_query)
-                            ? &as.a[ix->act_pos[a]] : NULL;
+        const acc *ac = (a != MEM_NONE && a < sc->cap_act && sc->act_stamp[a] == sc->act_query)
+                            ? &as.a[sc->act_pos[a]] : NULL;
         if (nn == 0) {
             e->q[i] = 0;
             e->qsource[i] = JITRL_Q_NONE;

@@ -166,11 +166,17 @@ void mem_index_free(mem_index *ix)
     jr_free(ix->act_tab.slot);
     jr_free(ix->steps);
     jr_free(ix->pend);
-    jr_free(ix->stamp);
-    jr_free(ix->count);
-    jr_free(ix->act_stamp);
-    jr_free(ix->act_pos);
+    mem_scratch_free(&ix->own);
     memset(ix, 0, sizeof *ix);
+}
+
+void mem_scratch_free(mem_scratch *s)
+{
+    jr_free(s->stamp);
+    jr_free(s->count);
+    jr_free(s->act_stamp);
+    jr_free(s->act_pos);
+    memset(s, 0, sizeof *s);
 }
 
 /* ---------- queries: the shingle sets of a state ---------- */

@@ -117,6 +117,22 @@ typedef struct mem_step {
     uint32_t key, action;
 } mem_step;
 
+/* What one query writes while it reads the index: stamps that mark the
+ * sets and actions it has seen (a generation number per query, so nothing
+ * is cleared between queries).  Kept out of the index so that the index is
+ * read-only during a decision and many threads may decide at once, each
+ * with its own scratch (src/memory's query handles). */
+typedef struct mem_scratch {
+    uint32_t *stamp;              /* per primary set: last query that saw it */
+    uint32_t *count;              /* per primary set: postings it was found in */
+    size_t cap_stamp;
+    uint32_t query_no;
+    uint32_t *act_stamp, *act_pos;  /* per action: last decision that saw it, its slot */
+    size_t cap_act;
+    uint32_t act_query;
+} mem_scratch;
+void mem_scratch_free(mem_scratch *s);
+
 typedef struct mem_index {
     size_t n_fields;
     char *names[JITRL_MAX_FIELDS];
@@ -155,14 +171,9 @@ typedef struct mem_index {
     /* pending steps between begin and commit */
     mem_step *pend;
     size_t n_pend, cap_pend;
-    /* query scratch, reused across queries */
-    uint32_t *stamp;              /* per primary set: last query that saw it */
-    uint32_t *count;              /* per primary set: postings it was found in */
-    size_t cap_stamp;
-    uint32_t query_no;
-    uint32_t *act_stamp, *act_pos;  /* per action: last decision that saw it, its slot */
-    size_t cap_act_scratch;
-    uint32_t act_query;
+    /* the scratch of jitrl_decide (single-threaded callers); query
+     * handles bring their own */
+    mem_scratch own;
 } mem_index;
 
 int mem_index_init(mem_index *ix, const jitrl_field_spec *fields, size_t n_fields);
@@ -252,8 +263,17 @@ typedef struct mem_result {
     size_t scored;             /* distinct keys whose similarity was computed */
 } mem_result;
 
-/* Retrieve the neighbour set N(s) under p (threshold, k, keep_above, exact). */
-int mem_retrieve(mem_index *ix, const jitrl_params *p, const jitrl_state *st, mem_result *r);
+/* A private return code of mem_retrieve and mem_decide (never returned
+ * by the public API): the query needs the lazily built shingle postings,
+ * which may_build forbade creating; build them with
+ * mem_index_need_shingles under exclusive access and ask again. */
+#define MEM_ENEED_SHINGLES 100
+
+/* Retrieve the neighbour set N(s) under p (threshold, k, keep_above,
+ * exact), marking what it sees in sc.  The index is only read, except that
+ * with may_build the shingle postings are built on first need. */
+int mem_retrieve(mem_index *ix, mem_scratch *sc, int may_build, const jitrl_params *p, const jitrl_state *st,
+                 mem_result *r);
 void mem_result_free(mem_result *r);
 
 /* ---- estimate.c: V, Q, A over the neighbours; candidate augmentation ---- */
@@ -268,10 +288,20 @@ typedef struct mem_estimate {
     size_t cap;
 } mem_estimate;
 
-int mem_estimate_run(mem_index *ix, const mem_result *r, const jitrl_params *p,
+int mem_estimate_run(const mem_index *ix, mem_scratch *sc, const mem_result *r, const jitrl_params *p,
                      const char *const *cand, const double *logits, size_t n, jitrl_rng *rng,
                      mem_estimate *e);
 void mem_estimate_free(mem_estimate *e);
+
+/* ---- policy.c: one decision on an index ---- */
+
+/* jitrl_decide on an index with the given scratch; a failure's detail goes
+ * to err[0..errlen) (never to a shared handle).  may_build: see
+ * mem_retrieve (then MEM_ENEED_SHINGLES may come back, before rng was
+ * used).  The index's step count at the time is recorded in the decision. */
+int mem_decide(mem_index *ix, mem_scratch *sc, int may_build, const jitrl_params *p, const jitrl_state *st,
+               const char *const *cand, const double *logits, size_t n, jitrl_rng *rng, char *err, size_t errlen,
+               jitrl_decision **out);
 
 /* ---- memory.c ---- */
 mem_index *mem_memory_index(jitrl_memory *mem);

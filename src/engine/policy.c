@@ -14,6 +14,7 @@
 #include "engine/mem_int.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/rng.h"
@@ -160,35 +161,34 @@ static size_t argmax(const double *x, size_t n)
     return b;
 }
 
-int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *state,
-                 const char *const *candidates, const double *prior_logits, size_t n, jitrl_rng *rng,
-                 jitrl_decision **out)
+static void set_err(char *err, size_t errlen, const char *msg)
 {
-    if (out) *out = NULL;
-    if (!mem || !p || !out || (n && !candidates)) return JITRL_EINVAL;
+    if (err && errlen) snprintf(err, errlen, "%s", msg);
+}
+
+int mem_decide(mem_index *ix, mem_scratch *sc, int may_build, const jitrl_params *p, const jitrl_state *state,
+               const char *const *candidates, const double *prior_logits, size_t n, jitrl_rng *rng, char *err,
+               size_t errlen, jitrl_decision **out)
+{
+    *out = NULL;
     if (!params_ok(p, rng)) {
-        mem_set_err(mem, "decide: invalid parameters (non-finite value, negative beta/eps, bad mode, "
-                         "or sampling without an rng)");
+        set_err(err, errlen, "decide: invalid parameters (non-finite value, negative beta/eps, bad mode, "
+                             "or sampling without an rng)");
         return JITRL_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
         if (!candidates[i] || (prior_logits && !isfinite(prior_logits[i]))) {
-            mem_set_err(mem, "decide: candidate %zu is NULL or has a non-finite logit", i);
+            if (err && errlen) snprintf(err, errlen, "decide: candidate %zu is NULL or has a non-finite logit", i);
             return JITRL_EINVAL;
         }
-    }
-    mem_index *ix = mem_memory_index(mem);
-    if (!ix) {
-        mem_set_err(mem, "decide: the memory's index is unusable after an earlier failure");
-        return JITRL_ESTATE;
     }
     mem_result r = {0};
     mem_estimate e = {0};
     jitrl_decision *d = NULL;
-    int rc = mem_retrieve(ix, p, state, &r);
-    if (!rc) rc = mem_estimate_run(ix, &r, p, candidates, prior_logits, n, rng, &e);
+    int rc = mem_retrieve(ix, sc, may_build, p, state, &r);
+    if (!rc) rc = mem_estimate_run(ix, sc, &r, p, candidates, prior_logits, n, rng, &e);
     if (!rc && e.n_actions == 0) {
-        mem_set_err(mem, "decide: no candidate actions and none in memory for this state");
+        set_err(err, errlen, "decide: no candidate actions and none in memory for this state");
         rc = JITRL_EINVAL;
     }
     if (!rc) {
@@ -196,9 +196,9 @@ int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *st
         if (!d) rc = JITRL_ENOMEM;
     }
     if (rc) {
-        if (rc == JITRL_ENOMEM) mem_set_err(mem, "decide: out of memory");
+        if (rc == JITRL_ENOMEM) set_err(err, errlen, "decide: out of memory");
         if (rc == JITRL_ESTATE) {
-            mem_set_err(mem, "decide: an unseen action needs a draw (0 < lambda < 1) but rng is NULL");
+            set_err(err, errlen, "decide: an unseen action needs a draw (0 < lambda < 1) but rng is NULL");
             rc = JITRL_EINVAL;
         }
         goto out;
@@ -208,6 +208,7 @@ int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *st
     jitrl_policy_update(d->prior_logits, d->adv_norm, na, p->beta, d->probs);
     d->beta = p->beta;
     d->mode = p->mode;
+    d->index_steps = ix->n_steps;
     if (p->mode == JITRL_MODE_SAMPLE) {
         double u = jitrl_rng_uniform(rng), c = 0;
         d->chosen = na - 1;
@@ -229,6 +230,23 @@ int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *st
 out:
     mem_result_free(&r);
     mem_estimate_free(&e);
+    return rc;
+}
+
+int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *state,
+                 const char *const *candidates, const double *prior_logits, size_t n, jitrl_rng *rng,
+                 jitrl_decision **out)
+{
+    if (out) *out = NULL;
+    if (!mem || !p || !out || (n && !candidates)) return JITRL_EINVAL;
+    mem_index *ix = mem_memory_index(mem);
+    if (!ix) {
+        mem_set_err(mem, "decide: the memory's index is unusable after an earlier failure");
+        return JITRL_ESTATE;
+    }
+    char err[256] = "";
+    int rc = mem_decide(ix, &ix->own, 1, p, state, candidates, prior_logits, n, rng, err, sizeof err, out);
+    if (rc) mem_set_err(mem, "%s", err);
     return rc;
 }
 

@@ -115,16 +115,16 @@ static int cmp_rare(const void *a, const void *b)
  * a candidate must also share sig_need partition signatures (compared on
  * the set, far cheaper than scanning the long lists).  Then verify
  * J_p >= m with an early-exit merge and score the set's keys. */
-static int gather(mem_index *ix, const mem_query *q, double thr, double m, rare *rs, uint32_t n, uint32_t intro,
+static int gather(const mem_index *ix, mem_scratch *sc, const mem_query *q, double thr, double m, rare *rs, uint32_t n, uint32_t intro,
                   uint32_t need, const uint16_t *qsig, uint32_t sig_need, cands *cs, size_t *scored)
 {
     size_t p = ix->primary;
     const mem_pool *pl = &ix->pool[p];
     uint32_t nq = q->n[p];
-    if (mem_scratch_grow(&ix->stamp, &ix->count, &ix->cap_stamp, pl->n)) return JITRL_ENOMEM;
-    if (++ix->query_no == 0) {
-        memset(ix->stamp, 0, ix->cap_stamp * sizeof *ix->stamp);
-        ix->query_no = 1;
+    if (mem_scratch_grow(&sc->stamp, &sc->count, &sc->cap_stamp, pl->n)) return JITRL_ENOMEM;
+    if (++sc->query_no == 0) {
+        memset(sc->stamp, 0, sc->cap_stamp * sizeof *sc->stamp);
+        sc->query_no = 1;
     }
     size_t nseen = 0, capseen = 0;
     uint32_t *seen = NULL;
@@ -146,13 +146,13 @@ static int gather(mem_index *ix, const mem_query *q, double thr, double m, rare 
                 for (unsigned t = 0; t < MEM_PARTS; t++) same += ps[t] == qsig[t];
                 if (same < sig_need) continue;
             }
-            if (ix->stamp[sid] == ix->query_no) {
-                ix->count[sid]++;
+            if (sc->stamp[sid] == sc->query_no) {
+                sc->count[sid]++;
                 continue;
             }
             if (i >= intro) continue;
-            ix->stamp[sid] = ix->query_no;
-            ix->count[sid] = 1;
+            sc->stamp[sid] = sc->query_no;
+            sc->count[sid] = 1;
             if (nseen == capseen && mem_grow((void **)&seen, &capseen, nseen + 1, sizeof *seen)) {
                 rc = JITRL_ENOMEM;
                 break;
@@ -168,7 +168,7 @@ static int gather(mem_index *ix, const mem_query *q, double thr, double m, rare 
     for (size_t c = 0; c < nseen && !rc; c++) {
         uint32_t sid = seen[c];
         const mem_set *s = &pl->sets[sid];
-        if (ix->count[sid] < need || s->n < lo || s->n > hi || !s->n_keys) continue;
+        if (sc->count[sid] < need || s->n < lo || s->n > hi || !s->n_keys) continue;
         double jp = mem_jaccard_min(q->h[p], nq, s->h, s->n, m);
         if (jp < 0) continue;
         uint32_t dmax = other_bound(ix, q, thr, jp);
@@ -196,7 +196,8 @@ static int gather(mem_index *ix, const mem_query *q, double thr, double m, rare 
  * exact check.  For near-duplicate thresholds (the paper's 0.95) this is
  * sharp and exact; otherwise fall back to prefix filtering on rare
  * shingles. */
-static int scan_index(mem_index *ix, const mem_query *q, double thr, double m, cands *cs, size_t *scored)
+static int scan_index(mem_index *ix, mem_scratch *sc, int may_build, const mem_query *q, double thr, double m,
+                      cands *cs, size_t *scored)
 {
     size_t p = ix->primary;
     uint32_t nq = q->n[p];
@@ -244,7 +245,7 @@ static int scan_index(mem_index *ix, const mem_query *q, double thr, double m, c
         }
     }
     if (best_cost != UINT64_MAX)
-        return gather(ix, q, thr, m, best, best_intro, best_intro, 1, qsig, MEM_PARTS > d ? MEM_PARTS - d : 0, cs,
+        return gather(ix, sc, q, thr, m, best, best_intro, best_intro, 1, qsig, MEM_PARTS > d ? MEM_PARTS - d : 0, cs,
                       scored);
     /* Prefix filtering: overlap >= o = ceil(m*|q|) means a qualifying set
      * holds one of any |q| - o + 1 query shingles; scanning e more lists
@@ -254,6 +255,7 @@ static int scan_index(mem_index *ix, const mem_query *q, double thr, double m, c
     if (o < 1) o = 1;
     if (o > nq) return JITRL_OK;
     uint32_t prefix = nq - o + 1;
+    if (!ix->shingles_on && !may_build) return MEM_ENEED_SHINGLES;
     if (mem_index_need_shingles(ix)) return JITRL_ENOMEM;
     uint32_t e = nq - prefix < prefix + 4 ? nq - prefix : prefix + 4;
     rare *rs = jr_malloc(nq * sizeof *rs);
@@ -263,7 +265,7 @@ static int scan_index(mem_index *ix, const mem_query *q, double thr, double m, c
         rs[i].len = rs[i].po ? rs[i].po->n : 0;
     }
     if (nq > 1) qsort(rs, nq, sizeof *rs, cmp_rare);
-    int rc = gather(ix, q, thr, m, rs, prefix + e, prefix, e + 1, NULL, 0, cs, scored);
+    int rc = gather(ix, sc, q, thr, m, rs, prefix + e, prefix, e + 1, NULL, 0, cs, scored);
     jr_free(rs);
     return rc;
 }
@@ -332,7 +334,8 @@ static int select_hits(const mem_index *ix, const jitrl_params *p, cands *cs, me
     return JITRL_OK;
 }
 
-int mem_retrieve(mem_index *ix, const jitrl_params *p, const jitrl_state *st, mem_result *r)
+int mem_retrieve(mem_index *ix, mem_scratch *sc, int may_build, const jitrl_params *p, const jitrl_state *st,
+                 mem_result *r)
 {
     r->n_hits = r->n_neighbours = r->scored = 0;
     mem_query q;
@@ -344,7 +347,7 @@ int mem_retrieve(mem_index *ix, const jitrl_params *p, const jitrl_state *st, me
     double wp = ix->w[pf];
     double m = wp > 0 ? (thr - (1.0 - wp)) / wp - 1e-9 : 0;
     if (p->exact || m <= 0 || q.n[pf] == 0) rc = scan_exact(ix, &q, thr, &cs, &r->scored);
-    else rc = scan_index(ix, &q, thr, m, &cs, &r->scored);
+    else rc = scan_index(ix, sc, may_build, &q, thr, m, &cs, &r->scored);
     if (!rc) rc = select_hits(ix, p, &cs, r);
     jr_free(cs.c);
     mem_query_free(&q);
