@@ -246,15 +246,21 @@ int cmd_play(int argc, char **argv)
     int rc = parse(argc, argv, &c);
     if (rc) return rc;
 
+    /* Every output is checked before the run, not found unwritable after
+     * an hour of play. */
+    if ((c.summary && play_check_output("--summary", c.summary)) ||
+        (c.report && play_check_output("--report", c.report)))
+        return 1;
     play_story story;
     if (play_story_load(c.o.story, &story)) return 1;
     if (c.log) {
         c.o.log = fopen(c.log, c.o.memory ? "a" : "w");
         if (!c.o.log) {
-            fprintf(stderr, "jitrl: cannot write %s: %s\n", c.log, strerror(errno));
+            fprintf(stderr, "jitrl: cannot write --log %s: %s\n", c.log, strerror(errno));
             play_story_free(&story);
             return 1;
         }
+        c.o.log_path = c.log;
     }
     stop_flag = 0;
     struct sigaction sa, old_int, old_term;
@@ -303,7 +309,15 @@ int cmd_play(int argc, char **argv)
     if (write_outputs(&c, sums, n_sums, paper) && !status) status = 1;
     jitrl_paper_free(paper);
     for (size_t i = 0; i < n_sums; i++) jitrl_summary_free(sums[i]);
-    if (c.o.log && fclose(c.o.log) != 0 && !status) status = 1;
+    if (c.o.log) {
+        /* the runs checked every flush; the close is the last write */
+        errno = 0;
+        int bad = ferror(c.o.log) | (fclose(c.o.log) != 0);
+        if (bad && !status) {   /* (a run that hit it has said so) */
+            fprintf(stderr, "jitrl: writing --log %s failed: %s\n", c.log, errno ? strerror(errno) : "write error");
+            status = 1;
+        }
+    }
     play_story_free(&story);
     return status;
 }

@@ -98,6 +98,7 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "usage: jitrl report SUMMARY.json... -o OUT.html [--title TEXT]\n");
         status = 2;
     }
+    if (!status && play_check_output("-o", out)) status = 1;
     if (!status) {
         jitrl_paper *paper = play_paper_load();
         /* One table per game, in order of first appearance. */

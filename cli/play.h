@@ -33,6 +33,7 @@ typedef struct play_opts {
     int beta_set;             /* --beta given; else play_opts_finish picks it */
     size_t history_len;
     FILE *log;                /* JSON Lines decision trace, or NULL */
+    const char *log_path;     /* its name, for messages */
     const volatile sig_atomic_t *stop;
 } play_opts;
 
@@ -88,8 +89,13 @@ int play_batches(const play_opts *o, const jitrl_agent_kind *kinds, int n_kinds,
 /* The final table for summaries s[0..n) of one game. */
 void play_print_table(FILE *f, jitrl_summary *const *s, size_t n, const jitrl_paper *paper);
 
-/* Write text to path; 0 or 1 with a message. */
+/* Write text to path; 0 or 1 with a message naming path and the reason
+ * (ENOSPC ...): the write, the flush and the close are all checked. */
 int play_write_file(const char *path, const char *text);
+/* Before a run: can path be written?  Opens it without truncating (and
+ * removes it again if this created it); 0, or 1 with a message naming
+ * what and path. */
+int play_check_output(const char *what, const char *path);
 /* Parse a double/int flag value; 0 or 1 with a message naming the flag. */
 int play_parse_double(const char *flag, const char *v, double *out);
 int play_parse_int(const char *flag, const char *v, long lo, long hi, long *out);

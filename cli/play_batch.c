@@ -11,6 +11,7 @@
  */
 #include "play.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -155,6 +156,7 @@ typedef struct batch {
     int next_job;
     pthread_mutex_t lock;
     int workers;
+    int log_errno;            /* first write error on o->log (under lock) */
 } batch;
 
 typedef struct run_ctx {
@@ -219,13 +221,34 @@ static void on_llm_log(void *ctx, const char *line)
     progress_say(rc->b->prog, "jitrl: run %d: model: %s", rc->run + 1, line);
 }
 
+/* The first write error on the log (an errno), under b->lock. */
+static void note_log_error(batch *b, int err)
+{
+    if (!b->log_errno) b->log_errno = err ? err : EIO;
+}
+
 static void on_trace(void *ctx, const char *json_line)
 {
     run_ctx *rc = ctx;
     pthread_mutex_lock(&rc->b->lock);
-    fputs(json_line, rc->b->o->log);
-    fputc('\n', rc->b->o->log);
+    errno = 0;
+    if (fputs(json_line, rc->b->o->log) == EOF || fputc('\n', rc->b->o->log) == EOF) note_log_error(rc->b, errno);
     pthread_mutex_unlock(&rc->b->lock);
+}
+
+/* Flush the log after an episode: a full disk fails the run with the
+ * reason instead of cutting the trace mid-line and exiting 0.  Returns 0
+ * or JITRL_EIO with err filled. */
+static int flush_log(batch *b, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&b->lock);
+    errno = 0;
+    if (fflush(b->o->log) != 0 || ferror(b->o->log)) note_log_error(b, errno);
+    int e = b->log_errno;
+    pthread_mutex_unlock(&b->lock);
+    if (!e) return 0;
+    snprintf(err, errlen, "writing --log %.300s: %s", b->o->log_path ? b->o->log_path : "", strerror(e));
+    return JITRL_EIO;
 }
 
 static int run_one(batch *b, int job)
@@ -330,11 +353,7 @@ static int run_one(batch *b, int job)
         slot->calls += res.calls;
         slot->fallbacks += res.fallbacks;
         slot->steps += res.steps;
-        if (o->log) {
-            pthread_mutex_lock(&b->lock);
-            fflush(o->log);
-            pthread_mutex_unlock(&b->lock);
-        }
+        if (o->log && (rc = flush_log(b, err, sizeof err))) break;
         ctx.view.episode = e + 1;
         ctx.view.step = 0;
         ctx.view.score = res.score;
@@ -415,7 +434,7 @@ int play_batches(const play_opts *o, const jitrl_agent_kind *kinds, int n_kinds,
                  play_progress *prog, jitrl_summary **out)
 {
     for (int k = 0; k < n_kinds; k++) out[k] = NULL;
-    batch b = {o, kinds, n_kinds, story, prog, NULL, 0, PTHREAD_MUTEX_INITIALIZER, 1};
+    batch b = {o, kinds, n_kinds, story, prog, NULL, 0, PTHREAD_MUTEX_INITIALIZER, 1, 0};
     int jobs = o->runs * n_kinds;
     b.slots = calloc((size_t)(jobs > 0 ? jobs : 1), sizeof *b.slots);
     if (!b.slots) {

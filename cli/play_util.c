@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -224,10 +225,33 @@ int play_write_file(const char *path, const char *text)
         return 1;
     }
     size_t len = strlen(text);
-    int bad = fwrite(text, 1, len, f) != len;
-    bad |= fclose(f) != 0;
-    if (bad) fprintf(stderr, "jitrl: writing %s failed\n", path);
+    errno = 0;
+    int bad = fwrite(text, 1, len, f) != len || fflush(f) != 0;
+    int err = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        err = errno;
+    }
+    if (bad) fprintf(stderr, "jitrl: writing %s failed: %s\n", path, err ? strerror(err) : "short write");
     return bad;
+}
+
+int play_check_output(const char *what, const char *path)
+{
+    struct stat st;
+    int existed = stat(path, &st) == 0;
+    if (existed && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "jitrl: %s %s is a directory\n", what, path);
+        return 1;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        fprintf(stderr, "jitrl: cannot write %s %s: %s\n", what, path, strerror(errno));
+        return 1;
+    }
+    close(fd);
+    if (!existed) unlink(path);
+    return 0;
 }
 
 int play_parse_double(const char *flag, const char *v, double *out)

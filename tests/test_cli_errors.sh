@@ -64,4 +64,24 @@ expect 1 "\"episodes\" is not a number" $J report "$T/typed.json" -o "$T/r.html"
 echo 'not json' >"$T/bad.json"
 expect 1 "bad.json: not a run summary" $J report "$T/bad.json" -o "$T/r.html"
 grep -q "reply" "$T/err" && fail "a file is not an HTTP reply"
+# ---- outputs on a full disk (/dev/full) fail the run with the reason ----
+echo '{"agent":"jitrl","runs":[{"scores":[1,2]}]}' >"$T/ok.json"
+if [ -w /dev/full ]; then
+    expect 1 "writing --log /dev/full: No space left on device" \
+        $J play --quiet --episodes 2 --max-steps 5 --log /dev/full
+    expect 1 "writing /dev/full failed: No space left on device" \
+        $J play --quiet --episodes 1 --max-steps 5 --summary /dev/full
+    expect 1 "writing /dev/full failed: No space left on device" \
+        $J play --quiet --episodes 1 --max-steps 5 --report /dev/full
+    expect 1 "writing /dev/full failed: No space left on device" $J report "$T/ok.json" -o /dev/full
+else
+    echo "no writable /dev/full: skipping the full-disk cases"
+fi
+# ---- output paths are checked before the run ----
+for flag in --summary --report --log; do
+    expect 1 "cannot write $flag $T/no/dir/out: No such file or directory" \
+        $J play --quiet --episodes 1 --max-steps 5 --memory "$T/m$flag.db" $flag "$T/no/dir/out"
+    [ -e "$T/m$flag.db" ] && fail "$flag: the run started before its output was checked"
+done
+expect 1 "cannot write -o $T/no/dir/r.html" $J report "$T/ok.json" -o "$T/no/dir/r.html"
 echo "cli error messages: ok"
