@@ -2,8 +2,8 @@
  * env_int.h -- internals shared by the environment's files: facts.c (known
  * games), grammar.c (the game's parser tables), state.c (object tree reading
  * and naming), candidates.c (the commands worth trying, candidates.h),
- * actions.c (running and judging them: valid actions) and env_zgame.c (the
- * handle).
+ * actions*.c (running and judging them: valid actions; actions_int.h is
+ * their private header) and env_zgame.c (the handle).
  *
  * Everything here is library-internal (env_ prefix); the public contract is
  * include/jitrl/env.h.
