@@ -255,7 +255,9 @@ uint64_t mem_part_sig(const uint64_t *h, uint32_t n, unsigned bits, unsigned j, 
     uint32_t b = lo, e = lo;
     while (e < n && (h[e] >> (64 - bits)) == j) e++;
     if (len) *len = e - b;
-    return mem_hash_bytes(h + b, (size_t)(e - b) * sizeof *h, ((uint64_t)bits << 32) + j);
+    /* An empty set (a state without the primary field) has h == NULL:
+     * no pointer arithmetic on it (UBSan, found by tests/fuzz/fuzz_json.c). */
+    return mem_hash_bytes(n ? h + b : h, (size_t)(e - b) * sizeof *h, ((uint64_t)bits << 32) + j);
 }
 
 static mem_pslot *pslot_find(const mem_index *ix, uint64_t key)
