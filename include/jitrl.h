@@ -24,6 +24,7 @@
 #include "jitrl/env.h"
 #include "jitrl/memory.h"
 #include "jitrl/policy.h"
+#include "jitrl/json.h"
 #include "jitrl/llm.h"
 #include "jitrl/summary.h"
 #include "jitrl/report.h"
