@@ -179,6 +179,10 @@ static int parse(int argc, char **argv, play_cli *c)
         fprintf(stderr, "jitrl play: need beta >= 0, gamma and lambda in [0, 1], threshold >= 0\n");
         return 2;
     }
+    if (o->llm_url && strncmp(o->llm_url, "http://", 7) && strncmp(o->llm_url, "https://", 8)) {
+        fprintf(stderr, "jitrl play: --llm needs an http:// or https:// URL (or none), not '%s'\n", o->llm_url);
+        return 2;
+    }
     if (o->llm_url && !o->model) o->model = getenv("JITRL_MODEL");
     if (o->llm_url && !o->model) {
         fprintf(stderr, "jitrl play: --llm needs --model (or $JITRL_MODEL)\n");
@@ -251,6 +255,7 @@ int cmd_play(int argc, char **argv)
     if ((c.summary && play_check_output("--summary", c.summary)) ||
         (c.report && play_check_output("--report", c.report)))
         return 1;
+    if (play_check_llm(&c.o)) return 1;
     play_story story;
     if (play_story_load(c.o.story, &story)) return 1;
     if (c.log) {

@@ -86,6 +86,11 @@ int play_batch(const play_opts *o, jitrl_agent_kind kind, play_story *story,
 int play_batches(const play_opts *o, const jitrl_agent_kind *kinds, int n_kinds, play_story *story,
                  play_progress *prog, jitrl_summary **out);
 
+/* With --llm: one request before the run (jitrl_llm_check), so a refused
+ * port, a bad URL, a rejected key or an unknown model fail at once.
+ * 0 (also without --llm), or 1 with a message. */
+int play_check_llm(const play_opts *o);
+
 /* The final table for summaries s[0..n) of one game. */
 void play_print_table(FILE *f, jitrl_summary *const *s, size_t n, const jitrl_paper *paper);
 

@@ -251,6 +251,42 @@ static int flush_log(batch *b, char *err, size_t errlen)
     return JITRL_EIO;
 }
 
+/* The model client's configuration for run `run` (its seed), from the
+ * flags.  JITRL_EINVAL with err filled for an unknown --prior. */
+static int llm_config_of(const play_opts *o, int run, jitrl_llm_config *lc, char *err, size_t errlen)
+{
+    jitrl_llm_config_init(lc);
+    lc->base_url = o->llm_url;
+    lc->model = o->model;
+    lc->price_in = o->price_in;
+    lc->price_out = o->price_out;
+    lc->seed = o->seed + (uint64_t)run;
+    if (o->llm_timeout_ms > 0) lc->timeout_ms = o->llm_timeout_ms;
+    if (o->llm_backoff_ms > 0) lc->backoff_ms = o->llm_backoff_ms;
+    if (o->llm_retries >= 0) lc->max_retries = o->llm_retries;
+    lc->cancel = o->stop;
+    if (jitrl_llm_mode_parse(o->prior, &lc->mode)) {
+        snprintf(err, errlen, "unknown --prior '%s' (token, verbal or propose)", o->prior);
+        return JITRL_EINVAL;
+    }
+    return JITRL_OK;
+}
+
+int play_check_llm(const play_opts *o)
+{
+    if (!o->llm_url) return 0;
+    jitrl_llm_config lc;
+    jitrl_llm *llm = NULL;
+    char err[512] = "";
+    int rc = llm_config_of(o, 0, &lc, err, sizeof err);
+    if (!rc) rc = jitrl_llm_open(&lc, &llm, err, sizeof err);
+    if (!rc && (rc = jitrl_llm_check(llm))) snprintf(err, sizeof err, "%s", jitrl_llm_errmsg(llm));
+    jitrl_llm_close(llm);
+    if (!rc) return 0;
+    fprintf(stderr, "jitrl: the model endpoint fails its check before the run: %s\n", err);
+    return 1;
+}
+
 static int run_one(batch *b, int job)
 {
     const play_opts *o = b->o;
@@ -303,22 +339,9 @@ static int run_one(batch *b, int job)
     jitrl_agent_config_init(&ac);
     if (o->llm_url) {
         jitrl_llm_config lc;
-        jitrl_llm_config_init(&lc);
-        lc.base_url = o->llm_url;
-        lc.model = o->model;
-        lc.price_in = o->price_in;
-        lc.price_out = o->price_out;
-        lc.seed = o->seed + (uint64_t)run;
-        if (o->llm_timeout_ms > 0) lc.timeout_ms = o->llm_timeout_ms;
-        if (o->llm_backoff_ms > 0) lc.backoff_ms = o->llm_backoff_ms;
-        if (o->llm_retries >= 0) lc.max_retries = o->llm_retries;
+        if ((rc = llm_config_of(o, run, &lc, err, sizeof err))) goto out;
         lc.log = on_llm_log;
         lc.log_ctx = &ctx;
-        lc.cancel = o->stop;
-        if ((rc = jitrl_llm_mode_parse(o->prior, &lc.mode))) {
-            snprintf(err, sizeof err, "unknown --prior '%s' (token, verbal or propose)", o->prior);
-            goto out;
-        }
         if ((rc = jitrl_llm_open(&lc, &llm, err, sizeof err))) goto out;
         ac.llm = llm;
         ac.prior_mode = lc.mode;

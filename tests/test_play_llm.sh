@@ -12,24 +12,9 @@ set -u
 J=${JITRL_BIN:-build/jitrl}
 B=${JITRL_BUILD:-build}
 S=${JITRL_SHARED:-../shared}
-SRV="$B/tests/llm_server"
-[ -x "$SRV" ] || { echo "skipped: $SRV not built"; exit 77; }
-T=$(mktemp -d)
-SPID=
-trap '[ -n "$SPID" ] && kill $SPID 2>/dev/null; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 py() { python3 -c "$@"; }
 
-start_server() {  # start_server ARGS... -> $PORT, $SPID
-    rm -f "$T/port"
-    "$SRV" --port 0 --port-file "$T/port" --max-seconds 300 --stats-file "$T/stats.json" "$@" >"$T/srv.out" 2>&1 &
-    SPID=$!
-    i=0
-    while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    [ -s "$T/port" ] || fail "the test server did not start"
-    PORT=$(cat "$T/port")
-}
-stop_server() { kill $SPID 2>/dev/null; wait $SPID 2>/dev/null; SPID=; }
+. "$(dirname "$0")/support/llm_server.sh"
 
 # ---- zork1 with the oracle ----
 if [ -f "$S/jericho/games/zork1.z5" ]; then

@@ -106,6 +106,12 @@ typedef struct jitrl_llm_config {
      * transfers and backoff waits: a set flag ends the call at once with
      * JITRL_EINTERRUPTED (uniform logits written).  NULL = never. */
     const volatile sig_atomic_t *cancel;
+    /* Calls in a row that get no usable reply (each after its retries, and
+     * answered with the fallback) before the next one returns JITRL_EHTTP
+     * instead, so a run against an endpoint that died stops with the
+     * reason rather than playing on the uniform prior; a usable reply
+     * resets the count.  Default 8; 0 = never. */
+    int max_failed_calls;
 } jitrl_llm_config;
 
 /* Fill *cfg with the defaults above (base_url and model NULL), then the
@@ -138,6 +144,16 @@ JITRL_API void jitrl_llm_close(jitrl_llm *llm);     /* NULL is a no-op */
 
 /* The detail message of the last failed call or fallback ("" if none). */
 JITRL_API const char *jitrl_llm_errmsg(const jitrl_llm *llm);
+
+/* Check the endpoint once, before a run: one minimal request (max_tokens
+ * 1) with no retries.  JITRL_OK when the server answered anything a call
+ * would retry or fall back on (429, 5xx, an unusable 200): it is there.
+ * Errors, with the URL and the reason in errmsg: JITRL_EHTTP when no reply
+ * came (refused, unresolvable host, bad URL, timeout), JITRL_EAUTH for
+ * 401/403 (the key) and 404 (the URL or an unknown model), JITRL_EHTTP for
+ * other 4xx, JITRL_EINTERRUPTED, JITRL_ENOMEM.  The request is left out of
+ * the statistics (they are reset). */
+JITRL_API int jitrl_llm_check(jitrl_llm *llm);
 
 /* One state field shown to the model, e.g. {"location", "West of House"}. */
 typedef struct jitrl_llm_field {

@@ -37,8 +37,17 @@ struct jitrl_llm {
     struct llm_curl_api *curl_api; /* libcurl, loaded with dlopen on first use */
     jr_rng rng;                    /* backoff jitter */
     jitrl_llm_stats stats;
+    int failed_in_row;             /* calls in a row with no usable reply (see llm_ask) */
     char err[512];
 };
+
+/* Default of jitrl_llm_config.max_failed_calls. */
+#define LLM_DEFAULT_MAX_FAILED_CALLS 8
+
+/* Rewrite the NUL-terminated s[0..cap) in place with the API key (when at
+ * least 6 characters) and every "Bearer <token>" replaced by "[redacted]"
+ * (redact.c).  Every text from outside passes here before it is kept. */
+void llm_redact(char *s, size_t cap, const char *key);
 
 /* One chat request: two messages and the sampling limits. */
 typedef struct llm_request {

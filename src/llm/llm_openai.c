@@ -39,6 +39,7 @@ void jitrl_llm_config_init(jitrl_llm_config *cfg)
     cfg->timeout_ms = 60000;
     cfg->connect_timeout_ms = 10000;
     cfg->max_retries = 4;
+    cfg->max_failed_calls = LLM_DEFAULT_MAX_FAILED_CALLS;
     cfg->backoff_ms = 500;
     cfg->max_backoff_ms = 30000;
     cfg->history_len = 8;
@@ -261,6 +262,7 @@ void llm_log(const jitrl_llm *llm, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    llm_redact(line, sizeof line, llm->api_key);
     llm->cfg.log(llm->cfg.log_ctx, line);
 }
 
@@ -348,7 +350,7 @@ static int parse_reply(const char *body, size_t len, llm_reply *rep, long *pt, l
 }
 
 /* The server's own words for an error reply, trimmed, for the message. */
-static void error_detail(const char *body, size_t len, char *out, size_t outlen)
+static void error_detail(const char *body, size_t len, const char *key, char *out, size_t outlen)
 {
     out[0] = '\0';
     if (!body || !len) return;
@@ -359,11 +361,15 @@ static void error_detail(const char *body, size_t len, char *out, size_t outlen)
     const char *s = json_is_string(msg) ? json_string_value(msg) : NULL;
     size_t n = 0;
     if (!s) { s = body; n = len; } else n = strlen(s);
-    if (n > 200) n = 200;
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 1 < outlen; i++)
-        out[j++] = (s[i] == '\n' || s[i] == '\r' || (unsigned char)s[i] < 0x20) ? ' ' : s[i];
-    out[j] = '\0';
+    /* Redact first, on a window well past the cut (a key echoed across the
+     * 200th byte must not leave its prefix), then cut to 200. */
+    char win[1024];
+    size_t w = 0;
+    for (size_t i = 0; i < n && w + 1 < sizeof win; i++)
+        win[w++] = (s[i] == '\n' || s[i] == '\r' || (unsigned char)s[i] < 0x20) ? ' ' : s[i];
+    win[w] = '\0';
+    llm_redact(win, sizeof win, key);
+    snprintf(out, outlen, "%.200s", win);
     json_decref(root);
 }
 
@@ -411,6 +417,7 @@ int llm_chat(jitrl_llm *llm, const llm_request *req, llm_reply *rep, jitrl_llm_c
                                llm->cfg.timeout_ms, &status, &reply, &reply_len, &retry_after,
                                terr, sizeof terr);
         info->http_status = status;
+        llm_redact(terr, sizeof terr, llm->api_key);   /* a custom transport's words too */
         int transient = 0;
         if (trc == JITRL_EINTERRUPTED) {
             free(reply);
@@ -444,7 +451,7 @@ int llm_chat(jitrl_llm *llm, const llm_request *req, llm_reply *rep, jitrl_llm_c
             goto out;   /* unusable 200: the caller falls back */
         } else {
             char detail[220];
-            error_detail(reply, reply_len, detail, sizeof detail);
+            error_detail(reply, reply_len, llm->api_key, detail, sizeof detail);
             if (is_transient_status(status)) {
                 transient = 1;
                 snprintf(why, sizeof why, "HTTP %ld%s%s", status, detail[0] ? ": " : "", detail);
@@ -478,6 +485,8 @@ int llm_chat(jitrl_llm *llm, const llm_request *req, llm_reply *rep, jitrl_llm_c
 out:
     free(body);
     info->latency_ms = now_ms() - t0;
+    llm_redact(info->reason, sizeof info->reason, llm->api_key);
+    if (rc) llm_redact(llm->err, sizeof llm->err, llm->api_key);
     return rc;
 }
 
@@ -485,7 +494,22 @@ int llm_ask(jitrl_llm *llm, const llm_request *req, llm_reply *rep, jitrl_llm_ca
             const char *what)
 {
     int rc = llm_chat(llm, req, rep, info);
-    if (!rc && !rep->usable) llm_fallback(llm, info, what, "%s", info->reason);
+    if (rc || rep->usable) {
+        llm->failed_in_row = 0;
+        return rc;
+    }
+    llm_fallback(llm, info, what, "%s", info->reason);
+    /* A dead endpoint mid-run: the fallbacks would go on for the whole run
+     * and exit 0.  After max_failed_calls in a row the call is an error. */
+    if (llm->cfg.max_failed_calls > 0 && ++llm->failed_in_row >= llm->cfg.max_failed_calls) {
+        snprintf(llm->err, sizeof llm->err, "llm: %d calls in a row got no usable reply from %s (last: %.200s); "
+                 "stopping", llm->failed_in_row, llm->url, info->reason);
+        llm_redact(llm->err, sizeof llm->err, llm->api_key);
+        llm->stats.errors++;
+        llm_log(llm, "%s", llm->err);
+        llm_reply_free(rep);
+        return JITRL_EHTTP;
+    }
     return rc;
 }
 

@@ -34,6 +34,9 @@
  *   --retry-after S     Retry-After seconds sent with 429 (default 1)
  *   --require-key KEY   answer 401 unless "Authorization: Bearer KEY"
  *   --model NAME        answer 404 model_not_found for any other model
+ *   --echo-headers STATUS  answer every chat request with STATUS and an
+ *                       error message quoting all its headers (the
+ *                       Authorization one too), as careless servers do
  *   --allow-extra KEY   accept this extra top-level request member
  *                       (repeatable; e.g. provider for OpenRouter)
  *   --stats-file FILE   write the stats JSON there on exit
@@ -106,6 +109,7 @@ typedef struct server {
     long fault_every;
     long delay_ms, retry_after;
     const char *require_key, *model;
+    long echo_status;              /* --echo-headers: answer every chat with this status */
     const char *allow_extra[16];
     size_t n_allow;
     /* queue of on-demand faults */
@@ -536,6 +540,25 @@ static enum fault next_fault(server *sv)
     return F_NONE;
 }
 
+/* --echo-headers: the request's headers, Authorization included, in the
+ * error message, as some servers do (issue 16: the key must not reach a
+ * client's messages). */
+static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    char *buf = cls;
+    size_t n = strlen(buf);
+    if (n < 4000) snprintf(buf + n, 4096 - n, "%s: %s; ", key, value ? value : "");
+    return MHD_YES;
+}
+
+static enum MHD_Result echo_headers(server *sv, struct MHD_Connection *c)
+{
+    char buf[4096] = "rejected; your request headers were: ";
+    MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, buf);
+    return send_error(sv, c, (unsigned)sv->echo_status, "invalid_request_error", buf);
+}
+
 static enum MHD_Result handle_chat(server *sv, struct MHD_Connection *c, conn *cn)
 {
     const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
@@ -547,6 +570,7 @@ static enum MHD_Result handle_chat(server *sv, struct MHD_Connection *c, conn *c
     enum mode mode = sv->mode;
     pthread_mutex_unlock(&sv->mu);
 
+    if (sv->echo_status) return echo_headers(sv, c);
     if (sv->require_key) {
         const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
         char want[512];
@@ -827,6 +851,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--retry-after")) sv.retry_after = strtol(v, NULL, 10);
         else if (!strcmp(a, "--require-key")) sv.require_key = v;
         else if (!strcmp(a, "--model")) sv.model = v;
+        else if (!strcmp(a, "--echo-headers")) sv.echo_status = strtol(v, NULL, 10);
         else if (!strcmp(a, "--stats-file")) stats_file = v;
         else if (!strcmp(a, "--max-seconds")) max_seconds = strtol(v, NULL, 10);
         else if (!strcmp(a, "--allow-extra")) { if (sv.n_allow < 16) sv.allow_extra[sv.n_allow++] = v; }
