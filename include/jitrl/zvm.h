@@ -64,6 +64,18 @@ JITRL_API const char *jitrl_zvm_errmsg(const jitrl_zvm *vm);
  * Returns JITRL_OK with *stop set, or an error (and *stop = HALT). */
 JITRL_API int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop);
 
+/* A wall-clock bound as well as the instruction budget (a story that
+ * loops without asking for input): from now on, until the next call, each
+ * jitrl_zvm_run reads the monotonic clock at its start and every 65536
+ * instructions and, once `ms` milliseconds from this call have passed,
+ * returns JITRL_OK with *stop = JITRL_ZVM_BUDGET (resumable, like the
+ * instruction budget) and jitrl_zvm_out_of_time() = 1.  ms = 0 clears the
+ * deadline (the default: no clock reads).  The deadline lives in the
+ * handle: no global state, and it does not go into snapshots. */
+JITRL_API void jitrl_zvm_set_deadline(jitrl_zvm *vm, uint64_t ms);
+/* 1 if a run stopped on the deadline since it was last set, else 0. */
+JITRL_API int jitrl_zvm_out_of_time(const jitrl_zvm *vm);
+
 /* Feed one line of input (no newline needed; one is accepted) to a machine
  * stopped at JITRL_ZVM_INPUT, or its first character to one stopped at
  * JITRL_ZVM_CHAR (an empty line sends Return; the rest of the line is kept

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void zm_fail(jitrl_zvm *vm, const char *fmt, ...)
 {
@@ -261,6 +262,8 @@ const char *jitrl_zvm_errmsg(const jitrl_zvm *vm)
     return vm->err;
 }
 
+static uint64_t mono_ns(void);
+
 int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop)
 {
     jitrl_zvm_stop dummy;
@@ -271,14 +274,46 @@ int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop)
     if (vm->r.quit) { *stop = JITRL_ZVM_QUIT; return JITRL_OK; }
     if (vm->r.wait) { *stop = (jitrl_zvm_stop)vm->r.wait; return JITRL_OK; }
     if (budget == 0) budget = 10000000;
-    vm->stop_at = vm->r.icount + budget;
-    zm_execute(vm);
+    if (vm->deadline_ns) {
+        /* In slices of ZM_CLOCK_EVERY instructions with a clock read
+         * between them: the hot loop stays as it is, and a slice is well
+         * under a millisecond. */
+        uint64_t end = vm->r.icount + budget;
+        while (!vm->halted && !vm->r.quit && !vm->r.wait && vm->r.icount < end) {
+            if (mono_ns() >= vm->deadline_ns) {
+                vm->out_of_time = 1;
+                break;
+            }
+            uint64_t left = end - vm->r.icount;
+            vm->stop_at = vm->r.icount + (left < ZM_CLOCK_EVERY ? left : ZM_CLOCK_EVERY);
+            zm_execute(vm);
+        }
+    } else {
+        vm->stop_at = vm->r.icount + budget;
+        zm_execute(vm);
+    }
     if (vm->halted) return JITRL_EVM;
     if (vm->r.quit) *stop = JITRL_ZVM_QUIT;
     else if (vm->r.wait) *stop = (jitrl_zvm_stop)vm->r.wait;
     else *stop = JITRL_ZVM_BUDGET;
     return JITRL_OK;
 }
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void jitrl_zvm_set_deadline(jitrl_zvm *vm, uint64_t ms)
+{
+    if (!vm) return;
+    vm->deadline_ns = ms ? mono_ns() + ms * 1000000u : 0;
+    vm->out_of_time = 0;
+}
+
+int jitrl_zvm_out_of_time(const jitrl_zvm *vm) { return vm ? vm->out_of_time : 0; }
 
 int jitrl_zvm_input(jitrl_zvm *vm, const char *line)
 {

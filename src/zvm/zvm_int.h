@@ -121,6 +121,10 @@ struct jitrl_zvm {
 
     /* budget for one run call */
     uint64_t stop_at;
+    /* wall-clock deadline (CLOCK_MONOTONIC ns, 0 = none) and whether a run
+     * stopped on it, see jitrl_zvm_set_deadline */
+    uint64_t deadline_ns;
+    int out_of_time;
     uint8_t brk;          /* the loop must stop: halted, waiting or quit */
     /* cached from frames[nframes-1] by zm_sync_frame */
     uint32_t lp, floor;
@@ -164,6 +168,9 @@ static inline void zm_ww(jitrl_zvm *vm, uint32_t a, uint16_t v)
 /* ---- exec.c ---- */
 void zm_reset_machine(jitrl_zvm *vm);   /* registers, stack, PC for a (re)start */
 void zm_sync_frame(jitrl_zvm *vm);      /* after frames or sp change outside exec.c */
+/* With a deadline set, jitrl_zvm_run reads the clock every this many
+ * instructions (about 0.3-1 ms of work; 0.3-1 us of clock reads). */
+#define ZM_CLOCK_EVERY 65536u
 void zm_execute(jitrl_zvm *vm);         /* run until stop_at, wait, quit or halt */
 int zm_finish_read(jitrl_zvm *vm, const char *line);
 

@@ -191,6 +191,8 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
             fclose(df);
         }
     }
+    /* one state's candidates share one turn's time (ENV_TURN_MS) */
+    for (int t = 0; t < a->nthreads; t++) jitrl_zvm_set_deadline(a->vm[t], ENV_TURN_MS);
     int rc = prepare(a, vm, snap, snaplen, act_state_key(a, vm));
     a->probe_snap = snap;
     a->probe_len = snaplen;
@@ -201,6 +203,17 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     if (!rc && a->reuse && a->cands.n > FAST_CANDS) a->cands.n = FAST_CANDS;
     jr_free(nouns);
     if (!rc) rc = act_evaluate(a, vm, snap, snaplen);
+    int late = 0;
+    for (int t = 0; t < a->nthreads; t++) {
+        late |= jitrl_zvm_out_of_time(a->vm[t]);
+        jitrl_zvm_set_deadline(a->vm[t], 0);
+    }
+    if (!rc && late) {
+        /* a partial answer must not be memoised as the state's */
+        snprintf(err, errlen, "valid actions: the story's commands ran for over %d ms (the turn's time limit)",
+                 ENV_TURN_MS);
+        return JITRL_EBUDGET;
+    }
     if (rc) {
         snprintf(err, errlen, "valid actions: %s", jitrl_strerror(rc));
         return rc;

@@ -18,6 +18,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A turn's wall-clock limit, as well as its instruction budget: one
+ * command run to the next input (reset, step), or one state's valid
+ * actions (all its candidates together), gets at most ENV_TURN_MS
+ * milliseconds (jitrl_zvm_set_deadline; the clock is read every 65536
+ * instructions).  A story that loops without asking for input then ends
+ * its episode with JITRL_EBUDGET after 5 s, where the instruction budgets
+ * alone let one turn of valid actions run 16-23 s (41-116 s under ASan).
+ * Real turns take milliseconds (zork1's slowest cold valid actions: well
+ * under a second under ASan), so the limit never decides a normal run. */
+#define ENV_TURN_MS 5000
+
 /* Drop the machine's pending output.  Reading it first makes the screen
  * model flush its rows, so no half-written row leaks into the next turn. */
 static inline void env_clear_output(jitrl_zvm *vm)

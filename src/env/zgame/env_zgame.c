@@ -75,7 +75,7 @@ static uint64_t budget(const jitrl_env *e) { return e->opt.step_budget ? e->opt.
 
 /* Run until the game wants a line (answering key presses with Return) or
  * quits.  Output accumulates in the VM. */
-static int run_to_input(jitrl_zvm *vm, uint64_t bud, jitrl_zvm_stop *stop, char *err, size_t errlen)
+static int run_to_input_within(jitrl_zvm *vm, uint64_t bud, jitrl_zvm_stop *stop, char *err, size_t errlen)
 {
     for (int keys = 0;; keys++) {
         int rc = jitrl_zvm_run(vm, bud, stop);
@@ -84,6 +84,11 @@ static int run_to_input(jitrl_zvm *vm, uint64_t bud, jitrl_zvm_stop *stop, char 
             return rc;
         }
         if (*stop == JITRL_ZVM_INPUT || *stop == JITRL_ZVM_QUIT) return JITRL_OK;
+        if (*stop == JITRL_ZVM_BUDGET && jitrl_zvm_out_of_time(vm)) {
+            snprintf(err, errlen, "the story ran for %d ms (the turn's time limit) without asking for input",
+                     ENV_TURN_MS);
+            return JITRL_EBUDGET;
+        }
         if (*stop == JITRL_ZVM_BUDGET) {
             snprintf(err, errlen, "the story ran %llu instructions without asking for input",
                      (unsigned long long)bud);
@@ -101,6 +106,16 @@ static int run_to_input(jitrl_zvm *vm, uint64_t bud, jitrl_zvm_stop *stop, char 
         snprintf(err, errlen, "story halted: %s", jitrl_zvm_errmsg(vm));
         return JITRL_EVM;
     }
+}
+
+/* The same within the turn's time limit (ENV_TURN_MS) as well as its
+ * instruction budget. */
+static int run_to_input(jitrl_zvm *vm, uint64_t bud, jitrl_zvm_stop *stop, char *err, size_t errlen)
+{
+    jitrl_zvm_set_deadline(vm, ENV_TURN_MS);
+    int rc = run_to_input_within(vm, bud, stop, err, errlen);
+    jitrl_zvm_set_deadline(vm, 0);
+    return rc;
 }
 
 /* Parse the game's answer to `score`: "Your score is 10 (total of 350
