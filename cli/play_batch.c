@@ -139,6 +139,7 @@ typedef struct run_slot {
     uint64_t seed;
     double *scores;
     size_t n_scores, cap;
+    size_t resumed, stored_before;   /* see jitrl_run_summary */
     long prompt, completion, calls, fallbacks, steps;
     double wall, best, sum;
     int rc;
@@ -331,9 +332,24 @@ static int run_one(batch *b, int job)
             snprintf(err, sizeof err, "reading %.200s: %.280s", mpath, jitrl_memory_errmsg(mem));
             goto out;
         }
-        if (mpath && slot->n_scores)
+        /* The run's curve starts with the stored episodes, but never holds
+         * more than --episodes: a memory other runs wrote to may have more
+         * (two runs of 15 leave 30), which the summary reports apart as
+         * stored_before instead of contradicting "episodes". */
+        slot->stored_before = slot->n_scores;
+        if (slot->n_scores > (size_t)o->episodes) slot->n_scores = (size_t)o->episodes;
+        slot->resumed = slot->n_scores;
+        slot->best = slot->sum = 0;
+        for (size_t i = 0; i < slot->n_scores; i++) {
+            if (i == 0 || slot->scores[i] > slot->best) slot->best = slot->scores[i];
+            slot->sum += slot->scores[i];
+        }
+        if (mpath && slot->stored_before > slot->resumed)
+            progress_say(b->prog, "jitrl: run %d: %s holds %zu episodes of this game; the first %zu are this "
+                         "run's --episodes %d", run + 1, mpath, slot->stored_before, slot->resumed, o->episodes);
+        else if (mpath && slot->stored_before)
             progress_say(b->prog, "jitrl: run %d: resuming %s after %zu stored episode%s", run + 1, mpath,
-                         slot->n_scores, slot->n_scores == 1 ? "" : "s");
+                         slot->resumed, slot->resumed == 1 ? "" : "s");
     }
     jitrl_agent_config ac;
     jitrl_agent_config_init(&ac);
@@ -446,6 +462,8 @@ static int summarise(batch *b, int k, double wall, jitrl_summary **out)
             rs->fallbacks = (uint64_t)sl->fallbacks;
             rs->steps = (uint64_t)sl->steps;
             rs->wall_s = sl->wall;
+            rs->resumed = sl->resumed;
+            rs->stored_before = sl->stored_before;
         }
     }
     s->wall_s = wall;

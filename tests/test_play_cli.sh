@@ -93,7 +93,7 @@ fi
 # ---- kill: SIGINT, then SIGKILL, then resume ----
 stored() {  # stored FILE -> number of episodes in the memory, via a resume that plays nothing
     $J play --memory "$1" --episodes 1 --max-steps 25 --quiet --summary "$T/count.json" >/dev/null 2>&1 || echo -1
-    py "import json; print(len(json.load(open('$T/count.json'))['runs'][0]['scores']))"
+    py "import json; print(json.load(open('$T/count.json'))['runs'][0]['stored_before'])"
 }
 wait_episodes() {  # wait_episodes LOG N: until the trace shows N finished episodes (or 60 s)
     i=0

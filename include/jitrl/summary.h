@@ -47,6 +47,12 @@ typedef struct jitrl_run_summary {
     /* Model accounting for this run (0 offline). */
     uint64_t prompt_tokens, completion_tokens, calls, fallbacks, steps;
     double wall_s;
+    /* A run that continued a memory: `resumed` of its scores (the first
+     * ones) were read back from it, played before this run, and the rest
+     * were played now; `stored_before` is how many of this game's episodes
+     * the memory held when the run began (more than resumed when other
+     * runs wrote to it too).  Both 0 for a fresh memory. */
+    uint64_t resumed, stored_before;
 } jitrl_run_summary;
 
 typedef struct jitrl_summary {

@@ -147,6 +147,8 @@ static int put_run(jr_buf *b, const jitrl_run_summary *r)
     if (!rc) rc = put_key_num(b, "fallbacks", (double)r->fallbacks);
     if (!rc) rc = put_key_num(b, "steps", (double)r->steps);
     if (!rc) rc = put_key_num(b, "wall_s", r->wall_s);
+    if (!rc) rc = put_key_num(b, "resumed", (double)r->resumed);
+    if (!rc) rc = put_key_num(b, "stored_before", (double)r->stored_before);
     if (!rc) rc = jr_buf_putc(b, '}');
     return rc;
 }
@@ -295,6 +297,11 @@ static int parse_run(reader *rd, jitrl_summary *s, json_t *jr, size_t run)
     r->wall_s = num_of(rd, jr, "wall_s", 0.0);
     r->avg = num_of(rd, jr, "avg", 0.0);
     r->final = num_of(rd, jr, "final", 0.0);
+    r->resumed = count_of(rd, jr, "resumed");
+    r->stored_before = count_of(rd, jr, "stored_before");
+    if (r->resumed > r->n_scores && json_is_array(jscores))
+        complain(rd, "run %zu: \"resumed\" is %llu, more than its %zu scores", run + 1,
+                 (unsigned long long)r->resumed, r->n_scores);
     return JITRL_OK;
 }
 
