@@ -1,13 +1,16 @@
 #!/bin/sh
 # fuzz.sh [SECONDS] -- build a libFuzzer harness with clang's libFuzzer +
-# ASan + UBSan and run it for SECONDS (default 45).  Two targets
+# ASan + UBSan and run it for SECONDS (default 45).  Targets
 # (FUZZ_TARGET):
 #   zvm   (default) tests/fuzz/fuzz_zvm.c: any bytes as a Z-machine story;
 #         seeds tests/fuzz/corpus/ (hand-made tiny stories, see
 #         make_corpus.py) plus our compiled test games;
 #   json  tests/fuzz/fuzz_json.c: any bytes as a decide request or an
 #         episode (include/jitrl/json.h); seeds tests/fuzz/json_corpus/,
-#         dictionary tests/fuzz/json.dict.
+#         dictionary tests/fuzz/json.dict;
+#   summary  tests/fuzz/fuzz_summary.c: any bytes as a run summary file
+#         (jitrl_summary_parse, then the JSON writer and the HTML report);
+#         seeds tests/fuzz/summary_corpus/, dictionary json.dict.
 #
 # libFuzzer needs everything instrumented by clang, so the target's
 # sources (FUZZ_SRC overrides) are compiled here into their own directory
@@ -17,7 +20,7 @@
 # $FUZZ_BUILD/artifacts/ and its path is printed), 2 when the harness
 # cannot be built.
 #
-#   FUZZ_TARGET zvm or json (default zvm)
+#   FUZZ_TARGET zvm, json or summary (default zvm)
 #   FUZZ_BUILD  build/scratch dir (default build-fuzz)
 #   FUZZ_JOBS   compile jobs (default 2)
 #   FUZZ_SRC    source files to instrument (default: the target's)
@@ -30,7 +33,8 @@ T=${FUZZ_TARGET:-zvm}
 case "$T" in
     zvm) DEFSRC=$(ls src/base/*.c src/zvm/*.c 2>/dev/null) ;;
     json) DEFSRC=$(ls src/base/*.c src/engine/*.c src/memory/*.c src/api/*.c 2>/dev/null) ;;
-    *) echo "fuzz: unknown FUZZ_TARGET $T (zvm, json)"; exit 2 ;;
+    summary) DEFSRC=$(ls src/base/*.c src/report/*.c 2>/dev/null) ;;
+    *) echo "fuzz: unknown FUZZ_TARGET $T (zvm, json, summary)"; exit 2 ;;
 esac
 SRC=${FUZZ_SRC:-$DEFSRC}
 BIN="$OUT/fuzz_$T"
@@ -68,8 +72,8 @@ $CC $FLAGS -fsanitize=fuzzer "tests/fuzz/fuzz_$T.c" $objs $LIBS -o "$BIN" || {
 # inform6 is present (a missing compiler only means fewer seeds).
 SEEDS="$OUT/seeds-$T"
 EXTRA=""
-if [ "$T" = json ]; then
-    cp tests/fuzz/json_corpus/* "$SEEDS/" 2>/dev/null
+if [ "$T" != zvm ]; then
+    cp tests/fuzz/"$T"_corpus/* "$SEEDS/" 2>/dev/null
     EXTRA="-dict=tests/fuzz/json.dict"
 else
     cp tests/fuzz/corpus/* "$SEEDS/" 2>/dev/null

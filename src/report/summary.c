@@ -299,7 +299,7 @@ static int parse_run(reader *rd, jitrl_summary *s, json_t *jr, size_t run)
     r->final = num_of(rd, jr, "final", 0.0);
     r->resumed = count_of(rd, jr, "resumed");
     r->stored_before = count_of(rd, jr, "stored_before");
-    if (r->resumed > r->n_scores && json_is_array(jscores))
+    if (r->resumed > r->n_scores)
         complain(rd, "run %zu: \"resumed\" is %llu, more than its %zu scores", run + 1,
                  (unsigned long long)r->resumed, r->n_scores);
     return JITRL_OK;
