@@ -9,7 +9,7 @@
  */
 #include "cli.h"
 #include "actions_walk.h"
-#include "jitrl/env.h"
+#include "jitrl/zgame.h"
 
 #include "base/alloc.h"
 
@@ -76,13 +76,13 @@ static char **read_lines(const char *path, size_t *n)
 
 int actions_walk(const walk_opts *o, jr_buf *json)
 {
-    jitrl_env_options eo;
-    jitrl_env_options_init(&eo);
+    jitrl_zgame_options eo;
+    jitrl_zgame_options_init(&eo);
     eo.seed = (int32_t)o->seed;
     eo.threads = o->threads;
     jitrl_env *env = NULL;
     char err[256];
-    int rc = jitrl_env_open_file(o->story, &eo, &env, err, sizeof err);
+    int rc = jitrl_zgame_open_file(o->story, &eo, &env, err, sizeof err);
     if (rc) {
         fprintf(stderr, "jitrl actions: %s\n", err);
         return 1;
@@ -118,14 +118,14 @@ int actions_walk(const walk_opts *o, jr_buf *json)
         if (obs.done) break;
         const char *const *acts;
         size_t n;
-        rc = jitrl_env_valid_actions(env, &acts, &n);
+        rc = jitrl_env_actions(env, &acts, &n);
         if (rc) {
             fprintf(stderr, "jitrl actions: %s: %s\n", jitrl_strerror(rc), jitrl_env_errmsg(env));
             fail = 1;
             goto out;
         }
-        jitrl_env_action_stats st;
-        jitrl_env_last_action_stats(env, &st);
+        jitrl_zgame_action_stats st;
+        jitrl_zgame_last_action_stats(env, &st);
         states++;
         if (!st.cached) {
             cold[ncold] = st.ms;
@@ -144,14 +144,14 @@ int actions_walk(const walk_opts *o, jr_buf *json)
             if (p) { blob = p; blob_cap = need; }
         }
         if (blob && need <= blob_cap && !jitrl_env_get_state(env, blob, blob_cap, &len) &&
-            !jitrl_env_set_state(env, blob, len) && !jitrl_env_valid_actions(env, &acts, &n)) {
-            jitrl_env_last_action_stats(env, &st);
+            !jitrl_env_set_state(env, blob, len) && !jitrl_env_actions(env, &acts, &n)) {
+            jitrl_zgame_last_action_stats(env, &st);
             if (st.cached) warm[nwarm++] = st.ms;
         }
         if (i == nsteps) break;
         int changes = 0;
         long idx = -1;
-        if (!jitrl_env_check_action(env, steps[i], &changes, &idx) && changes) {
+        if (!jitrl_zgame_check_action(env, steps[i], &changes, &idx) && changes) {
             changing++;
             if (idx >= 0) hits++;
             else {
@@ -170,7 +170,7 @@ int actions_walk(const walk_opts *o, jr_buf *json)
     double cm = quantile(cold, ncold, 0.5), cp = quantile(cold, ncold, 0.95), wm = quantile(warm, nwarm, 0.5);
     double cd = quantile(cands, ncold, 0.5);
     jr_buf_puts(json, "{\"game\":");
-    jr_buf_json_str(json, jitrl_env_game_name(env));
+    jr_buf_json_str(json, jitrl_env_name(env));
     jr_buf_printf(json,
                   ",\"states\":%zu,\"recall\":%.4f,\"steps_changing\":%zu,\"hits\":%zu,\"misses\":[%s],"
                   "\"ms_cold_median\":%.3f,\"ms_cold_p95\":%.3f,\"ms_cached_median\":%.4f,"

@@ -14,6 +14,7 @@
 
 #include "jitrl.h"
 #include "jitrl/agent.h"
+#include "jitrl/zgame.h"
 
 typedef struct play_opts {
     const char *story;        /* NULL = built-in game */

@@ -312,11 +312,11 @@ static int run_one(batch *b, int job)
         /* fast (approximate) valid actions: their memo then depends on
          * the states seen before, so each run has an environment of its
          * own and its result depends on its seed alone */
-        jitrl_env_options eo;
-        jitrl_env_options_init(&eo);
+        jitrl_zgame_options eo;
+        jitrl_zgame_options_init(&eo);
         if (b->workers > 1) eo.threads = 1;
         eo.fast_actions = 1;
-        if ((rc = jitrl_env_open_buffer(b->story->bytes, b->story->len, &eo, &env, err, sizeof err))) goto out;
+        if ((rc = jitrl_zgame_open_buffer(b->story->bytes, b->story->len, &eo, &env, err, sizeof err))) goto out;
     }
     if (kind == JITRL_AGENT_JITRL) {
         const char *mpath = NULL;
@@ -328,7 +328,7 @@ static int run_one(batch *b, int job)
         jitrl_memory_options mo;
         jitrl_memory_options_default(&mo);
         if ((rc = jitrl_memory_open(mpath, &mo, &mem, err, sizeof err))) goto out;
-        if (mpath && (rc = load_scores(mem, jitrl_env_game_name(env), slot))) {
+        if (mpath && (rc = load_scores(mem, jitrl_env_name(env), slot))) {
             snprintf(err, sizeof err, "reading %.200s: %.280s", mpath, jitrl_memory_errmsg(mem));
             goto out;
         }

@@ -143,7 +143,7 @@ int play_story_load(const char *story, play_story *out)
      * file that is not a story. */
     jitrl_env *env = NULL;
     char err[512];
-    int rc = jitrl_env_open_buffer(out->bytes, out->len, NULL, &env, err, sizeof err);
+    int rc = jitrl_zgame_open_buffer(out->bytes, out->len, NULL, &env, err, sizeof err);
     if (rc) {
         fprintf(stderr, "jitrl: %s: %s\n", story ? story : "built-in game", err);
         play_story_free(out);
@@ -152,10 +152,10 @@ int play_story_load(const char *story, play_story *out)
     /* The built-in game is not in the facts (it is ours and changes), so it
      * gets its own name, and its maximum comes from the game's own `score`
      * answer, which the environment reads at reset. */
-    snprintf(out->name, sizeof out->name, "%s", story ? jitrl_env_game_name(env) : "jitrl_cave");
-    out->max_score = jitrl_env_max_score(env);
+    snprintf(out->name, sizeof out->name, "%s", story ? jitrl_env_name(env) : "jitrl_cave");
+    out->max_score = jitrl_zgame_max_score(env);
     jitrl_obs first;
-    if (out->max_score <= 0 && jitrl_env_reset(env, &first) == JITRL_OK) out->max_score = jitrl_env_max_score(env);
+    if (out->max_score <= 0 && jitrl_env_reset(env, &first) == JITRL_OK) out->max_score = jitrl_zgame_max_score(env);
     jitrl_env_close(env);
     return 0;
 }

@@ -22,6 +22,7 @@
 #include "jitrl/error.h"
 #include "jitrl/zvm.h"
 #include "jitrl/env.h"
+#include "jitrl/zgame.h"
 #include "jitrl/memory.h"
 #include "jitrl/policy.h"
 #include "jitrl/json.h"

@@ -10,6 +10,7 @@
  *    episodes beats static's by a stated margin.
  */
 #include "jitrl/agent.h"
+#include "jitrl/zgame.h"
 #include "jitrl/summary.h"
 #include "testutil.h"
 
@@ -50,11 +51,11 @@ static int run_open_env(run *r, jitrl_agent_kind kind, uint64_t seed, const char
 {
     memset(r, 0, sizeof *r);
     char err[256];
-    jitrl_env_options eo;
-    jitrl_env_options_init(&eo);
+    jitrl_zgame_options eo;
+    jitrl_zgame_options_init(&eo);
     eo.threads = 1;
     eo.fast_actions = fast;
-    if (jitrl_env_open_buffer(story, story_len, &eo, &r->env, err, sizeof err)) {
+    if (jitrl_zgame_open_buffer(story, story_len, &eo, &r->env, err, sizeof err)) {
         fprintf(stderr, "env: %s\n", err);
         return 1;
     }

@@ -12,7 +12,7 @@
  *  - a story that is not a game (CZECH) gets a clear message.
  * Recall of valid actions is test_env_recall.c.
  */
-#include "jitrl/env.h"
+#include "jitrl/zgame.h"
 #include "testutil.h"
 
 #include <ctype.h>
@@ -113,16 +113,16 @@ static void test_game(const char *shared, const game *g, int sanitized)
     snprintf(walk, sizeof walk, "%s/jericho/walkthroughs/%s.txt", shared, g->name);
     jitrl_env *e = NULL;
     char err[256];
-    jitrl_env_options opt;
-    jitrl_env_options_init(&opt);
-    if (jitrl_env_open_file(story, &opt, &e, err, sizeof err) != JITRL_OK) {
+    jitrl_zgame_options opt;
+    jitrl_zgame_options_init(&opt);
+    if (jitrl_zgame_open_file(story, &opt, &e, err, sizeof err) != JITRL_OK) {
         CHECK_MSG(0, "open %s: %s", story, err);
         return;
     }
-    CHECK_STR(jitrl_env_game_name(e), g->name);
-    CHECK_INT(jitrl_env_known(e), 1);
-    CHECK_INT(jitrl_env_seed(e), g->seed);
-    CHECK_INT(jitrl_env_max_score(e), g->max);
+    CHECK_STR(jitrl_env_name(e), g->name);
+    CHECK_INT(jitrl_zgame_known(e), 1);
+    CHECK_INT(jitrl_zgame_seed(e), g->seed);
+    CHECK_INT(jitrl_zgame_max_score(e), g->max);
     size_t n;
     char **steps = tu_read_lines(walk, &n);
     CHECK(steps != NULL);
@@ -165,18 +165,52 @@ static void test_roundtrip(const char *shared)
     snprintf(story, sizeof story, "%s/jericho/games/zork1.z5", shared);
     jitrl_env *e = NULL, *f = NULL;
     char err[256];
-    CHECK_INT(jitrl_env_open_file(story, NULL, &e, err, sizeof err), JITRL_OK);
-    CHECK_INT(jitrl_env_open_file(story, NULL, &f, err, sizeof err), JITRL_OK);
+    CHECK_INT(jitrl_zgame_open_file(story, NULL, &e, err, sizeof err), JITRL_OK);
+    CHECK_INT(jitrl_zgame_open_file(story, NULL, &f, err, sizeof err), JITRL_OK);
     if (!e || !f) return;
+    /* the kind's constant info, which the agent takes instead of knowing text games */
+    const jitrl_env_info *in = jitrl_env_info_get(e);
+    CHECK_STR(jitrl_env_kind(e), "zgame");
+    CHECK_STR(in->name, "zork1");
+    CHECK_STR(in->preset, "text");
+    CHECK_STR(in->task, "Play the text adventure zork1 and maximise the score.");
+    CHECK(in->system_prompt && strstr(in->system_prompt, "text adventure") != NULL);
+    CHECK_NEAR(in->reward_lo, -10, 0);
+    CHECK_NEAR(in->reward_hi, 10, 0);
+    CHECK_INT(in->n_fallback, 9);
+    CHECK_INT(in->n_fields, 2);
+    if (in->n_fields == 2) {
+        CHECK_STR(in->fields[0].name, "current");
+        CHECK_INT(in->fields[0].ngram, 4);
+        CHECK_STR(in->fields[1].name, "history");
+    }
     jitrl_obs o;
     jitrl_env_reset(e, &o);
+    /* retrieval sees "current" alone (the agent adds "history"); the model
+     * sees its parts and the score */
+    const jitrl_field *sf, *pf;
+    size_t nsf, npf;
+    jitrl_zgame_state_text zs;
+    CHECK_INT(jitrl_env_state_fields(e, &sf, &nsf), JITRL_OK);
+    CHECK_INT(jitrl_env_prompt_fields(e, &pf, &npf), JITRL_OK);
+    CHECK_INT(jitrl_zgame_state(e, &zs), JITRL_OK);
+    CHECK_INT(nsf, 1);
+    CHECK_INT(npf, 4);
+    if (nsf == 1 && npf == 4) {
+        CHECK_STR(sf[0].name, "current");
+        CHECK_STR(sf[0].text, zs.current);
+        CHECK_STR(pf[0].text, zs.location);
+        CHECK_STR(pf[2].name, "visible objects");
+        CHECK_STR(pf[3].text, "0");
+    }
+    CHECK_STR(jitrl_env_observation(e), o.text);
     const char *pre[] = {"north", "north", "up", "take egg"};
     for (size_t i = 0; i < 4; i++) jitrl_env_step(e, pre[i], &o);
     char *obs1 = strdup(o.text);
     uint64_t h1 = jitrl_env_hash(e);
     const char *const *acts;
     size_t n1, n2;
-    CHECK_INT(jitrl_env_valid_actions(e, &acts, &n1), JITRL_OK);
+    CHECK_INT(jitrl_env_actions(e, &acts, &n1), JITRL_OK);
     char **copy = calloc(n1 + 1, sizeof *copy);
     for (size_t i = 0; i < n1; i++) copy[i] = strdup(acts[i]);
     size_t cap = jitrl_env_state_size(e), len;
@@ -190,12 +224,12 @@ static void test_roundtrip(const char *shared)
         jitrl_env *t = round ? f : e;
         CHECK_INT(jitrl_env_set_state(t, buf, len), JITRL_OK);
         CHECK(jitrl_env_hash(t) == h1);
-        jitrl_env_state_text st;
-        CHECK_INT(jitrl_env_state(t, &st), JITRL_OK);
+        jitrl_zgame_state_text st;
+        CHECK_INT(jitrl_zgame_state(t, &st), JITRL_OK);
         CHECK_STR(st.observation, obs1);
         CHECK_STR(st.location, "Up a Tree");
         CHECK(strstr(st.inventory, "egg") != NULL);
-        CHECK_INT(jitrl_env_valid_actions(t, &acts, &n2), JITRL_OK);
+        CHECK_INT(jitrl_env_actions(t, &acts, &n2), JITRL_OK);
         CHECK_INT(n2, n1);
         for (size_t i = 0; i < n1 && i < n2; i++) CHECK_STR(acts[i], copy[i]);
         /* the same next step from the restored state */
@@ -213,7 +247,7 @@ static void test_roundtrip(const char *shared)
     CHECK(jitrl_env_hash(f) == hf);
     int changes;
     long idx;
-    CHECK_INT(jitrl_env_check_action(e, "take egg", &changes, &idx), JITRL_OK);
+    CHECK_INT(jitrl_zgame_check_action(e, "take egg", &changes, &idx), JITRL_OK);
     for (size_t i = 0; i < n1; i++) free(copy[i]);
     free(copy);
     free(buf);
@@ -228,17 +262,17 @@ static void test_fallback(const char *shared)
 {
     char story[512];
     snprintf(story, sizeof story, "%s/jericho/games/zork1.z5", shared);
-    jitrl_env_options opt;
-    jitrl_env_options_init(&opt);
+    jitrl_zgame_options opt;
+    jitrl_zgame_options_init(&opt);
     opt.use_facts = 0;
     opt.seed = 12;
     jitrl_env *e = NULL, *k = NULL;
     char err[256];
-    CHECK_INT(jitrl_env_open_file(story, &opt, &e, err, sizeof err), JITRL_OK);
-    CHECK_INT(jitrl_env_open_file(story, NULL, &k, err, sizeof err), JITRL_OK);
+    CHECK_INT(jitrl_zgame_open_file(story, &opt, &e, err, sizeof err), JITRL_OK);
+    CHECK_INT(jitrl_zgame_open_file(story, NULL, &k, err, sizeof err), JITRL_OK);
     if (e && k) {
-        CHECK_INT(jitrl_env_known(e), 0);
-        CHECK_STR(jitrl_env_game_name(e), "zork1");
+        CHECK_INT(jitrl_zgame_known(e), 0);
+        CHECK_STR(jitrl_env_name(e), "zork1");
         jitrl_obs a, b;
         jitrl_env_reset(e, &a);
         jitrl_env_reset(k, &b);
@@ -258,7 +292,7 @@ static void test_fallback(const char *shared)
     char path[1024];
     snprintf(path, sizeof path, "%s/games/jitrl_cave.z5", tu_build());
     e = NULL;
-    if (jitrl_env_open_file(path, &opt, &e, err, sizeof err) == JITRL_OK) {
+    if (jitrl_zgame_open_file(path, &opt, &e, err, sizeof err) == JITRL_OK) {
         jitrl_obs o;
         CHECK_INT(jitrl_env_reset(e, &o), JITRL_OK);
         CHECK(o.max_score > 0);
@@ -289,7 +323,7 @@ static void test_fallback(const char *shared)
         CHECK(moves > 0);
         const char *const *acts;
         size_t na;
-        if (!o.done) CHECK_INT(jitrl_env_valid_actions(e, &acts, &na), JITRL_OK);
+        if (!o.done) CHECK_INT(jitrl_env_actions(e, &acts, &na), JITRL_OK);
         tu_free_lines(steps, n);
         jitrl_env_close(e);
     }
@@ -301,7 +335,7 @@ static void test_not_a_game(const char *shared)
     snprintf(story, sizeof story, "%s/zmachine-tests/czech/czech.z5", shared);
     jitrl_env *e = NULL;
     char err[256];
-    if (jitrl_env_open_file(story, NULL, &e, err, sizeof err) != JITRL_OK) {
+    if (jitrl_zgame_open_file(story, NULL, &e, err, sizeof err) != JITRL_OK) {
         CHECK_MSG(0, "czech: %s", err);
         return;
     }
@@ -310,17 +344,17 @@ static void test_not_a_game(const char *shared)
     CHECK(rc == JITRL_OK || rc == JITRL_EBUDGET || rc == JITRL_EVM);
     const char *const *acts;
     size_t n;
-    CHECK_INT(jitrl_env_valid_actions(e, &acts, &n), JITRL_EUNSUPPORTED);
+    CHECK_INT(jitrl_env_actions(e, &acts, &n), JITRL_EUNSUPPORTED);
     CHECK(strstr(jitrl_env_errmsg(e), "not an Infocom or Inform text adventure") != NULL);
     printf("FIGURE env czech: %s\n", jitrl_env_errmsg(e));
     jitrl_env_close(e);
 
     /* garbage and empty input */
     unsigned char junk[100] = {0};
-    CHECK(jitrl_env_open_buffer(junk, sizeof junk, NULL, &e, err, sizeof err) != JITRL_OK);
+    CHECK(jitrl_zgame_open_buffer(junk, sizeof junk, NULL, &e, err, sizeof err) != JITRL_OK);
     CHECK(e == NULL);
-    CHECK(jitrl_env_open_buffer(junk, 0, NULL, &e, err, sizeof err) != JITRL_OK);
-    CHECK(jitrl_env_open_file("/nonexistent/story.z5", NULL, &e, err, sizeof err) == JITRL_EIO);
+    CHECK(jitrl_zgame_open_buffer(junk, 0, NULL, &e, err, sizeof err) != JITRL_OK);
+    CHECK(jitrl_zgame_open_file("/nonexistent/story.z5", NULL, &e, err, sizeof err) == JITRL_EIO);
     jitrl_env_close(NULL);
 }
 

@@ -1,5 +1,5 @@
 /*
- * test_env_fast.c -- fast valid actions (jitrl_env_options.fast_actions)
+ * test_env_fast.c -- fast valid actions (jitrl_zgame_options.fast_actions)
  * keep the actions a later state needs.  Fast mode skips a command that
  * changed nothing at an earlier state with the same footprint.  Without
  * what the player carries in that footprint, "open chest" tried in the
@@ -14,6 +14,7 @@
  * whether the chest can be opened or unlocked.
  */
 #include "jitrl/agent.h"
+#include "jitrl/zgame.h"
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -33,13 +34,13 @@ typedef struct probe {
 
 static jitrl_env *open_env(int fast)
 {
-    jitrl_env_options eo;
-    jitrl_env_options_init(&eo);
+    jitrl_zgame_options eo;
+    jitrl_zgame_options_init(&eo);
     eo.threads = 1;
     eo.fast_actions = fast;
     jitrl_env *e = NULL;
     char err[256];
-    if (jitrl_env_open_buffer(story, story_len, &eo, &e, err, sizeof err)) {
+    if (jitrl_zgame_open_buffer(story, story_len, &eo, &e, err, sizeof err)) {
         fprintf(stderr, "env: %s\n", err);
         exit(1);
     }
@@ -51,7 +52,7 @@ static int offers_chest(jitrl_env *e)
 {
     const char *const *acts = NULL;
     size_t n = 0;
-    if (jitrl_env_valid_actions(e, &acts, &n)) return 0;
+    if (jitrl_env_actions(e, &acts, &n)) return 0;
     for (size_t i = 0; i < n; i++)
         if (strstr(acts[i], "chest") && (!strncmp(acts[i], "open", 4) || !strncmp(acts[i], "unlock", 6)))
             return 1;
@@ -63,8 +64,8 @@ static void on_step(void *ctx, int episode, int step, int score)
 {
     (void)episode, (void)step, (void)score;
     probe *p = ctx;
-    jitrl_env_state_text st;
-    if (jitrl_env_state(p->fast, &st) || strcmp(st.location, "Vault") || !strstr(st.inventory, "key")) return;
+    jitrl_zgame_state_text st;
+    if (jitrl_zgame_state(p->fast, &st) || strcmp(st.location, "Vault") || !strstr(st.inventory, "key")) return;
     int f = offers_chest(p->fast);
     size_t need = jitrl_env_state_size(p->fast), len = 0;
     if (need > p->cap) {

@@ -8,7 +8,7 @@
  * keeps to about a minute (fewer samples under JITRL_SANITIZED).  Also
  * checks that a revisited state is answered from the memo.
  */
-#include "jitrl/env.h"
+#include "jitrl/zgame.h"
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -36,7 +36,7 @@ int main(void)
         snprintf(walk, sizeof walk, "%s/jericho/walkthroughs/%s.txt", shared, fld[0]);
         jitrl_env *e = NULL;
         char err[256];
-        if (jitrl_env_open_file(story, NULL, &e, err, sizeof err)) {
+        if (jitrl_zgame_open_file(story, NULL, &e, err, sizeof err)) {
             CHECK_MSG(0, "%s: %s", story, err);
             continue;
         }
@@ -51,9 +51,9 @@ int main(void)
             if (i % every == every / 2) {
                 int ch;
                 long idx;
-                CHECK_INT(jitrl_env_check_action(e, steps[i], &ch, &idx), JITRL_OK);
-                jitrl_env_action_stats st;
-                jitrl_env_last_action_stats(e, &st);
+                CHECK_INT(jitrl_zgame_check_action(e, steps[i], &ch, &idx), JITRL_OK);
+                jitrl_zgame_action_stats st;
+                jitrl_zgame_last_action_stats(e, &st);
                 ms += st.ms;
                 if (ch) {
                     changing++;
@@ -66,7 +66,7 @@ int main(void)
                 /* the same state again comes from the memo */
                 const char *const *acts;
                 size_t na;
-                CHECK_INT(jitrl_env_valid_actions(e, &acts, &na), JITRL_OK);
+                CHECK_INT(jitrl_env_actions(e, &acts, &na), JITRL_OK);
             }
             if (jitrl_env_step(e, steps[i], &o)) break;
         }

@@ -37,7 +37,7 @@ static const jitrl_llm_field FIELDS[] = {
 static const char *const HIST[] = {"look", "wait"};
 static const jitrl_llm_context CTX = {"Play Zork I and maximise the score.", FIELDS, 3,
                                       "You are standing in an open field west of a white house.",
-                                      HIST, 2};
+                                      HIST, 2, NULL, NULL};
 
 static jitrl_llm *open_llm(const char *base, jitrl_llm_mode mode, const char *key, const char *model)
 {

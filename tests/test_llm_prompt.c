@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jitrl/env.h"
+#include "jitrl/zgame.h"
 #include "jitrl/llm.h"
 #include "testutil.h"
 
@@ -85,7 +85,7 @@ int main(void)
     if (!wt) tu_skip("no zork1 walkthrough in ../shared");
     char err[256] = "";
     jitrl_env *env = NULL;
-    if (jitrl_env_open_file(story, NULL, &env, err, sizeof err)) {
+    if (jitrl_zgame_open_file(story, NULL, &env, err, sizeof err)) {
         free(wt);
         tu_skip("cannot open zork1 through the environment");
     }
@@ -111,19 +111,21 @@ int main(void)
     long sum_est = 0, max_est = 0, sum_chars = 0, max_chars = 0, sum_cands = 0;
     int measured = 0;
     for (int s = 0; s < nl; s++) {
-        jitrl_env_state_text st;
+        /* the context the agent builds (src/agent/agent.c): the
+         * environment's prompt fields, observation and wording */
         const char *const *valid = NULL;
-        size_t nv = 0;
-        if (jitrl_env_state(env, &st) || jitrl_env_valid_actions(env, &valid, &nv) || nv == 0) {
+        size_t nv = 0, npf = 0;
+        const jitrl_field *pf = NULL;
+        if (jitrl_env_actions(env, &valid, &nv) || nv == 0 || jitrl_env_prompt_fields(env, &pf, &npf) ||
+            npf > 8) {
             if (jitrl_env_step(env, lines[s], &obs)) break;
             continue;
         }
-        char score[16];
-        snprintf(score, sizeof score, "%d", st.score);
-        jitrl_llm_field fields[4] = {{"location", st.location}, {"inventory", st.inventory},
-                                     {"visible objects", st.visible}, {"score", score}};
-        jitrl_llm_context ctx = {"Play Zork I and maximise the score.", fields, 4, st.observation,
-                                 hist, (size_t)s};
+        jitrl_llm_field fields[8];
+        for (size_t i = 0; i < npf; i++) fields[i] = (jitrl_llm_field){pf[i].name, pf[i].text};
+        const jitrl_env_info *in = jitrl_env_info_get(env);
+        jitrl_llm_context ctx = {in->task, fields, npf, jitrl_env_observation(env), hist, (size_t)s,
+                                 in->system_prompt, in->action_hint};
         double *lg = malloc(nv * sizeof *lg);
         jitrl_llm_call info;
         CHECK_INT(jitrl_llm_prior(llm, &ctx, valid, nv, NULL, lg, &info), JITRL_OK);

@@ -73,7 +73,7 @@ int main(void)
         for (size_t k = 0; k < n; k++) cands[k] = POOL[(k + (size_t)i) % 30];
         for (int h = 0; h < 8; h++) hist[h] = POOL[(i + h) % 30];
         jitrl_llm_field fields[] = {{"location", "Forest Path"}, {"inventory", "leaflet, lamp"}};
-        jitrl_llm_context ctx = {"Play Zork I.", fields, 2, "You are on a path.", hist, 8};
+        jitrl_llm_context ctx = {"Play Zork I.", fields, 2, "You are on a path.", hist, 8, NULL, NULL};
         double lg[30];
         jitrl_llm_call info;
         int rc = jitrl_llm_prior(llm, &ctx, cands, n, NULL, lg, &info);

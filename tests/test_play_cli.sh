@@ -40,7 +40,7 @@ for s in g:
 n=0
 for line in open('$T/both.jsonl'):
     d=json.loads(line); n+=1
-    assert d['step']>=0 and 'action' in d and 'decision' in d and 'location' in d
+    assert d['step']>=0 and 'action' in d and 'decision' in d and 'location' in d['state']
     if d['agent']=='jitrl': assert 'v' in d['decision'] and 'actions' in d['decision']
 assert n>=2*2*5, n
 " || fail "summary/log content"

@@ -57,12 +57,12 @@ static void test_zvm(void)
 
 static void test_env(void)
 {
-    jitrl_env_options eo;
-    jitrl_env_options_init(&eo);
+    jitrl_zgame_options eo;
+    jitrl_zgame_options_init(&eo);
     eo.step_budget = 10000000000000ull;   /* hours of instructions */
     jitrl_env *env = NULL;
     char err[256];
-    CHECK_INT(jitrl_env_open_file(story_path(), &eo, &env, err, sizeof err), JITRL_OK);
+    CHECK_INT(jitrl_zgame_open_file(story_path(), &eo, &env, err, sizeof err), JITRL_OK);
     if (!env) return;
     jitrl_obs obs;
     CHECK_INT(jitrl_env_reset(env, &obs), JITRL_EBUDGET);

@@ -1,28 +1,37 @@
 /*
- * agent.h -- the JitRL agent of the paper's Algorithm 1, on a text game.
+ * agent.h -- the JitRL agent of the paper's Algorithm 1, on any environment
+ * (jitrl/env.h: a text game of kind "zgame", or a world made from callbacks).
  *
  * Each step of an episode:
- *   1. read the structured state and the valid actions from the environment;
+ *   1. read the state fields and the actions from the environment;
  *   2. get prior logits z from the model (token/verbal mode) or, with no
  *      model, a uniform prior (z = 0); in propose mode the model's proposals
  *      are the candidates;
  *   3. retrieve similar past states from the memory and estimate A~;
  *   4. z' = z + beta * A~;
  *   5. sample an action from softmax(z') with the run's seeded RNG;
- *   6. act, and record (state, action, reward = score delta).
+ *   6. act, and record (state, action, reward).
  * When the episode ends (done or max_steps), rewards are turned into returns
  * G_t = sum gamma^(u-t) r_u and the whole episode is stored in ONE memory
  * transaction, so an interrupted run loses at most the episode in flight.
- * With the evaluator on, the model's per-step rewards replace the score
- * deltas (when its answer is usable).  The static agent is the same loop
- * with no memory: the prior alone (the paper's Static row).
+ * With the evaluator on, the model's per-step rewards (on the environment's
+ * scale, jitrl_env_info.reward_lo..hi) replace the environment's (when its
+ * answer is usable).  The static agent is the same loop with no memory: the
+ * prior alone (the paper's Static row).
  *
- * The state used for retrieval has two fields: "current" (location,
- * inventory and visible objects, read from the Z-machine) and "history" (the
- * last history_len actions).
+ * The state used for retrieval is the environment's state fields, plus
+ * "history" (the last history_len actions, one per line) when the
+ * environment's field specs name it; for a text game: "current" (location,
+ * inventory and visible objects, read from the Z-machine) and "history".
+ * The model is shown the environment's prompt fields, observation, task and
+ * system prompt.  When a state offers no action (no list, no proposal), the
+ * environment's fallback actions are the candidates; with none, the episode
+ * fails with JITRL_ESTATE.  The memory should be opened with the
+ * environment's field specs (jitrl_env_info.fields).
  *
  * Reproducibility: episode e of a run draws from an RNG seeded with
- * (seed, e) alone, and the game always restarts from its own fixed seed, so
+ * (seed, e) alone, and the environment restarts the same way at reset
+ * (a text game from its own fixed seed), so
  * the same seed and the same memory give the same trajectory -- on any
  * thread, and when a run is resumed from its memory file after a kill.
  *
@@ -60,13 +69,14 @@ typedef struct jitrl_agent_config {
     jitrl_agent_kind kind;
     int max_steps;             /* actions per episode; default 60 (the paper's) */
     uint64_t seed;             /* the run's seed */
-    jitrl_params params;       /* engine parameters; default jitrl_params_default("text") */
+    jitrl_params params;       /* engine parameters; default jitrl_params_default(NULL), or the
+                                * environment's preset with jitrl_agent_config_init_env */
     size_t history_len;        /* actions in the "history" state field; default 1 */
     /* The model: NULL = uniform prior, no calls.  Borrowed. */
     jitrl_llm *llm;
     jitrl_llm_mode prior_mode; /* must match the llm handle's mode */
     int evaluator;             /* 1 = store the model's per-step rewards instead of score deltas */
-    const char *task;          /* one line for the model; NULL = "Play GAME and maximise the score." */
+    const char *task;          /* one line for the model; NULL = the environment's (jitrl_env_info.task) */
     /* Per-step decision trace: called with one JSON object (one line, no
      * newline) per step; NULL = no trace.  run_id is copied into each record. */
     void (*trace)(void *ctx, const char *json_line);
@@ -77,9 +87,14 @@ typedef struct jitrl_agent_config {
     const volatile sig_atomic_t *stop;
 } jitrl_agent_config;
 
-/* Defaults: jitrl agent, 60 steps, seed 1, text-game engine parameters,
- * history 1, no model, no evaluator, no trace. */
+/* Defaults: jitrl agent, 60 steps, seed 1, the engine's default
+ * parameters (jitrl_params_default(NULL)), history 1, no model, no
+ * evaluator, no trace. */
 JITRL_API void jitrl_agent_config_init(jitrl_agent_config *cfg);
+/* The same, with the engine parameters of env's preset
+ * (jitrl_env_info.preset).  JITRL_EINVAL for a NULL env or an unknown
+ * preset (the parameters are then the engine's default). */
+JITRL_API int jitrl_agent_config_init_env(jitrl_agent_config *cfg, const jitrl_env *env);
 
 /* Make an agent over env (required) and mem (required for the jitrl agent,
  * ignored by the static one).  Errors: JITRL_EINVAL (missing handle, bad

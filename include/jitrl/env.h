@@ -1,34 +1,33 @@
 /*
- * env.h -- the text-game environment: Jericho's interface, on our own
- * Z-machine, and fast.
+ * env.h -- the environment interface: any world an agent can act in.
  *
- * One jitrl_env handle plays one story file.  reset() starts a fresh game
- * (running the game's intro input) and returns the first observation;
- * step() sends one command and returns the next observation with the score
- * delta as reward, done/victory/death, score, moves and max score.
- * valid_actions() lists the commands that change the world at the current
- * state, one readable command per distinct outcome: candidates come from the
- * game's own grammar tables filled with the nouns the player can refer to,
- * and each is tried on a snapshot and compared with the world after no-op
- * turns (`wait`, `look`), so per-game background noise (visited flags,
- * wandering NPCs, timers) is calibrated away automatically.  Results are
- * memoised by world-state hash: coming back to a state costs nothing.
+ * A jitrl_env is a handle over a table of methods (jitrl_env_methods) and
+ * constant information about the world (jitrl_env_info).  The agent
+ * (jitrl/agent.h) and the tools talk to every environment through the
+ * generic calls below and know nothing of the world behind them:
  *
- * Known games (the ten Jericho stories and our built-in game) are
- * recognised by md5 in a facts table compiled into the library (score and
- * moves addresses, max score, seed, victory/death texts, intro input).  Any
- * other story works through a generic fallback: the version 3 status-line
- * globals, or the game's own `score` verb run on a snapshot and parsed.
- * A story that is not a game (no parser, no score) opens, but its errmsg
- * says so and valid_actions() returns JITRL_EUNSUPPORTED.
+ *   reset / step       start an episode, act; jitrl_obs has the reward
+ *   actions            the actions worth offering now (optional)
+ *   state_fields       the state as named text fields, for retrieval
+ *   prompt_fields      the state as the model (and the trace) sees it
+ *   observation        the last output text
+ *   get/set_state      save and restore (optional)
+ *   hash               a hash of the state (optional)
  *
- * Ownership: a returned `const char *` (and arrays of them) is borrowed and
- * valid until the next step/reset/set_state/valid_actions/close on that
- * handle.  Inputs are copied.  Every fallible call returns an enum jitrl_rc
- * (jitrl/error.h); jitrl_env_errmsg() then says why.  Unless a call says
- * otherwise, a failed call leaves the game state as it was.  One handle
- * must not be used from two threads at once; separate handles are
- * independent (the library has no global state).
+ * Kinds: "zgame" (a Z-machine text game, jitrl/zgame.h) is built in; an
+ * embedder -- a C program, the Python bindings, a service -- hands the
+ * agent any other world with jitrl_env_create() and its own callbacks.
+ * docs/env.md has a complete custom environment in about 30 lines.
+ *
+ * Ownership, once for this header: a returned `const char *` (and arrays
+ * of them, and the jitrl_field arrays) is borrowed from the handle and
+ * valid until the next call of the same function, or the next reset, step,
+ * set_state or close, on that handle (so the actions and the fields of one
+ * state can be used together).  Inputs are copied.  Every fallible call returns an enum jitrl_rc (jitrl/error.h);
+ * jitrl_env_errmsg() then says why.  Unless a call says otherwise, a failed
+ * call leaves the environment as it was.  One handle must not be used from
+ * two threads at once; separate handles are independent (the library has no
+ * global state).
  */
 #ifndef JITRL_ENV_H
 #define JITRL_ENV_H
@@ -37,7 +36,7 @@
 #include <stdint.h>
 
 #include "jitrl/error.h"
-#include "jitrl/zvm.h"
+#include "jitrl/memory.h"   /* jitrl_field, jitrl_field_spec */
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,120 +44,184 @@ extern "C" {
 
 typedef struct jitrl_env jitrl_env;
 
-typedef struct jitrl_env_options {
-    int32_t seed;          /* the game's RNG seed as `dfrotz -s N`; -1 = from the facts (0 if unknown) */
-    int use_facts;         /* 1 = recognise known games by md5; 0 = force the generic fallback */
-    uint64_t step_budget;  /* Z-machine instructions allowed per command; 0 = default (20 million) */
-    int threads;           /* threads for valid actions: 0 = default (2), 1 = this thread only */
-    int fast_actions;      /* 1 = approximate valid actions for speed: a command that changed nothing
-                            * at an earlier state with the same footprint (its words' objects, the
-                            * location, the globals) is not run again, and the memo key leaves out
-                            * where objects outside the location are.  Answers then depend on the
-                            * states seen before on this handle.  0 = exact (default). */
-} jitrl_env_options;
+/* One observation.  text is borrowed (see the ownership rule above). */
+typedef struct jitrl_obs {
+    const char *text;    /* the world's output for this step ("" if none) */
+    double reward;       /* reward caused by this step (0 at reset); finite */
+    int done;            /* the episode is over; step() then fails until reset */
+    int victory, death;  /* how it ended (both 0 while playing) */
+    int score, moves, max_score;  /* the running score (what the agent reports),
+                                   * steps taken, best possible (0 = unknown) */
+} jitrl_obs;
 
-/* Fill *opt with the defaults: seed -1, use_facts 1, step_budget 0, threads 0, fast_actions 0.
- * Passing NULL options to open means the same. */
-JITRL_API void jitrl_env_options_init(jitrl_env_options *opt);
+/* ---- building an environment from callbacks ------------------------ */
 
-/* Open a story (bytes are copied).  Does not start the game: call
- * jitrl_env_reset().  Errors: those of jitrl_zvm_open_* (JITRL_EIO,
- * JITRL_ECORRUPT, JITRL_EUNSUPPORTED, JITRL_ENOMEM).  On error *out is
+/*
+ * The callback contract.  Every method gets the ctx given to
+ * jitrl_env_create().  The generic calls below check their arguments and
+ * the episode's state before calling a method, so a method is never
+ * called with a NULL output pointer, step() never before a successful
+ * reset() (or set_state()), and never after an observation with done = 1
+ * until the next reset() or set_state().
+ *
+ * Return JITRL_OK or an enum jitrl_rc code; the code is passed to the
+ * caller unchanged.  After a failure the handle's errmsg is the errmsg
+ * method's text, or, when there is no such method or it returns NULL or
+ * "", "<method>: <jitrl_strerror(rc)>".  A failed step ends the episode
+ * (the next step is refused until reset): a world that faults is not
+ * trusted to be where it was.
+ *
+ * Strings a method hands back (observation text, action lists, fields,
+ * errmsg) stay the method's: they must remain valid until the next call of
+ * the same method, or the next reset, step, set_state or close, on the same
+ * ctx (one buffer per method does it); the library copies what it keeps.
+ *
+ * Checked on the way out (a broken callback is an error, never a crash):
+ * a NULL action list with n > 0, a NULL action string, a field with a NULL
+ * name or text, a non-finite reward give JITRL_ECORRUPT; a NULL obs text
+ * or observation reads as "".
+ */
+typedef struct jitrl_env_methods {
+    size_t size;   /* sizeof(jitrl_env_methods), set by jitrl_env_methods_init */
+
+    /* Required.  Start a new episode and fill *out (zeroed before the
+     * call; reward is ignored).  May be called any number of times. */
+    int (*reset)(void *ctx, jitrl_obs *out);
+    /* Required.  Act (action is a NUL-terminated string, borrowed for the
+     * call) and fill *out (zeroed before the call).  An action the world
+     * does not understand is a normal step (reward 0, maybe a message in
+     * text), not an error: errors are for a world that cannot go on. */
+    int (*step)(void *ctx, const char *action, jitrl_obs *out);
+    /* Optional.  The actions to choose from at the current state: *acts
+     * gets n strings.  NULL method = the world has no list
+     * (jitrl_env_actions says JITRL_EUNSUPPORTED, and the agent uses its
+     * model's proposals or the fallback actions).  An empty list is fine
+     * (e.g. when done). */
+    int (*actions)(void *ctx, const char *const **acts, size_t *n);
+    /* Required.  The state for retrieval: n named text fields.  Names
+     * should be those of info.fields (a spec'd field a state lacks counts
+     * as empty text); "history" is the agent's own field (its last
+     * actions) and must not be returned here. */
+    int (*state_fields)(void *ctx, const jitrl_field **fields, size_t *n);
+    /* Optional.  The state as the model is shown it and the trace records
+     * it ("location: ...").  NULL = the state fields. */
+    int (*prompt_fields)(void *ctx, const jitrl_field **fields, size_t *n);
+    /* Optional.  The world's last output text (what the evaluator and
+     * the model see).  NULL method = the text of the last obs. */
+    const char *(*observation)(void *ctx);
+    /* Optional, all three or none.  state_size is what get_state writes
+     * now; get_state fails with JITRL_ETOOBIG when cap is smaller;
+     * set_state restores such a buffer (JITRL_ECORRUPT for one it does
+     * not recognise, leaving the state unchanged). */
+    size_t (*state_size)(void *ctx);
+    int (*get_state)(void *ctx, void *buf, size_t cap, size_t *len);
+    int (*set_state)(void *ctx, const void *buf, size_t len);
+    /* Optional.  A hash of the current state (equal states, equal hash);
+     * NULL = jitrl_env_hash returns 0. */
+    uint64_t (*hash)(void *ctx);
+    /* Optional.  Why the last method failed; never called otherwise. */
+    const char *(*errmsg)(void *ctx);
+    /* Optional.  Free ctx: called once, by jitrl_env_close(). */
+    void (*close)(void *ctx);
+} jitrl_env_methods;
+
+/* Constant facts about the world, copied by jitrl_env_create (strings,
+ * the fallback list and the field specs may be freed afterwards). */
+typedef struct jitrl_env_info {
+    size_t size;               /* sizeof(jitrl_env_info), set by jitrl_env_info_init */
+    const char *kind;          /* the kind, e.g. "grid"; NULL = "custom".  "zgame" is
+                                * taken by the built-in kind */
+    const char *name;          /* the task's name, stored with each episode; NULL = kind */
+    const char *preset;        /* engine parameters, jitrl_params_default(): "text" or
+                                * "web"; NULL = the engine's default */
+    const char *system_prompt; /* the model's system message; NULL = a generic one */
+    const char *task;          /* one line for the model; NULL = "Maximise the reward in NAME." */
+    const char *action_hint;   /* how actions look, for proposals, e.g. "short and in the
+                                * game's usual form"; NULL = none */
+    double reward_lo, reward_hi;  /* the evaluator's per-step reward scale; default -1..1 */
+    /* Actions tried when a state offers none (an empty or missing list and
+     * no proposal from the model).  n_fallback = 0: none, and such a state
+     * is an error for the agent. */
+    const char *const *fallback_actions;
+    size_t n_fallback;
+    /* What similarity means for this world: the fields the memory indexes
+     * (jitrl_memory_options.fields).  n_fields = 0: the memory's default.
+     * A spec named "history" asks the agent to add its own field of that
+     * name (its last actions, one per line). */
+    const jitrl_field_spec *fields;
+    size_t n_fields;
+} jitrl_env_info;
+
+/* Defaults: everything NULL / 0, reward scale -1..1, size set. */
+JITRL_API void jitrl_env_methods_init(jitrl_env_methods *m);
+JITRL_API void jitrl_env_info_init(jitrl_env_info *info);
+
+/* Make an environment from callbacks.  m and info are copied (info's
+ * strings too); ctx is borrowed until then and, on success, owned by the
+ * handle: jitrl_env_close() calls m->close(ctx).  On failure m->close is
+ * not called and ctx stays the caller's.  Errors: JITRL_EINVAL (NULL m or
+ * out, a size field that is too small or larger than this library knows,
+ * a required method missing, get/set_state/state_size not all given or
+ * all missing, reward_lo >= reward_hi, more than JITRL_MAX_FIELDS field
+ * specs or a bad one, the kind "zgame"), JITRL_ENOMEM.  On error *out is
  * NULL and a message is written to err[0..errlen) if err is non-NULL. */
-JITRL_API int jitrl_env_open_file(const char *path, const jitrl_env_options *opt, jitrl_env **out,
-                        char *err, size_t errlen);
-JITRL_API int jitrl_env_open_buffer(const uint8_t *story, size_t len, const jitrl_env_options *opt,
-                          jitrl_env **out, char *err, size_t errlen);
+JITRL_API int jitrl_env_create(const jitrl_env_methods *m, const jitrl_env_info *info, void *ctx,
+                               jitrl_env **out, char *err, size_t errlen);
 JITRL_API void jitrl_env_close(jitrl_env *env);   /* NULL is a no-op */
+
+/* ---- the generic calls ---------------------------------------------- */
 
 /* The detail message of the last failure (never NULL; "" if none). */
 JITRL_API const char *jitrl_env_errmsg(const jitrl_env *env);
 
-/* One observation.  text is borrowed (see the ownership rule above). */
-typedef struct jitrl_obs {
-    const char *text;    /* the game's output for this turn, prompt removed */
-    double reward;       /* score change caused by this step (0 at reset) */
-    int done;            /* the game is over (won, died, or quit); step() then fails */
-    int victory, death;  /* how it ended (both 0 while playing) */
-    int score, moves, max_score;  /* max_score 0 when the game does not say */
-} jitrl_obs;
-
-/* Start a new game with the seed from the options (or the facts) and run the
- * intro input.  Clears nothing of the valid-actions memo (it stays valid).
- * Errors: JITRL_EVM / JITRL_EBUDGET if the story faults or loops. */
+/* Start a new episode; *out gets the first observation (out may be
+ * NULL).  Errors: the kind's (zgame: JITRL_EVM / JITRL_EBUDGET if the
+ * story faults or loops). */
 JITRL_API int jitrl_env_reset(jitrl_env *env, jitrl_obs *out);
 
-/* Send one command and run to the next prompt.  JITRL_ESTATE before reset
- * or after done; JITRL_EINVAL for a NULL action.  A story fault or budget
- * overrun ends the game (done = 1) and returns JITRL_EVM / JITRL_EBUDGET. */
+/* Act.  JITRL_ESTATE before reset or after done; JITRL_EINVAL for a NULL
+ * action.  A failure of the world ends the episode (done = 1 in *out, out
+ * may be NULL). */
 JITRL_API int jitrl_env_step(jitrl_env *env, const char *action, jitrl_obs *out);
 
-/* The valid actions at the current state: one readable command per distinct
- * world outcome, sorted.  The array and strings are borrowed until the next
- * step/reset/set_state/close.  Computed on first call per state and
- * memoised by world-state hash.  An empty list when done.  Errors:
- * JITRL_ESTATE before reset; JITRL_EUNSUPPORTED when the story has no
- * grammar we can read (errmsg says so). */
-JITRL_API int jitrl_env_valid_actions(jitrl_env *env, const char *const **actions, size_t *n);
+/* The actions at the current state (borrowed; see above).  JITRL_ESTATE
+ * before reset; JITRL_EUNSUPPORTED when the world has no list (errmsg
+ * says so).  zgame: one readable command per distinct world outcome,
+ * sorted, memoised by world-state hash; empty when done. */
+JITRL_API int jitrl_env_actions(jitrl_env *env, const char *const **actions, size_t *n);
 
-/* Try one command on a snapshot without playing it: does it change the
- * world (object tree, attributes, properties, globals beyond the calibrated
- * noise, or the score), and which valid action has the identical outcome
- * (*valid_index, -1 if none; computes the valid actions if needed).  The
- * state is unchanged afterwards. */
-JITRL_API int jitrl_env_check_action(jitrl_env *env, const char *action, int *changes_world,
-                           long *valid_index);
+/* The state for retrieval (borrowed).  JITRL_ESTATE before reset.  zgame:
+ * one field, "current" = "location: ...\ninventory: ...\nvisible: ...". */
+JITRL_API int jitrl_env_state_fields(jitrl_env *env, const jitrl_field **fields, size_t *n);
+/* The state as the model is shown it (borrowed); the state fields when the
+ * kind has no separate view.  zgame: location, inventory, visible
+ * objects, score. */
+JITRL_API int jitrl_env_prompt_fields(jitrl_env *env, const jitrl_field **fields, size_t *n);
+/* The last output text (borrowed, never NULL; "" before reset). */
+JITRL_API const char *jitrl_env_observation(jitrl_env *env);
 
-/* Statistics of the last valid_actions() call. */
-typedef struct jitrl_env_action_stats {
-    int cached;              /* 1 = answered from the memo */
-    size_t candidates;       /* candidate commands tried (0 when cached) */
-    size_t groups;           /* distinct outcomes = number of valid actions */
-    double ms;               /* wall-clock milliseconds of the call */
-} jitrl_env_action_stats;
-JITRL_API void jitrl_env_last_action_stats(const jitrl_env *env, jitrl_env_action_stats *out);
-
-/* The structured state, read from the Z-machine (not summarised by a model).
- * All strings borrowed (see above); never NULL. */
-typedef struct jitrl_env_state_text {
-    const char *location;     /* the player's location, e.g. "West of House" */
-    const char *inventory;    /* "a brass lantern, a sword" or "nothing" */
-    const char *visible;      /* objects in the location; open containers' contents in brackets */
-    const char *current;      /* one text: "location: ...\ninventory: ...\nvisible: ..." */
-    const char *observation;  /* the game's last output text */
-    int score, moves;
-} jitrl_env_state_text;
-JITRL_API int jitrl_env_state(jitrl_env *env, jitrl_env_state_text *out);
-
-/* Save / restore the whole environment state (Z-machine snapshot, score
- * bookkeeping, done flags, last observation).  state_size() is the exact
- * size get_state() writes now; get_state fails with JITRL_ETOOBIG if cap is
- * smaller.  set_state accepts only buffers from a handle on the same story
- * (JITRL_ECORRUPT otherwise; the state is then unchanged).  After set_state
- * the observation, valid actions and hash equal those at get_state time. */
+/* Save / restore the whole state.  state_size() is the exact size
+ * get_state() writes now (0 when unsupported or before reset); get_state
+ * fails with JITRL_ETOOBIG if cap is smaller, JITRL_ESTATE before reset.
+ * set_state accepts only buffers of the same world (zgame: the same
+ * story; JITRL_ECORRUPT otherwise, the state then unchanged) and may be
+ * called on a fresh handle.  JITRL_EUNSUPPORTED when the kind cannot. */
 JITRL_API size_t jitrl_env_state_size(const jitrl_env *env);
-JITRL_API int jitrl_env_get_state(const jitrl_env *env, void *buf, size_t cap, size_t *len);
+JITRL_API int jitrl_env_get_state(jitrl_env *env, void *buf, size_t cap, size_t *len);
 JITRL_API int jitrl_env_set_state(jitrl_env *env, const void *buf, size_t len);
 
-/* World-state hash: object tree, attributes, properties and globals, except
- * the move counter (so the same situation reached at another turn has the
- * same hash).  0 before reset. */
+/* A hash of the state; 0 before reset or when the kind has none.  zgame:
+ * object tree, attributes, properties and globals, except the move
+ * counter (the same situation reached at another turn hashes the same). */
 JITRL_API uint64_t jitrl_env_hash(const jitrl_env *env);
 
-/* Facts: the game's name (from the facts, else the file name without
- * extension, else "story"), max score (0 if unknown), the seed in use, and
- * whether the facts table knew this story. */
-JITRL_API const char *jitrl_env_game_name(const jitrl_env *env);
-JITRL_API int jitrl_env_max_score(const jitrl_env *env);
-JITRL_API int32_t jitrl_env_seed(const jitrl_env *env);
-JITRL_API int jitrl_env_known(const jitrl_env *env);
-
-/* The intro input of the game (facts; "" if none), with "\n" separating
- * lines, e.g. "\n" for one empty line.  For tools replaying walkthroughs. */
-JITRL_API const char *jitrl_env_intro(const jitrl_env *env);
-
-/* The underlying machine, for inspection only (do not run or restore it). */
-JITRL_API const jitrl_zvm *jitrl_env_zvm(const jitrl_env *env);
+/* Constant facts (borrowed until close, never NULL for a non-NULL env).
+ * kind: "zgame", or the creator's; name: the game's or task's name. */
+JITRL_API const char *jitrl_env_kind(const jitrl_env *env);
+JITRL_API const char *jitrl_env_name(const jitrl_env *env);
+/* The whole info (the handle's copy; strings filled with their defaults).
+ * NULL for a NULL env. */
+JITRL_API const jitrl_env_info *jitrl_env_info_get(const jitrl_env *env);
 
 #ifdef __cplusplus
 }

@@ -169,6 +169,10 @@ typedef struct jitrl_llm_context {
     const char *observation;        /* the game's last output; NULL = none */
     const char *const *history;     /* recent actions, oldest first; the last history_len are shown */
     size_t n_history;
+    /* The environment's wording (jitrl_env_info): the system message and how
+     * actions look in proposals.  NULL = a generic system message, no hint. */
+    const char *system;
+    const char *action_hint;
 } jitrl_llm_context;
 
 /* What one call cost and whether it fell back. */

@@ -1,14 +1,17 @@
 /*
- * agent.c -- the JitRL agent: the paper's Algorithm 1 over a text-game
- * environment, an episodic memory and (optionally) a language model.
+ * agent.c -- the JitRL agent: the paper's Algorithm 1 over any environment
+ * (jitrl/env.h), an episodic memory and (optionally) a language model.
  *
- * The loop is deliberately thin: the environment supplies states and valid
- * actions, the engine (jitrl_decide) does retrieval, estimation and the
- * update, the model client supplies prior logits.  What lives here is the
- * glue that the paper leaves to the implementer, and the choices are:
- *  - the retrieval state is "current" (the environment's location,
- *    inventory and visible objects) plus "history" (the last few actions);
- *  - with a valid-action list the candidates are exactly the valid actions
+ * The loop is deliberately thin: the environment supplies states, actions
+ * and its own wording (jitrl_env_info: task, system prompt, fallback
+ * actions, evaluator scale), the engine (jitrl_decide) does retrieval,
+ * estimation and the update, the model client supplies prior logits.
+ * Nothing here knows what world it acts in.  What lives here is the glue
+ * that the paper leaves to the implementer, and the choices are:
+ *  - the retrieval state is the environment's state fields, plus the
+ *    agent's own "history" (the last few actions) when the environment's
+ *    field specs name it (a text game: "current" + "history");
+ *  - with an action list the candidates are exactly those actions
  *    (memory actions outside it would not change the world here, so
  *    candidate augmentation is only used when the model proposes actions);
  *  - an episode's RNG is seeded from (run seed, episode index) alone, so a
@@ -32,15 +35,9 @@
 #define TRACE_MAX ((size_t)16 << 20)
 #define HISTORY_TEXT_MAX 4096
 
-/* Used when a state offers no action at all (an empty valid list and no
- * model proposal): generic moves every parser understands. */
-static const char *const fallback_actions[] = {
-    "north", "south", "east", "west", "up", "down", "look", "inventory", "wait",
-};
-
 typedef struct ag_step {
-    char *current;       /* state field "current" */
-    char *history;       /* state field "history" */
+    jitrl_field *fields; /* the retrieval state; names and texts owned */
+    size_t n_fields;
     char *observation;   /* what the agent saw before acting (evaluator input) */
     char *action;
     double reward;
@@ -48,6 +45,8 @@ typedef struct ag_step {
 
 struct jitrl_agent {
     jitrl_env *env;
+    const jitrl_env_info *info;   /* the environment's, borrowed */
+    int add_history;              /* the env's field specs name "history" */
     jitrl_memory *mem;
     jitrl_agent_config cfg;
     char *task;
@@ -75,9 +74,17 @@ void jitrl_agent_config_init(jitrl_agent_config *cfg)
     cfg->kind = JITRL_AGENT_JITRL;
     cfg->max_steps = 60;
     cfg->seed = 1;
-    jitrl_params_default(&cfg->params, "text");
+    jitrl_params_default(&cfg->params, NULL);
     cfg->history_len = 1;
     cfg->prior_mode = JITRL_LLM_TOKEN;
+}
+
+int jitrl_agent_config_init_env(jitrl_agent_config *cfg, const jitrl_env *env)
+{
+    jitrl_agent_config_init(cfg);
+    const jitrl_env_info *in = jitrl_env_info_get(env);
+    if (!in) return JITRL_EINVAL;
+    return jitrl_params_default(&cfg->params, in->preset);
 }
 
 int jitrl_agent_open(jitrl_env *env, jitrl_memory *mem, const jitrl_agent_config *cfg,
@@ -100,20 +107,15 @@ int jitrl_agent_open(jitrl_env *env, jitrl_memory *mem, const jitrl_agent_config
     jitrl_agent *ag = jr_calloc(1, sizeof *ag);
     if (!ag) goto nomem;
     ag->env = env;
+    ag->info = jitrl_env_info_get(env);
+    for (size_t i = 0; i < ag->info->n_fields; i++)
+        if (!strcmp(ag->info->fields[i].name, "history")) ag->add_history = 1;
     ag->mem = cfg->kind == JITRL_AGENT_JITRL ? mem : NULL;
     ag->cfg = *cfg;
     ag->cfg.task = NULL;
-    ag->game = jr_strdup(jitrl_env_game_name(env));
+    ag->game = jr_strdup(jitrl_env_name(env));
     if (!ag->game) goto nomem;
-    if (cfg->task) {
-        ag->task = jr_strdup(cfg->task);
-    } else {
-        jr_buf t;
-        jr_buf_init(&t, 1024);
-        if (jr_buf_printf(&t, "Play the text adventure %s and maximise the score.", ag->game) == JITRL_OK)
-            ag->task = jr_buf_steal(&t);
-        jr_buf_free(&t);
-    }
+    ag->task = jr_strdup(cfg->task ? cfg->task : ag->info->task);
     if (!ag->task) goto nomem;
     jr_buf_init(&ag->trace, TRACE_MAX);
     *out = ag;
@@ -124,15 +126,38 @@ nomem:
     return JITRL_ENOMEM;
 }
 
+static void free_fields(jitrl_field *f, size_t n)
+{
+    for (size_t i = 0; f && i < n; i++) {
+        jr_free((char *)f[i].name);
+        jr_free((char *)f[i].text);
+    }
+    jr_free(f);
+}
+
+static void step_free(ag_step *st)
+{
+    free_fields(st->fields, st->n_fields);
+    jr_free(st->observation);
+    jr_free(st->action);
+}
+
 static void clear_steps(jitrl_agent *ag)
 {
-    for (size_t i = 0; i < ag->n_steps; i++) {
-        jr_free(ag->steps[i].current);
-        jr_free(ag->steps[i].history);
-        jr_free(ag->steps[i].observation);
-        jr_free(ag->steps[i].action);
-    }
+    for (size_t i = 0; i < ag->n_steps; i++) step_free(&ag->steps[i]);
     ag->n_steps = 0;
+}
+
+/* Copies of n fields (names and texts) into a new array.  NULL on failure. */
+static jitrl_field *copy_fields(const jitrl_field *f, size_t n, size_t extra)
+{
+    jitrl_field *c = jr_calloc(n + extra ? n + extra : 1, sizeof *c);
+    for (size_t i = 0; c && i < n; i++)
+        if (!(c[i].name = jr_strdup(f[i].name)) || !(c[i].text = jr_strdup(f[i].text))) {
+            free_fields(c, n);
+            return NULL;
+        }
+    return c;
 }
 
 void jitrl_agent_close(jitrl_agent *ag)
@@ -237,7 +262,14 @@ static void choice_free(ag_choice *c)
     jitrl_decision_free(c->d);
 }
 
-static int trace_step(jitrl_agent *ag, int episode, const jitrl_env_state_text *st, const char *history,
+/* The trace's view of the state: the environment's prompt fields, copied
+ * before the step clobbers them. */
+typedef struct ag_view {
+    jitrl_field *fields;
+    size_t n;
+} ag_view;
+
+static int trace_step(jitrl_agent *ag, int episode, const ag_view *view, const char *history,
                       const ag_choice *c, const char *action, const jitrl_obs *obs)
 {
     jr_buf *b = &ag->trace;
@@ -245,14 +277,15 @@ static int trace_step(jitrl_agent *ag, int episode, const jitrl_env_state_text *
     int rc = jr_buf_printf(b, "{\"run\":%d,\"seed\":%llu,\"game\":", ag->cfg.run_id,
                            (unsigned long long)ag->cfg.seed);
     if (!rc) rc = jr_buf_json_str(b, ag->game);
-    if (!rc) rc = jr_buf_printf(b, ",\"agent\":\"%s\",\"episode\":%d,\"step\":%zu,\"location\":",
+    if (!rc) rc = jr_buf_printf(b, ",\"agent\":\"%s\",\"episode\":%d,\"step\":%zu,\"state\":{",
                                 ag->mem ? "jitrl" : "static", episode, ag->n_steps);
-    if (!rc) rc = jr_buf_json_str(b, st->location);
-    if (!rc) rc = jr_buf_puts(b, ",\"inventory\":");
-    if (!rc) rc = jr_buf_json_str(b, st->inventory);
-    if (!rc) rc = jr_buf_puts(b, ",\"visible\":");
-    if (!rc) rc = jr_buf_json_str(b, st->visible);
-    if (!rc) rc = jr_buf_puts(b, ",\"history\":");
+    for (size_t i = 0; !rc && i < view->n; i++) {
+        if (i) rc = jr_buf_putc(b, ',');
+        if (!rc) rc = jr_buf_json_str(b, view->fields[i].name);
+        if (!rc) rc = jr_buf_putc(b, ':');
+        if (!rc) rc = jr_buf_json_str(b, view->fields[i].text);
+    }
+    if (!rc) rc = jr_buf_puts(b, "},\"history\":");
     if (!rc) rc = jr_buf_json_str(b, history);
     if (!rc) rc = jr_buf_printf(b, ",\"n_candidates\":%zu,\"prior\":\"%s\"", c->n, c->logits ? "model" : "uniform");
     if (!rc && c->called) {
@@ -287,27 +320,54 @@ static int trace_step(jitrl_agent *ag, int episode, const jitrl_env_state_text *
     return rc;
 }
 
+/* The environment's prompt fields (borrowed until the next step; the
+ * action list fetched meanwhile does not disturb them). */
+static int prompt_fields(jitrl_agent *ag, const jitrl_field **pf, size_t *n)
+{
+    int rc = jitrl_env_prompt_fields(ag->env, pf, n);
+    if (rc) set_err(ag, "state: %s", jitrl_env_errmsg(ag->env));
+    return rc;
+}
+
+/* What the model sees: the prompt fields, observation and the
+ * environment's wording.  *fields is allocated here; the caller frees it. */
+static int model_context(jitrl_agent *ag, jitrl_llm_context *ctx, jitrl_llm_field **fields)
+{
+    const jitrl_field *pf = NULL;
+    size_t n = 0;
+    int rc = prompt_fields(ag, &pf, &n);
+    if (rc) return rc;
+    *fields = jr_malloc((n ? n : 1) * sizeof **fields);
+    if (!*fields) return JITRL_ENOMEM;
+    for (size_t i = 0; i < n; i++) (*fields)[i] = (jitrl_llm_field){pf[i].name, pf[i].text};
+    ctx->task = ag->task;
+    ctx->fields = *fields;
+    ctx->n_fields = n;
+    ctx->observation = jitrl_env_observation(ag->env);
+    ctx->system = ag->info->system_prompt;
+    ctx->action_hint = ag->info->action_hint;
+    return JITRL_OK;
+}
+
 /* Gather the candidates and the prior for the current state (steps 1-2). */
-static int gather(jitrl_agent *ag, const jitrl_env_state_text *st, const jitrl_state *state,
-                  const jitrl_rng *rng, ag_choice *c, jitrl_episode_result *res)
+static int gather(jitrl_agent *ag, const jitrl_state *state, const jitrl_rng *rng, ag_choice *c,
+                  jitrl_episode_result *res)
 {
     const char *const *valid = NULL;
     size_t n_valid = 0;
     int propose = ag->cfg.llm && ag->cfg.prior_mode == JITRL_LLM_PROPOSE;
     const char **hist = NULL;
     size_t n_hist = ag->n_steps;
-    jitrl_llm_field fields[4] = {{"location", st->location}, {"inventory", st->inventory},
-                                 {"visible objects", st->visible}, {"score", NULL}};
-    char score_text[32];
-    snprintf(score_text, sizeof score_text, "%d", st->score);
-    fields[3].text = score_text;
-    jitrl_llm_context ctx = {ag->task, fields, 4, st->observation, NULL, 0};
+    jitrl_llm_field *fields = NULL;
+    jitrl_llm_context ctx;
+    memset(&ctx, 0, sizeof ctx);
     int rc = JITRL_OK;
 
     if (ag->cfg.llm) {
         hist = jr_malloc((n_hist ? n_hist : 1) * sizeof *hist);
         if (!hist) return JITRL_ENOMEM;
         for (size_t i = 0; i < n_hist; i++) hist[i] = ag->steps[i].action;
+        if ((rc = model_context(ag, &ctx, &fields))) goto out;
         ctx.history = hist;
         ctx.n_history = n_hist;
     }
@@ -322,7 +382,7 @@ static int gather(jitrl_agent *ag, const jitrl_env_state_text *st, const jitrl_s
         c->n = c->n_proposed;
     }
     if (!propose || c->n == 0) {
-        rc = jitrl_env_valid_actions(ag->env, &valid, &n_valid);
+        rc = jitrl_env_actions(ag->env, &valid, &n_valid);
         if (rc && rc != JITRL_EUNSUPPORTED) {
             set_err(ag, "valid actions: %s", jitrl_env_errmsg(ag->env));
             goto out;
@@ -332,8 +392,14 @@ static int gather(jitrl_agent *ag, const jitrl_env_state_text *st, const jitrl_s
         c->n = n_valid;
     }
     if (c->n == 0 && !(ag->mem && propose)) {
-        c->cands = fallback_actions;
-        c->n = sizeof fallback_actions / sizeof fallback_actions[0];
+        c->cands = ag->info->fallback_actions;
+        c->n = ag->info->n_fallback;
+        if (c->n == 0) {
+            set_err(ag, "the %s environment offers no action here and has no fallback actions",
+                    ag->info->kind);
+            rc = JITRL_ESTATE;
+            goto out;
+        }
     }
     if (ag->cfg.llm && !propose && c->n > 0) {
         c->logits = jr_malloc(c->n * sizeof *c->logits);
@@ -366,6 +432,7 @@ static int gather(jitrl_agent *ag, const jitrl_env_state_text *st, const jitrl_s
     }
 out:
     jr_free(hist);
+    jr_free(fields);
     return rc;
 }
 
@@ -410,7 +477,8 @@ static int evaluate(jitrl_agent *ag, jitrl_episode_result *res)
         }
         jitrl_llm_call call;
         memset(&call, 0, sizeof call);
-        rc = jitrl_llm_evaluate(ag->cfg.llm, ag->task, obs, acts, n, -10, 10, rw, &call);
+        rc = jitrl_llm_evaluate(ag->cfg.llm, ag->task, obs, acts, n, ag->info->reward_lo, ag->info->reward_hi, rw,
+                                &call);
         res->calls++;
         res->prompt_tokens += call.prompt_tokens;
         res->completion_tokens += call.completion_tokens;
@@ -431,16 +499,11 @@ static int store(jitrl_agent *ag, jitrl_episode_result *res)
 {
     size_t n = ag->n_steps;
     jitrl_step *steps = jr_malloc((n ? n : 1) * sizeof *steps);
-    jitrl_field *fields = jr_malloc((n ? n : 1) * 2 * sizeof *fields);
-    int rc = (steps && fields) ? JITRL_OK : JITRL_ENOMEM;
+    int rc = steps ? JITRL_OK : JITRL_ENOMEM;
     if (!rc) {
         for (size_t i = 0; i < n; i++) {
-            fields[2 * i].name = "current";
-            fields[2 * i].text = ag->steps[i].current;
-            fields[2 * i + 1].name = "history";
-            fields[2 * i + 1].text = ag->steps[i].history;
-            steps[i].state.fields = &fields[2 * i];
-            steps[i].state.n_fields = 2;
+            steps[i].state.fields = ag->steps[i].fields;
+            steps[i].state.n_fields = ag->steps[i].n_fields;
             steps[i].action = ag->steps[i].action;
             steps[i].reward = ag->steps[i].reward;
         }
@@ -449,8 +512,46 @@ static int store(jitrl_agent *ag, jitrl_episode_result *res)
         if (rc) set_err(ag, "storing the episode: %s", jitrl_memory_errmsg(ag->mem));
     }
     jr_free(steps);
-    jr_free(fields);
     return rc;
+}
+
+/* The retrieval state now: the environment's fields, copied, and the
+ * agent's history when the field specs name it. */
+static int read_state(jitrl_agent *ag, ag_step *step, char **history)
+{
+    const jitrl_field *sf = NULL;
+    size_t n = 0;
+    *history = history_text(ag);
+    if (!*history) return JITRL_ENOMEM;
+    int rc = jitrl_env_state_fields(ag->env, &sf, &n);
+    if (rc) {
+        set_err(ag, "state: %s", jitrl_env_errmsg(ag->env));
+        return rc;
+    }
+    step->fields = copy_fields(sf, n, ag->add_history);
+    if (!step->fields) return JITRL_ENOMEM;
+    step->n_fields = n;
+    if (ag->add_history) {
+        jitrl_field *h = &step->fields[step->n_fields];
+        if (!(h->name = jr_strdup("history")) || !(h->text = jr_strdup(*history))) {
+            jr_free((char *)h->name);
+            return JITRL_ENOMEM;
+        }
+        step->n_fields++;
+    }
+    return JITRL_OK;
+}
+
+/* The trace's copy of the prompt fields (they change with the step). */
+static int read_view(jitrl_agent *ag, ag_view *v)
+{
+    const jitrl_field *pf = NULL;
+    size_t n = 0;
+    int rc = prompt_fields(ag, &pf, &n);
+    if (rc) return rc;
+    if (!(v->fields = copy_fields(pf, n, 0))) return JITRL_ENOMEM;
+    v->n = n;
+    return JITRL_OK;
 }
 
 int jitrl_agent_run_episode(jitrl_agent *ag, int episode, jitrl_episode_result *out)
@@ -479,37 +580,27 @@ int jitrl_agent_run_episode(jitrl_agent *ag, int episode, jitrl_episode_result *
             clear_steps(ag);
             return JITRL_EINTERRUPTED;
         }
-        jitrl_env_state_text st;
-        rc = jitrl_env_state(ag->env, &st);
-        if (rc) {
-            set_err(ag, "state: %s", jitrl_env_errmsg(ag->env));
-            break;
-        }
-        ag_step step = {jr_strdup(st.current), history_text(ag), NULL, NULL, 0.0};
-        if (ag->cfg.evaluator) step.observation = jr_strdup(st.observation);
-        jitrl_field fields[2] = {{"current", step.current}, {"history", step.history}};
-        jitrl_state state = {fields, 2};
+        ag_step step = {NULL, 0, NULL, NULL, 0.0};
+        char *history = NULL;
+        ag_view view = {NULL, 0};
         ag_choice c;
         memset(&c, 0, sizeof c);
         const char *action = NULL;
-        if (!step.current || !step.history || (ag->cfg.evaluator && !step.observation)) rc = JITRL_ENOMEM;
-        if (!rc) rc = gather(ag, &st, &state, &rng, &c, out);
+        rc = read_state(ag, &step, &history);
+        if (!rc && ag->cfg.evaluator && !(step.observation = jr_strdup(jitrl_env_observation(ag->env))))
+            rc = JITRL_ENOMEM;
+        jitrl_state state = {step.fields, step.n_fields};
+        if (!rc) rc = gather(ag, &state, &rng, &c, out);
         if (!rc) rc = choose(ag, &state, &srng, &rng, &c, &action);
         if (!rc && !(step.action = jr_strdup(action))) rc = JITRL_ENOMEM;
         /* The trace needs the state as it was; copy what step() will clobber. */
-        char *loc = NULL, *inv = NULL, *vis = NULL;
-        if (!rc && ag->cfg.trace) {
-            loc = jr_strdup(st.location);
-            inv = jr_strdup(st.inventory);
-            vis = jr_strdup(st.visible);
-            if (!loc || !inv || !vis) rc = JITRL_ENOMEM;
-        }
+        if (!rc && ag->cfg.trace) rc = read_view(ag, &view);
         int step_rc = JITRL_OK, pushed = 0;
         if (!rc) {
             step_rc = jitrl_env_step(ag->env, step.action, &obs);
             if (step_rc) {
-                /* A story fault or a runaway turn ends the game; the steps
-                 * so far are real experience and are kept. */
+                /* A world fault or a runaway turn ends the episode; the
+                 * steps so far are real experience and are kept. */
                 set_err(ag, "step '%s': %s", step.action, jitrl_env_errmsg(ag->env));
                 obs.done = 1;
                 obs.reward = 0;
@@ -518,24 +609,12 @@ int jitrl_agent_run_episode(jitrl_agent *ag, int episode, jitrl_episode_result *
             rc = push_step(ag, &step);
             pushed = !rc;
         }
-        if (!rc && ag->cfg.trace) {
-            jitrl_env_state_text at = st;
-            at.location = loc;
-            at.inventory = inv;
-            at.visible = vis;
-            rc = trace_step(ag, episode, &at, step.history, &c, step.action, &obs);
-        }
-        jr_free(loc);
-        jr_free(inv);
-        jr_free(vis);
+        if (!rc && ag->cfg.trace) rc = trace_step(ag, episode, &view, history, &c, step.action, &obs);
+        free_fields(view.fields, view.n);
+        jr_free(history);
         choice_free(&c);
         if (rc) {
-            if (!pushed) {
-                jr_free(step.current);
-                jr_free(step.history);
-                jr_free(step.observation);
-                jr_free(step.action);
-            }
+            if (!pushed) step_free(&step);
             if (!ag->errmsg[0]) set_err(ag, "episode %d: %s", episode, jitrl_strerror(rc));
             clear_steps(ag);
             return rc;

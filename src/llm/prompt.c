@@ -3,14 +3,18 @@
  * verbal modes), a proposal prompt and the evaluator's prompt.
  *
  * Why it is shaped so: the prompt is paid for at every step, so it is
- * built from the structured state the environment already has (location,
- * inventory, objects, score), the game's last output cut to a cap, and a
+ * built from the structured state the environment already has (for a text
+ * game: location, inventory, objects, score), its last output cut to a
+ * cap, and a
  * short tail of recent actions -- never the whole transcript.  Whitespace
  * runs collapse to one space (game text is full of layout that costs
  * tokens and says nothing).  On a zork1 state with 26 candidates it comes
  * to roughly 400-600 tokens; tests/test_llm_prompt.c prints the figure.
  * The answer format is stated last, right before the model answers,
- * which is where small models follow it best.
+ * which is where small models follow it best.  The wording that depends
+ * on the world (the system message, how actions look) comes from the
+ * environment through the context (jitrl_env_info); what is left here is
+ * the answer format.
  */
 #include "llm/llm_int.h"
 
@@ -89,14 +93,19 @@ static int put_state(const jitrl_llm *llm, const jitrl_llm_context *ctx, jr_buf 
     return rc;
 }
 
-static const char *const SYS_GAME =
-    "You are an expert player of text adventure games. You pick the next command "
-    "that makes progress and earns points, avoiding death and repetition.";
+static const char *const SYS_GENERIC =
+    "You are an expert agent. You pick the next action that makes progress on the task "
+    "and earns reward, avoiding repetition.";
+
+static const char *system_text(const jitrl_llm_context *ctx)
+{
+    return ctx && ctx->system && *ctx->system ? ctx->system : SYS_GENERIC;
+}
 
 int llm_prompt_choice(const jitrl_llm *llm, const jitrl_llm_context *ctx,
                       const char *const *shown, size_t m, int verbal, jr_buf *sys, jr_buf *user)
 {
-    int rc = jr_buf_puts(sys, SYS_GAME);
+    int rc = jr_buf_puts(sys, system_text(ctx));
     if (!rc) rc = put_state(llm, ctx, user);
     if (!rc) rc = jr_buf_puts(user, "Actions:\n");
     for (size_t i = 0; !rc && i < m; i++) {
@@ -119,14 +128,14 @@ int llm_prompt_choice(const jitrl_llm *llm, const jitrl_llm_context *ctx,
 int llm_prompt_propose(const jitrl_llm *llm, const jitrl_llm_context *ctx, int k, jr_buf *sys,
                        jr_buf *user)
 {
-    int rc = jr_buf_puts(sys, SYS_GAME);
+    int rc = jr_buf_puts(sys, system_text(ctx));
     if (!rc) rc = put_state(llm, ctx, user);
-    if (!rc)
-        rc = jr_buf_printf(user,
-                           "Propose %d different commands to try next, short and in the game's "
-                           "usual form (e.g. \"open door\", \"north\"). Reply with only a JSON "
-                           "array of %d strings.",
-                           k, k);
+    if (!rc) rc = jr_buf_printf(user, "Propose %d different commands to try next", k);
+    if (!rc && ctx && ctx->action_hint && *ctx->action_hint) {
+        rc = jr_buf_puts(user, ", ");
+        if (!rc) rc = llm_put_compact(user, ctx->action_hint, 200);
+    }
+    if (!rc) rc = jr_buf_printf(user, ". Reply with only a JSON array of %d strings.", k);
     return rc;
 }
 

@@ -28,7 +28,7 @@
  * (classify: a no-op puts them back; learn_writers: they hold what the
  * last command that wrote them left, not a history), so an answer is a
  * function of the state.  With no facts the turn counter is found by two
- * `wait`s (find_moves).  The `fast` option (jitrl_env_options.
+ * `wait`s (find_moves).  The `fast` option (jitrl_zgame_options.
  * fast_actions) trades exactness for speed: commands that changed nothing
  * at a state with the same footprint are not run again (footprint).
  * Setting JITRL_ENV_DEBUG in the environment prints the diffs and
@@ -153,7 +153,7 @@ static int prepare(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snapl
 }
 
 int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen, const char *obs,
-                    const char *const **acts, const uint64_t **outcomes, size_t *n, jitrl_env_action_stats *st,
+                    const char *const **acts, const uint64_t **outcomes, size_t *n, jitrl_zgame_action_stats *st,
                     char *err, size_t errlen)
 {
     double t0 = now_ms();

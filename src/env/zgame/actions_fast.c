@@ -4,7 +4,7 @@
  * Commands that changed nothing at a state are remembered by their
  * footprint (the command and the parts of the world it can depend on) and
  * not run again at a state with the same footprint.  An approximation, so
- * an option (jitrl_env_options.fast_actions).
+ * an option (jitrl_zgame_options.fast_actions).
  */
 #include "env/zgame/actions_int.h"
 

@@ -6,12 +6,12 @@
  * their private header) and env_zgame.c (the handle).
  *
  * Everything here is library-internal (env_ prefix); the public contract is
- * include/jitrl/env.h.
+ * include/jitrl/zgame.h.
  */
 #ifndef JITRL_ENV_INT_H
 #define JITRL_ENV_INT_H
 
-#include "jitrl/env.h"
+#include "jitrl/zgame.h"
 #include "jitrl/zvm.h"
 #include "base/buf.h"
 
@@ -164,7 +164,7 @@ int env_actions_create(const uint8_t *story, size_t len, const jitrl_zvm_options
                        const env_grammar *g, const env_world *w, const env_facts *f, int threads,
                        uint64_t budget, env_actions **out, char *err, size_t errlen);
 void env_actions_free(env_actions *a);
-/* Approximate for speed (jitrl_env_options.fast_actions). */
+/* Approximate for speed (jitrl_zgame_options.fast_actions). */
 void env_actions_set_fast(env_actions *a, int fast);
 /* The globals that count the turns (bit g of out[g / 8]), found by two
  * `wait`s from the state in `vm` (its snapshot `snap`) the first time. */
@@ -174,7 +174,7 @@ void env_actions_counters(env_actions *a, const jitrl_zvm *vm, const void *snap,
  * text `obs`.  The returned arrays stay valid until the next call. */
 int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen,
                     const char *obs, const char *const **acts, const uint64_t **outcomes, size_t *n,
-                    jitrl_env_action_stats *st, char *err, size_t errlen);
+                    jitrl_zgame_action_stats *st, char *err, size_t errlen);
 /* Outcome of one command at the snapshot: *changed and *outcome (0 if not).
  * Returns a negative value when the command taught the noise model a new
  * scratch global (the memo was cleared): recompute the valid actions and

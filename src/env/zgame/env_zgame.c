@@ -1,10 +1,12 @@
 /*
- * env_zgame.c -- the environment handle: a Z-machine game played through
- * reset/step with Jericho's observation (text, reward = score delta, done,
- * score, moves, max score, victory, death), valid actions, structured state,
- * get/set state on VM snapshots, and a world-state hash.
+ * env_zgame.c -- the environment kind "zgame" (jitrl/zgame.h): a Z-machine
+ * game played through reset/step with Jericho's observation (text, reward =
+ * score delta, done, score, moves, max score, victory, death), valid
+ * actions, structured state, get/set state on VM snapshots, and a
+ * world-state hash, behind the methods table of jitrl/env.h (src/env/env.c).
  *
- * Shape: the handle owns one machine that plays the game; valid actions are
+ * Shape: the kind's state (struct zgame, the ctx of its jitrl_env) owns one
+ * machine that plays the game; valid actions are
  * computed by actions.c on its own machines from a snapshot of this one, so
  * asking for them never disturbs the game.  Score and moves come from the
  * facts (known games), else the version 3 status-line globals, else the
@@ -12,7 +14,11 @@
  */
 #include "env/zgame/env_int.h"
 
+#include "env/kind.h"
+#include "jitrl/zgame.h"
+
 #include "base/alloc.h"
+#include "base/opts.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -26,12 +32,14 @@
 
 enum { SCORE_FACTS, SCORE_V3, SCORE_VERB, SCORE_NONE };
 
-struct jitrl_env {
+typedef struct zgame zgame;
+
+struct zgame {
     jitrl_zvm *vm;
     uint8_t *story;
     size_t story_len;
     uint8_t md5[16];
-    jitrl_env_options opt;
+    jitrl_zgame_options opt;
     jitrl_zvm_options zopt;
     env_facts facts;
     char name[64];
@@ -47,6 +55,10 @@ struct jitrl_env {
     uint8_t prev_globals[480];
     uint8_t counters[32];     /* with no facts: the globals that count turns */
     jr_buf obs, loc, inv, vis, cur;
+    int text_valid;               /* loc/inv/vis/cur are this state's (until reset/step/set_state) */
+    char score_text[16];
+    jitrl_field state_field[1];   /* "current" */
+    jitrl_field prompt_field[4];  /* location, inventory, visible objects, score */
     uint8_t *snap;
     size_t snap_cap, snap_len;
 
@@ -54,24 +66,30 @@ struct jitrl_env {
     const uint64_t *vo;
     size_t nva;
     int va_valid;
-    jitrl_env_action_stats stats;
+    jitrl_zgame_action_stats stats;
 };
 
-void jitrl_env_options_init(jitrl_env_options *opt)
+/* The tag of this kind (env/kind.h): only handles made here carry it. */
+static const char zgame_tag = 'z';
+
+static zgame *of(const jitrl_env *env) { return env_kind_ctx(env, &zgame_tag); }
+
+void jitrl_zgame_options_init(jitrl_zgame_options *opt)
 {
     memset(opt, 0, sizeof *opt);
+    opt->size = sizeof *opt;
     opt->seed = -1;
     opt->use_facts = 1;
 }
 
-static void seterr(jitrl_env *e, const char *fmt, const char *detail)
+static void seterr(zgame *e, const char *fmt, const char *detail)
 {
     snprintf(e->err, sizeof e->err, fmt, detail ? detail : "");
 }
 
-const char *jitrl_env_errmsg(const jitrl_env *env) { return env ? env->err : "no environment"; }
+static const char *zg_errmsg(void *ctx) { return ((zgame *)ctx)->err; }
 
-static uint64_t budget(const jitrl_env *e) { return e->opt.step_budget ? e->opt.step_budget : ENV_DEFAULT_BUDGET; }
+static uint64_t budget(const zgame *e) { return e->opt.step_budget ? e->opt.step_budget : ENV_DEFAULT_BUDGET; }
 
 /* Run until the game wants a line (answering key presses with Return) or
  * quits.  Output accumulates in the VM. */
@@ -145,7 +163,7 @@ static int parse_score_text(const char *t, int *score, int *max, int *moves)
 /* When the game is over, `score` no longer answers (the game asks to
  * RESTART or QUIT), but its last words say "In that game you scored 36 out
  * of a possible 36, in 14 turns": the last scoring move counts too. */
-static void final_score(jitrl_env *e)
+static void final_score(zgame *e)
 {
     const char *t = strcasestr(jr_buf_str(&e->obs), "you scored");
     int m = 0;
@@ -154,7 +172,7 @@ static void final_score(jitrl_env *e)
 }
 
 /* Run `score` on a snapshot of the main machine and restore it. */
-static int score_by_verb(jitrl_env *e, int *score, int *max, int *moves)
+static int score_by_verb(zgame *e, int *score, int *max, int *moves)
 {
     size_t len = 0;
     if (jitrl_zvm_snapshot(e->vm, e->snap, e->snap_cap, &len)) return 0;
@@ -178,7 +196,7 @@ static int read_loc(const jitrl_zvm *vm, const env_loc *l)
     return 0;
 }
 
-static void read_score(jitrl_env *e)
+static void read_score(zgame *e)
 {
     switch (e->score_mode) {
     case SCORE_FACTS:
@@ -236,7 +254,7 @@ static int end_question(const char *t)
 /* Inform keeps the outcome in `deadflag` (1 died, 2 won): when the game
  * has just ended, a global that went from 0 to 2 this turn says "won",
  * one that went 0 to 1 says "died". */
-static int flag_says(const jitrl_env *e)
+static int flag_says(const zgame *e)
 {
     uint32_t g = jitrl_zvm_read_word(e->vm, 0x0c);
     int won = 0, died = 0;
@@ -249,7 +267,7 @@ static int flag_says(const jitrl_env *e)
     return won && !died ? 2 : died && !won ? 1 : 0;
 }
 
-static void detect_end(jitrl_env *e, const char *text, jitrl_zvm_stop stop)
+static void detect_end(zgame *e, const char *text, jitrl_zvm_stop stop)
 {
     if (e->facts.known) {
         if (has_text(text, e->facts.victory)) e->victory = 1;
@@ -268,14 +286,14 @@ static void detect_end(jitrl_env *e, const char *text, jitrl_zvm_stop stop)
     if (e->victory || e->death || stop == JITRL_ZVM_QUIT) e->done = 1;
 }
 
-static void keep_globals(jitrl_env *e)
+static void keep_globals(zgame *e)
 {
     uint32_t g = jitrl_zvm_read_word(e->vm, 0x0c);
     for (unsigned i = 0; i < 480; i++) e->prev_globals[i] = jitrl_zvm_read_byte(e->vm, g + i);
 }
 
 /* Keep the output as the observation, without the trailing prompt. */
-static int take_obs(jitrl_env *e)
+static int take_obs(zgame *e)
 {
     size_t n = 0;
     const char *t = jitrl_zvm_output(e->vm, &n);
@@ -288,12 +306,12 @@ static int take_obs(jitrl_env *e)
     return rc;
 }
 
-static int take_snapshot(jitrl_env *e)
+static int take_snapshot(zgame *e)
 {
     return jitrl_zvm_snapshot(e->vm, e->snap, e->snap_cap, &e->snap_len);
 }
 
-static void fill_obs(const jitrl_env *e, jitrl_obs *out, double reward)
+static void fill_obs(const zgame *e, jitrl_obs *out, double reward)
 {
     if (!out) return;
     out->text = jr_buf_str(&e->obs);
@@ -315,17 +333,25 @@ static void base_name(const char *path, char *out, size_t cap)
     if (dot && dot != out) *dot = 0;
 }
 
-static int env_open(const uint8_t *story, size_t len, const jitrl_env_options *opt, const char *path,
+static void zg_close(void *ctx);
+static int zg_wrap(zgame *e, jitrl_env **out, char *err, size_t errlen);
+
+static int env_open(const uint8_t *story, size_t len, const jitrl_zgame_options *opt, const char *path,
                     jitrl_env **out, char *err, size_t errlen)
 {
     *out = NULL;
-    jitrl_env *e = jr_calloc(1, sizeof *e);
+    jitrl_zgame_options o;
+    jitrl_zgame_options_init(&o);
+    if (jr_opts_load(&o, sizeof o, opt)) {
+        if (err && errlen) snprintf(err, errlen, "options.size is not that of a jitrl_zgame_options");
+        return JITRL_EINVAL;
+    }
+    zgame *e = jr_calloc(1, sizeof *e);
     if (!e) {
         if (err && errlen) snprintf(err, errlen, "out of memory");
         return JITRL_ENOMEM;
     }
-    if (opt) e->opt = *opt;
-    else jitrl_env_options_init(&e->opt);
+    e->opt = o;
     int rc = JITRL_ENOMEM;
     jr_buf_init(&e->obs, ENV_OBS_MAX);
     jr_buf_init(&e->loc, 1 << 16);
@@ -365,15 +391,14 @@ static int env_open(const uint8_t *story, size_t len, const jitrl_env_options *o
     } else {
         e->score_mode = e->have_grammar ? SCORE_VERB : SCORE_NONE;
     }
-    *out = e;
-    return JITRL_OK;
+    return zg_wrap(e, out, err, errlen);
 fail:
     if (err && errlen && rc == JITRL_ENOMEM) snprintf(err, errlen, "out of memory");
-    jitrl_env_close(e);
+    zg_close(e);
     return rc;
 }
 
-int jitrl_env_open_buffer(const uint8_t *story, size_t len, const jitrl_env_options *opt, jitrl_env **out,
+int jitrl_zgame_open_buffer(const uint8_t *story, size_t len, const jitrl_zgame_options *opt, jitrl_env **out,
                           char *err, size_t errlen)
 {
     if (!out) return JITRL_EINVAL;
@@ -385,8 +410,8 @@ int jitrl_env_open_buffer(const uint8_t *story, size_t len, const jitrl_env_opti
     return env_open(story, len, opt, NULL, out, err, errlen);
 }
 
-int jitrl_env_open_file(const char *path, const jitrl_env_options *opt, jitrl_env **out, char *err,
-                        size_t errlen)
+int jitrl_zgame_open_file(const char *path, const jitrl_zgame_options *opt, jitrl_env **out, char *err,
+                          size_t errlen)
 {
     if (!out || !path) return JITRL_EINVAL;
     *out = NULL;
@@ -428,8 +453,9 @@ int jitrl_env_open_file(const char *path, const jitrl_env_options *opt, jitrl_en
     return rc;
 }
 
-void jitrl_env_close(jitrl_env *e)
+static void zg_close(void *ctx)
 {
+    zgame *e = ctx;
     if (!e) return;
     env_actions_free(e->acts);
     env_grammar_free(&e->gram);
@@ -446,7 +472,7 @@ void jitrl_env_close(jitrl_env *e)
 
 /* Restart the machine from the story bytes (a fresh open keeps the seed
  * semantics of `dfrotz -s N` exact). */
-static int restart_vm(jitrl_env *e)
+static int restart_vm(zgame *e)
 {
     jitrl_zvm *vm = NULL;
     char err[200];
@@ -460,11 +486,12 @@ static int restart_vm(jitrl_env *e)
     return JITRL_OK;
 }
 
-static int ensure_actions(jitrl_env *e);
+static int ensure_actions(zgame *e);
 
-int jitrl_env_reset(jitrl_env *e, jitrl_obs *out)
+static int zg_reset(void *ctx, jitrl_obs *out)
 {
-    if (!e) return JITRL_EINVAL;
+    zgame *e = ctx;
+    e->text_valid = 0;
     int rc = restart_vm(e);
     if (rc) return rc;
     e->started = 1;
@@ -510,13 +537,10 @@ int jitrl_env_reset(jitrl_env *e, jitrl_obs *out)
     return JITRL_OK;
 }
 
-int jitrl_env_step(jitrl_env *e, const char *action, jitrl_obs *out)
+static int zg_step(void *ctx, const char *action, jitrl_obs *out)
 {
-    if (!e) return JITRL_EINVAL;
-    if (!action) {
-        seterr(e, "NULL action%s", NULL);
-        return JITRL_EINVAL;
-    }
+    zgame *e = ctx;
+    e->text_valid = 0;
     if (!e->started || e->done) {
         seterr(e, "%s", e->started ? "the game is over: call reset" : "call reset first");
         return JITRL_ESTATE;
@@ -549,7 +573,7 @@ int jitrl_env_step(jitrl_env *e, const char *action, jitrl_obs *out)
     return JITRL_OK;
 }
 
-static int ensure_actions(jitrl_env *e)
+static int ensure_actions(zgame *e)
 {
     if (e->acts) return JITRL_OK;
     int rc = env_actions_create(e->story, e->story_len, &e->zopt, &e->gram, &e->world, &e->facts,
@@ -558,9 +582,9 @@ static int ensure_actions(jitrl_env *e)
     return rc;
 }
 
-int jitrl_env_valid_actions(jitrl_env *e, const char *const **actions, size_t *n)
+static int zg_actions(void *ctx, const char *const **actions, size_t *n)
 {
-    if (!e || !actions || !n) return JITRL_EINVAL;
+    zgame *e = ctx;
     *actions = NULL;
     *n = 0;
     if (!e->started) {
@@ -589,14 +613,11 @@ int jitrl_env_valid_actions(jitrl_env *e, const char *const **actions, size_t *n
     return JITRL_OK;
 }
 
-int jitrl_env_check_action(jitrl_env *e, const char *action, int *changes_world, long *valid_index)
+static int check_action(zgame *e, const char *action, int *changes_world, long *valid_index)
 {
-    if (!e || !action || !changes_world || !valid_index) return JITRL_EINVAL;
-    *changes_world = 0;
-    *valid_index = -1;
     const char *const *acts;
     size_t n;
-    int rc = jitrl_env_valid_actions(e, &acts, &n);
+    int rc = zg_actions(e, &acts, &n);
     if (rc) return rc;
     if (e->done) return JITRL_OK;
     uint64_t oc = 0;
@@ -605,7 +626,7 @@ int jitrl_env_check_action(jitrl_env *e, const char *action, int *changes_world,
     if (rc < 0) {
         /* the check taught the noise model something: recompute, retry */
         e->va_valid = 0;
-        if ((rc = jitrl_env_valid_actions(e, &acts, &n))) return rc;
+        if ((rc = zg_actions(e, &acts, &n))) return rc;
         rc = env_actions_outcome(e->acts, e->vm, e->snap, e->snap_len, jr_buf_str(&e->obs), action,
                                  changes_world, &oc);
         if (rc < 0) rc = JITRL_OK;
@@ -616,29 +637,46 @@ int jitrl_env_check_action(jitrl_env *e, const char *action, int *changes_world,
     return JITRL_OK;
 }
 
-void jitrl_env_last_action_stats(const jitrl_env *e, jitrl_env_action_stats *out)
+/* Read the structured state into the handle's buffers, once per state:
+ * the state fields, the prompt fields and jitrl_zgame_state() then share
+ * one reading, and what one returned stays valid while the others run. */
+static void state_text(zgame *e)
 {
-    if (!out) return;
-    if (!e) { memset(out, 0, sizeof *out); return; }
-    *out = e->stats;
-}
-
-int jitrl_env_state(jitrl_env *e, jitrl_env_state_text *out)
-{
-    if (!e || !out) return JITRL_EINVAL;
+    if (e->text_valid) return;
+    e->text_valid = 1;
     env_state_text(e->vm, &e->world, &e->loc, &e->inv, &e->vis);
     jr_buf_reset(&e->cur);
     jr_buf_printf(&e->cur, "location: %s\ninventory: %s\nvisible: %s", jr_buf_str(&e->loc),
                   jr_buf_str(&e->inv), jr_buf_str(&e->vis));
-    out->location = jr_buf_str(&e->loc);
-    out->inventory = jr_buf_str(&e->inv);
-    out->visible = jr_buf_str(&e->vis);
-    out->current = jr_buf_str(&e->cur);
-    out->observation = jr_buf_str(&e->obs);
-    out->score = e->score;
-    out->moves = e->moves;
+}
+
+/* Retrieval: "current" alone; the agent adds its "history". */
+static int zg_state_fields(void *ctx, const jitrl_field **fields, size_t *n)
+{
+    zgame *e = ctx;
+    state_text(e);
+    e->state_field[0] = (jitrl_field){"current", jr_buf_str(&e->cur)};
+    *fields = e->state_field;
+    *n = 1;
     return JITRL_OK;
 }
+
+/* What the model is shown: the parts of "current" and the score. */
+static int zg_prompt_fields(void *ctx, const jitrl_field **fields, size_t *n)
+{
+    zgame *e = ctx;
+    state_text(e);
+    snprintf(e->score_text, sizeof e->score_text, "%d", e->score);
+    e->prompt_field[0] = (jitrl_field){"location", jr_buf_str(&e->loc)};
+    e->prompt_field[1] = (jitrl_field){"inventory", jr_buf_str(&e->inv)};
+    e->prompt_field[2] = (jitrl_field){"visible objects", jr_buf_str(&e->vis)};
+    e->prompt_field[3] = (jitrl_field){"score", e->score_text};
+    *fields = e->prompt_field;
+    *n = 4;
+    return JITRL_OK;
+}
+
+static const char *zg_observation(void *ctx) { return jr_buf_str(&((zgame *)ctx)->obs); }
 
 /* ---- state blobs: "JENV" 1, md5, flags and numbers, text, VM snapshot ---- */
 
@@ -647,17 +685,17 @@ int jitrl_env_state(jitrl_env *e, jitrl_env_state_text *out)
 static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
 static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
-size_t jitrl_env_state_size(const jitrl_env *e)
+static size_t zg_state_size(void *ctx)
 {
-    if (!e) return 0;
-    return BLOB_HEAD + e->obs.len + e->snap_len;
+    zgame *e = ctx;
+    return e->started ? BLOB_HEAD + e->obs.len + e->snap_len : 0;
 }
 
-int jitrl_env_get_state(const jitrl_env *e, void *buf, size_t cap, size_t *len)
+static int zg_get_state(void *ctx, void *buf, size_t cap, size_t *len)
 {
-    if (!e || !buf || !len) return JITRL_EINVAL;
+    zgame *e = ctx;
     if (!e->started) return JITRL_ESTATE;
-    size_t need = jitrl_env_state_size(e);
+    size_t need = zg_state_size(e);
     if (cap < need) return JITRL_ETOOBIG;
     uint8_t *p = buf;
     memcpy(p, "JENV", 4);
@@ -673,9 +711,10 @@ int jitrl_env_get_state(const jitrl_env *e, void *buf, size_t cap, size_t *len)
     return JITRL_OK;
 }
 
-int jitrl_env_set_state(jitrl_env *e, const void *buf, size_t len)
+static int zg_set_state(void *ctx, const void *buf, size_t len)
 {
-    if (!e || !buf) return JITRL_EINVAL;
+    zgame *e = ctx;
+    e->text_valid = 0;
     const uint8_t *p = buf;
     if (len < BLOB_HEAD || memcmp(p, "JENV", 4) || get32(p + 4) != 1 || memcmp(p + 8, e->md5, 16)) {
         seterr(e, "%s", "not a state of this story");
@@ -713,9 +752,10 @@ int jitrl_env_set_state(jitrl_env *e, const void *buf, size_t len)
     return JITRL_OK;
 }
 
-uint64_t jitrl_env_hash(const jitrl_env *e)
+static uint64_t zg_hash(void *ctx)
 {
-    if (!e || !e->started) return 0;
+    const zgame *e = ctx;
+    if (!e->started) return 0;
     /* the globals without the turn counter(s): the facts' counter, global
      * 2 of a v3 status line, or those found by two waits (reset) */
     uint8_t skip[32] = {0};
@@ -739,9 +779,97 @@ uint64_t jitrl_env_hash(const jitrl_env *e)
     return jitrl_zvm_hash(e->vm, r, n);
 }
 
-const char *jitrl_env_game_name(const jitrl_env *e) { return e ? e->name : "story"; }
-int jitrl_env_max_score(const jitrl_env *e) { return e ? e->max_score : 0; }
-int32_t jitrl_env_seed(const jitrl_env *e) { return e ? e->zopt.seed : 0; }
-int jitrl_env_known(const jitrl_env *e) { return e ? e->facts.known : 0; }
-const char *jitrl_env_intro(const jitrl_env *e) { return e ? e->facts.intro : ""; }
-const jitrl_zvm *jitrl_env_zvm(const jitrl_env *e) { return e ? e->vm : NULL; }
+/* ---- the kind: its methods, its info, its extras ---- */
+
+static const char *const zgame_fallback[] = {
+    "north", "south", "east", "west", "up", "down", "look", "inventory", "wait",
+};
+
+/* The paper's text-game similarity: current 4-grams 0.7, history 1-grams 0.3. */
+static const jitrl_field_spec zgame_fields[] = {{"current", 4, 0.7}, {"history", 1, 0.3}};
+
+static int zg_wrap(zgame *e, jitrl_env **out, char *err, size_t errlen)
+{
+    jitrl_env_methods m;
+    jitrl_env_methods_init(&m);
+    m.reset = zg_reset;
+    m.step = zg_step;
+    m.actions = zg_actions;
+    m.state_fields = zg_state_fields;
+    m.prompt_fields = zg_prompt_fields;
+    m.observation = zg_observation;
+    m.state_size = zg_state_size;
+    m.get_state = zg_get_state;
+    m.set_state = zg_set_state;
+    m.hash = zg_hash;
+    m.errmsg = zg_errmsg;
+    m.close = zg_close;
+    char task[160];
+    snprintf(task, sizeof task, "Play the text adventure %s and maximise the score.", e->name);
+    jitrl_env_info in;
+    jitrl_env_info_init(&in);
+    in.kind = "zgame";
+    in.name = e->name;
+    in.preset = "text";
+    in.system_prompt = "You are an expert player of text adventure games. You pick the next command "
+                       "that makes progress and earns points, avoiding death and repetition.";
+    in.task = task;
+    in.action_hint = "short and in the game's usual form (e.g. \"open door\", \"north\")";
+    in.reward_lo = -10;
+    in.reward_hi = 10;
+    in.fallback_actions = zgame_fallback;
+    in.n_fallback = sizeof zgame_fallback / sizeof zgame_fallback[0];
+    in.fields = zgame_fields;
+    in.n_fields = sizeof zgame_fields / sizeof zgame_fields[0];
+    int rc = env_create_kind(&m, &in, e, &zgame_tag, out, err, errlen);
+    if (rc) zg_close(e);
+    return rc;
+}
+
+int jitrl_zgame_check_action(jitrl_env *env, const char *action, int *changes_world, long *valid_index)
+{
+    zgame *e = of(env);
+    if (changes_world) *changes_world = 0;
+    if (valid_index) *valid_index = -1;
+    if (!e || !action || !changes_world || !valid_index) return JITRL_EINVAL;
+    if (!e->started) {
+        env_kind_seterr(env, "call reset first");
+        return JITRL_ESTATE;
+    }
+    int rc = check_action(e, action, changes_world, valid_index);
+    if (rc) env_kind_seterr(env, e->err);
+    return rc;
+}
+
+int jitrl_zgame_last_action_stats(const jitrl_env *env, jitrl_zgame_action_stats *out)
+{
+    const zgame *e = of(env);
+    if (!out) return JITRL_EINVAL;
+    if (!e) {
+        memset(out, 0, sizeof *out);
+        return JITRL_EINVAL;
+    }
+    *out = e->stats;
+    return JITRL_OK;
+}
+
+int jitrl_zgame_state(jitrl_env *env, jitrl_zgame_state_text *out)
+{
+    zgame *e = of(env);
+    if (!e || !out) return JITRL_EINVAL;
+    state_text(e);
+    out->location = jr_buf_str(&e->loc);
+    out->inventory = jr_buf_str(&e->inv);
+    out->visible = jr_buf_str(&e->vis);
+    out->current = jr_buf_str(&e->cur);
+    out->observation = jr_buf_str(&e->obs);
+    out->score = e->score;
+    out->moves = e->moves;
+    return JITRL_OK;
+}
+
+int jitrl_zgame_max_score(const jitrl_env *env) { const zgame *e = of(env); return e ? e->max_score : 0; }
+int32_t jitrl_zgame_seed(const jitrl_env *env) { const zgame *e = of(env); return e ? e->zopt.seed : 0; }
+int jitrl_zgame_known(const jitrl_env *env) { const zgame *e = of(env); return e ? e->facts.known : 0; }
+const char *jitrl_zgame_intro(const jitrl_env *env) { const zgame *e = of(env); return e ? e->facts.intro : ""; }
+const jitrl_zvm *jitrl_zgame_vm(const jitrl_env *env) { const zgame *e = of(env); return e ? e->vm : NULL; }

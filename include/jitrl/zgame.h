@@ -1,0 +1,130 @@
+/*
+ * zgame.h -- the environment kind "zgame": a Z-machine text game played
+ * through Jericho's interface, on our own Z-machine, and fast.
+ *
+ * A zgame environment is a jitrl_env (jitrl/env.h): reset() starts a fresh
+ * game (running the game's intro input) and returns the first observation;
+ * step() sends one command and returns the next observation with the score
+ * delta as reward, done/victory/death, score, moves and max score.
+ * jitrl_env_actions() lists the commands that change the world at the
+ * current state, one readable command per distinct outcome: candidates come
+ * from the game's own grammar tables filled with the nouns the player can
+ * refer to, and each is tried on a snapshot and compared with the world
+ * after no-op turns (`wait`, `look`), so per-game background noise (visited
+ * flags, wandering NPCs, timers) is calibrated away automatically.  Results
+ * are memoised by world-state hash: coming back to a state costs nothing.
+ *
+ * Known games (the ten Jericho stories and our built-in game) are
+ * recognised by md5 in a facts table compiled into the library (score and
+ * moves addresses, max score, seed, victory/death texts, intro input).  Any
+ * other story works through a generic fallback: the version 3 status-line
+ * globals, or the game's own `score` verb run on a snapshot and parsed.
+ * A story that is not a game (no parser, no score) opens, but its errmsg
+ * says so and jitrl_env_actions() returns JITRL_EUNSUPPORTED.
+ *
+ * For the agent the kind supplies: the state field "current" (location,
+ * inventory, visible objects) with the agent's "history" (current 4-grams
+ * weight 0.7, history 1-grams weight 0.3), the "text" engine preset, the
+ * model's text-adventure wording, the evaluator scale -10..10 and compass
+ * moves as fallback actions.
+ *
+ * The extras below take any jitrl_env: for another kind they return
+ * JITRL_EINVAL, or the neutral value each one states.  Ownership and
+ * threading as in jitrl/env.h.
+ */
+#ifndef JITRL_ZGAME_H
+#define JITRL_ZGAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jitrl/env.h"
+#include "jitrl/error.h"
+#include "jitrl/zvm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct jitrl_zgame_options {
+    size_t size;           /* sizeof(jitrl_zgame_options), set by _init */
+    int32_t seed;          /* the game's RNG seed as `dfrotz -s N`; -1 = from the facts (0 if unknown) */
+    int use_facts;         /* 1 = recognise known games by md5; 0 = force the generic fallback */
+    uint64_t step_budget;  /* Z-machine instructions allowed per command; 0 = default (20 million) */
+    int threads;           /* threads for valid actions: 0 = default (2), 1 = this thread only */
+    int fast_actions;      /* 1 = approximate valid actions for speed: a command that changed nothing
+                            * at an earlier state with the same footprint (its words' objects, the
+                            * location, the globals) is not run again, and the memo key leaves out
+                            * where objects outside the location are.  Answers then depend on the
+                            * states seen before on this handle.  0 = exact (default). */
+} jitrl_zgame_options;
+
+/* Fill *opt with the defaults: seed -1, use_facts 1, step_budget 0,
+ * threads 0, fast_actions 0, size set.  NULL options to open mean the
+ * same. */
+JITRL_API void jitrl_zgame_options_init(jitrl_zgame_options *opt);
+
+/* Open a story (bytes are copied) as an environment of kind "zgame".  Does
+ * not start the game: call jitrl_env_reset().  Errors: JITRL_EINVAL (a bad
+ * options size, NULL out), those of jitrl_zvm_open_* (JITRL_EIO,
+ * JITRL_ECORRUPT, JITRL_EUNSUPPORTED, JITRL_ENOMEM).  On error *out is NULL
+ * and a message is written to err[0..errlen) if err is non-NULL.  Close
+ * with jitrl_env_close(). */
+JITRL_API int jitrl_zgame_open_file(const char *path, const jitrl_zgame_options *opt, jitrl_env **out,
+                                    char *err, size_t errlen);
+JITRL_API int jitrl_zgame_open_buffer(const uint8_t *story, size_t len, const jitrl_zgame_options *opt,
+                                      jitrl_env **out, char *err, size_t errlen);
+
+/* Try one command on a snapshot without playing it: does it change the
+ * world (object tree, attributes, properties, globals beyond the
+ * calibrated noise, or the score), and which valid action has the
+ * identical outcome (*valid_index, -1 if none; computes the valid actions
+ * if needed).  The state is unchanged afterwards.  JITRL_EINVAL for
+ * another kind. */
+JITRL_API int jitrl_zgame_check_action(jitrl_env *env, const char *action, int *changes_world,
+                                       long *valid_index);
+
+/* Statistics of the last jitrl_env_actions() call. */
+typedef struct jitrl_zgame_action_stats {
+    int cached;              /* 1 = answered from the memo */
+    size_t candidates;       /* candidate commands tried (0 when cached) */
+    size_t groups;           /* distinct outcomes = number of valid actions */
+    double ms;               /* wall-clock milliseconds of the call */
+} jitrl_zgame_action_stats;
+/* Fills *out; JITRL_EINVAL (and *out zeroed) for another kind. */
+JITRL_API int jitrl_zgame_last_action_stats(const jitrl_env *env, jitrl_zgame_action_stats *out);
+
+/* The structured state, read from the Z-machine (not summarised by a
+ * model).  All strings borrowed (see jitrl/env.h); never NULL.
+ * JITRL_EINVAL for another kind. */
+typedef struct jitrl_zgame_state_text {
+    const char *location;     /* the player's location, e.g. "West of House" */
+    const char *inventory;    /* "a brass lantern, a sword" or "nothing" */
+    const char *visible;      /* objects in the location; open containers' contents in brackets */
+    const char *current;      /* one text: "location: ...\ninventory: ...\nvisible: ..." */
+    const char *observation;  /* the game's last output text */
+    int score, moves;
+} jitrl_zgame_state_text;
+JITRL_API int jitrl_zgame_state(jitrl_env *env, jitrl_zgame_state_text *out);
+
+/* Facts: max score (0 if unknown, and for another kind), the seed in use
+ * (0 for another kind), whether the facts table knew this story (0 for
+ * another kind).  The game's name is jitrl_env_name(): from the facts,
+ * else the file name without extension, else "story". */
+JITRL_API int jitrl_zgame_max_score(const jitrl_env *env);
+JITRL_API int32_t jitrl_zgame_seed(const jitrl_env *env);
+JITRL_API int jitrl_zgame_known(const jitrl_env *env);
+
+/* The intro input of the game (facts; "" if none, and for another kind),
+ * with "\n" separating lines, e.g. "\n" for one empty line.  For tools
+ * replaying walkthroughs. */
+JITRL_API const char *jitrl_zgame_intro(const jitrl_env *env);
+
+/* The underlying machine, for inspection only (do not run or restore it).
+ * NULL for another kind. */
+JITRL_API const jitrl_zvm *jitrl_zgame_vm(const jitrl_env *env);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
