@@ -43,6 +43,7 @@ TSUP_SRC := $(sort $(wildcard tests/support/*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 GAME_SRC := $(sort $(wildcard games/*.inf))
 TGAME_SRC := $(sort $(wildcard tests/games/*.inf))
+EX_SRC   := $(sort $(wildcard examples/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -50,19 +51,21 @@ TSUP_OBJ := $(TSUP_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 GAMES    := $(GAME_SRC:games/%.inf=$(BUILD)/games/%.z5)
+EXAMPLES := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 TGAMES   := $(TGAME_SRC:tests/games/%.inf=$(BUILD)/tests/games/%.z5) \
             $(TGAME_SRC:tests/games/%.inf=$(BUILD)/tests/games/%.z8)
 
 INFORM      ?= inform6
 INFORM_LIB  ?= /usr/share/inform6/library
 
-.PHONY: all lib cli tests check clean
+.PHONY: all lib cli tests examples check clean
 .SECONDARY:
-all: lib cli tests
+all: lib cli tests examples
 
 lib: $(BUILD)/libjitrl.a $(BUILD)/libjitrl.so $(BUILD)/libjitrl.pc
 cli: $(BUILD)/jitrl
 tests: $(TESTS) $(TOOLS) $(TGAMES) $(GAMES)
+examples: $(EXAMPLES)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -105,6 +108,11 @@ $(BUILD)/tests/%: tests/%.c $(TSUP_OBJ) $(BUILD)/libjitrl.a
 $(BUILD)/tests/%: tests/tools/%.c $(TSUP_OBJ) $(BUILD)/libjitrl.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(TSUP_OBJ) $(BUILD)/libjitrl.a $(PKG_LIBS) $(TEST_LIBS) $(LDSAN)
+
+# Examples: programs of the public API only (include/), as an embedder builds them.
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libjitrl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libjitrl.a $(PKG_LIBS) $(LDSAN)
 
 $(BUILD)/games/%.z5: games/%.inf
 	@mkdir -p $(dir $@)
