@@ -12,9 +12,11 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jitrl.h"
 
@@ -28,10 +30,25 @@ static int usage(void)
     return 2;
 }
 
+/* stdio through the library's callbacks (the library takes no FILE *) */
+static int write_stdio(void *ctx, const char *buf, size_t n)
+{
+    errno = 0;
+    return fwrite(buf, 1, n, ctx) == n ? 0 : errno ? errno : EIO;
+}
+
+static int read_stdio(void *ctx, char *buf, size_t cap, size_t *got)
+{
+    errno = 0;
+    *got = fread(buf, 1, cap, ctx);
+    return *got < cap && ferror((FILE *)ctx) ? (errno ? errno : EIO) : 0;
+}
+
 static int open_mem(const char *path, int read_only, int create, jitrl_memory **mem)
 {
     jitrl_memory_options o;
-    jitrl_memory_options_default(&o);
+    jitrl_memory_options_init(&o);
+    o.n_fields = 0;   /* the fields the memory was created with */
     o.read_only = read_only;
     o.create = create;
     char err[512];
@@ -97,34 +114,29 @@ int cmd_memory(int argc, char **argv)
         if (argc == 5 && !strcmp(argv[3], "-o")) out = argv[4];
         else if (argc != 3) return usage();
         if (open_mem(path, 1, 0, &mem)) return 1;
-        FILE *f = out ? fopen(out, "wb") : stdout;
-        if (!f) {
-            perror(out);
-        } else {
-            int rc = jitrl_memory_export(mem, f);
-            if (rc) fprintf(stderr, "jitrl memory export: %s\n", jitrl_memory_errmsg(mem));
-            if ((out ? fclose(f) : fflush(f)) != 0 && !rc) {   /* e.g. a full disk */
-                perror(out ? out : "stdout");
-                rc = JITRL_EIO;
-            }
-            status = rc ? 1 : 0;
+        int rc = out && strcmp(out, "-") ? jitrl_memory_export(mem, out, 0, NULL)
+                                         : jitrl_memory_export_cb(mem, write_stdio, stdout, 0, NULL);
+        if (rc) {
+            fprintf(stderr, "jitrl memory export: %s\n", jitrl_memory_errmsg(mem));
+        } else if ((!out || !strcmp(out, "-")) && fflush(stdout) != 0) {   /* e.g. a full disk */
+            fprintf(stderr, "jitrl memory export: stdout: write failed: %s\n", strerror(errno));
+            rc = JITRL_EIO;
         }
+        status = rc ? 1 : 0;
     } else if (!strcmp(verb, "import")) {
         if (argc > 4) return usage();
-        const char *in = argc == 4 ? argv[3] : NULL;
-        FILE *f = in ? fopen(in, "rb") : stdin;
-        if (!f) {
-            perror(in);
+        const char *in = argc == 4 && strcmp(argv[3], "-") ? argv[3] : NULL;
+        if (in && access(in, R_OK) != 0) {   /* before the memory file is created */
+            fprintf(stderr, "jitrl memory import: %s: %s\n", in, strerror(errno));
             return 1;
         }
         if (!open_mem(path, 0, 1, &mem)) {
             size_t n = 0;
-            int rc = jitrl_memory_import(mem, f, &n);
+            int rc = in ? jitrl_memory_import(mem, in, &n) : jitrl_memory_import_cb(mem, read_stdio, stdin, &n);
             fprintf(stderr, "imported %zu episode%s\n", n, n == 1 ? "" : "s");
-            if (rc) fprintf(stderr, "jitrl memory import: %s (%s)\n", jitrl_memory_errmsg(mem), jitrl_strerror(rc));
+            if (rc) fprintf(stderr, "jitrl memory import: %s%s\n", in ? "" : "stdin: ", jitrl_memory_errmsg(mem));
             status = rc ? 1 : 0;
         }
-        if (in) fclose(f);
     } else if (!strcmp(verb, "prune")) {
         int64_t age = 0;
         size_t keep = 0;

@@ -183,6 +183,11 @@ static int push_score(run_slot *s, double score)
     return 0;
 }
 
+static int write_stream(void *ctx, const char *buf, size_t n)
+{
+    return fwrite(buf, 1, n, ctx) == n ? 0 : ENOMEM;   /* a memstream fails only for want of memory */
+}
+
 /* The scores of this game's episodes already in a memory (resume), oldest
  * first, from its JSON Lines export. */
 static int load_scores(jitrl_memory *mem, const char *game, run_slot *s)
@@ -191,7 +196,7 @@ static int load_scores(jitrl_memory *mem, const char *game, run_slot *s)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (!f) return JITRL_ENOMEM;
-    int rc = jitrl_memory_export(mem, f);
+    int rc = jitrl_memory_export_cb(mem, write_stream, f, 0, NULL);
     fclose(f);
     for (char *line = text; !rc && line && *line;) {
         char *nl = strchr(line, '\n');
@@ -326,7 +331,7 @@ static int run_one(batch *b, int job)
             mpath = path;
         }
         jitrl_memory_options mo;
-        jitrl_memory_options_default(&mo);
+        jitrl_memory_options_init(&mo);
         if ((rc = jitrl_memory_open(mpath, &mo, &mem, err, sizeof err))) goto out;
         if (mpath && (rc = load_scores(mem, jitrl_env_name(env), slot))) {
             snprintf(err, sizeof err, "reading %.200s: %.280s", mpath, jitrl_memory_errmsg(mem));

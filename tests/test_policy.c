@@ -290,7 +290,7 @@ static void test_modes_and_trace(void)
 static void test_weighted_and_keep_above(void)
 {
     jitrl_memory_options o;
-    jitrl_memory_options_default(&o);
+    jitrl_memory_options_init(&o);
     o.fields[0] = (jitrl_field_spec){"current", 1, 1.0};
     o.n_fields = 1;
     jitrl_memory *mem = NULL;

@@ -185,7 +185,7 @@ int main(void)
     /* A different field spec: history heavier, 2-grams on current, a
      * third field nobody fills. */
     jitrl_memory_options o;
-    jitrl_memory_options_default(&o);
+    jitrl_memory_options_init(&o);
     o.fields[0] = (jitrl_field_spec){"current", 2, 0.5};
     o.fields[1] = (jitrl_field_spec){"history", 1, 0.6};
     o.fields[2] = (jitrl_field_spec){"unused", 3, 0.1};

@@ -9,11 +9,13 @@
  * weighted sum over the configured fields of the Jaccard similarity of
  * their token n-gram sets (jitrl_field_spec).
  *
- * Persistence: one SQLite file in WAL mode, schema versioned (user_version),
- * one transaction per episode, a busy timeout so many reader processes and
- * one writer work side by side.  Reopening restores everything: the
- * retrieval index lives in RAM and is rebuilt from the file at open.
- * A NULL or ":memory:" path gives a store that lives in RAM only.
+ * Persistence: a store named by a path or URI; today the one backend is
+ * SQLite (a file in WAL mode, schema versioned, one transaction per
+ * episode, a busy timeout so many reader processes and one writer work
+ * side by side).  Reopening restores everything: the retrieval index lives
+ * in RAM and is rebuilt from the store at open.  A NULL or ":memory:" path
+ * gives a store that lives in RAM only.  The field spec a memory was
+ * created with is stored in it, and opening it with another is an error.
  *
  * Ownership: inputs are copied; the caller's strings may be freed once a
  * call returns.  A returned `const char *` is borrowed until the next call on
@@ -73,8 +75,12 @@ typedef struct jitrl_field_spec {
 #define JITRL_MAX_FIELDS 8
 
 typedef struct jitrl_memory_options {
-    /* The similarity fields; n_fields == 0 means the paper's text-game
-     * default: current 4-grams weight 0.7, history 1-grams weight 0.3. */
+    size_t size;          /* sizeof the struct the caller was built with: set by _init */
+    /* The similarity fields.  n_fields == 0 means "as the memory was
+     * created" (inspection tools), or for a new memory the paper's
+     * text-game default: current 4-grams weight 0.7, history 1-grams
+     * weight 0.3.  A memory stores its spec; opening it with a different
+     * one fails (JITRL_EINVAL), as it would change what "similar" means. */
     jitrl_field_spec fields[JITRL_MAX_FIELDS];
     size_t n_fields;
     int read_only;        /* open the file read-only (it must exist) */
@@ -82,18 +88,24 @@ typedef struct jitrl_memory_options {
     int busy_timeout_ms;  /* wait this long for another process's lock; 0 = 10000 */
 } jitrl_memory_options;
 
-/* Fill *opt with the defaults: text-game fields, create = 1, read-write.
- * Cannot fail. */
-JITRL_API void jitrl_memory_options_default(jitrl_memory_options *opt);
+/* Fill *opt with the defaults: size, text-game fields (n_fields 2),
+ * create = 1, read-write.  Cannot fail. */
+JITRL_API void jitrl_memory_options_init(jitrl_memory_options *opt);
 
-/* Open (or create) a memory.  path NULL or ":memory:" = in RAM only.
- * opt NULL = defaults.  Errors: JITRL_ENOTFOUND (missing file and not
- * create), JITRL_EIO (unreadable / read-only file opened for writing),
- * JITRL_ECORRUPT (not a jitrl memory, bad rows, failed integrity),
- * JITRL_EUNSUPPORTED (a newer schema version), JITRL_EDB, JITRL_ENOMEM,
- * JITRL_EINVAL.  On error *out is NULL and, if errmsg is non-NULL, a
+/* Open (or create) a memory.  `uri` picks the store:
+ *   NULL or ":memory:"      in RAM only;
+ *   a plain path, sqlite:PATH, or a SQLite file: URI   a SQLite file;
+ *   postgres://...          JITRL_EUNSUPPORTED until that backend is built.
+ * opt NULL = defaults (jitrl_memory_options_init).  Errors:
+ * JITRL_ENOTFOUND (missing file and not create), JITRL_EIO (unreadable /
+ * read-only file opened for writing), JITRL_ECORRUPT (not a jitrl memory,
+ * bad rows, failed integrity), JITRL_EUNSUPPORTED (a newer schema version,
+ * a backend not built), JITRL_EINVAL (bad options, an unknown scheme, or a
+ * field spec other than the one the memory was created with: the message
+ * names both), JITRL_ETIMEOUT (the store stayed busy), JITRL_EDB,
+ * JITRL_ENOMEM.  On error *out is NULL and, if errmsg is non-NULL, a
  * message is written to errmsg[0..errlen). */
-JITRL_API int jitrl_memory_open(const char *path, const jitrl_memory_options *opt, jitrl_memory **out,
+JITRL_API int jitrl_memory_open(const char *uri, const jitrl_memory_options *opt, jitrl_memory **out,
                       char *errmsg, size_t errlen);
 JITRL_API void jitrl_memory_close(jitrl_memory *mem);   /* NULL is a no-op */
 
@@ -115,10 +127,10 @@ JITRL_API int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_in
                              const jitrl_step *steps, size_t n, double gamma,
                              int64_t *episode_id);
 
-/* Pick up episodes other processes appended since open or the last
- * refresh (readers beside a writer): those with an id above the highest
- * indexed one.  Episodes another process imported under lower ids, or
- * pruned, are seen after a reopen.  Errors: JITRL_EDB, JITRL_ENOMEM,
+/* Pick up episodes other handles or processes committed since open or the
+ * last refresh (readers beside a writer), in commit order whatever their
+ * ids.  If another handle pruned meanwhile, the index is rebuilt from the
+ * store.  Errors: JITRL_EDB, JITRL_ETIMEOUT, JITRL_ENOMEM,
  * JITRL_ECORRUPT (a bad row), JITRL_ESTATE (the index was lost by an
  * earlier failed prune: reopen).  After a failure the index holds whole
  * episodes only, and a later refresh picks up exactly the rest. */
@@ -139,38 +151,66 @@ typedef struct jitrl_memory_stats {
  * JITRL_EDB; the index figures are filled even then.  Changes nothing. */
 JITRL_API int jitrl_memory_stats_get(jitrl_memory *mem, jitrl_memory_stats *st);
 
-/* Export every episode, oldest first, as JSON Lines (one episode per line,
- * with its steps, returns and metadata) to the stdio FILE *f (void * to keep
- * <stdio.h> out of this header).  Export -> import into an empty memory ->
- * export is byte-identical.  Errors: JITRL_EINVAL, JITRL_EIO, JITRL_EDB,
- * JITRL_ENOMEM; the memory is unchanged, but f may hold the whole lines
- * written before the failure.  The caller opens and closes f. */
-JITRL_API int jitrl_memory_export(jitrl_memory *mem, void *f);
+/* Where export writes: n bytes at buf.  Returns 0 when all were written,
+ * else an errno value (ENOSPC ...) that the error message will name, or -1. */
+typedef int (*jitrl_write_fn)(void *ctx, const char *buf, size_t n);
+/* Where import reads: up to cap bytes into buf, their count in *got (0 at
+ * the end).  Returns 0, or an errno value (or -1) on a read error. */
+typedef int (*jitrl_read_fn)(void *ctx, char *buf, size_t cap, size_t *got);
 
-/* Import JSON Lines as written by export.  Each line is one episode in its
- * own transaction; its id is kept when positive and free, else a new one
- * is given.  Stored returns are taken as written; blank lines are skipped.
- * Stops at the first failing line, its number in errmsg: JITRL_EPARSE (not
- * an episode), JITRL_EIO (read error), JITRL_ETOOBIG (a line over
- * 256 MiB), or an add_episode error (JITRL_ESTATE read-only, JITRL_EDB,
- * JITRL_ENOMEM).  Lines before it stay imported, the failing one is not:
- * *n_imported (if non-NULL) counts the episodes added either way. */
-JITRL_API int jitrl_memory_import(jitrl_memory *mem, void *f, size_t *n_imported);
+/* Leave out episodes whose rows are unusable (a non-numeric score, a
+ * state that is not JSON ...) instead of failing on the first one. */
+#define JITRL_EXPORT_SKIP_BAD 1u
+
+/* Export every episode, in commit order, as JSON Lines (one episode per
+ * line, with its steps, returns and metadata) through write(ctx, ...).
+ * Export -> import into an empty memory -> export is byte-identical.
+ * flags: 0 or JITRL_EXPORT_SKIP_BAD; *n_skipped (if non-NULL) counts the
+ * episodes left out.  Errors: JITRL_EINVAL, JITRL_EIO (the writer failed:
+ * the message names its errno), JITRL_ECORRUPT (a bad episode, without
+ * SKIP_BAD: the message names it), JITRL_EDB, JITRL_ENOMEM; the memory is
+ * unchanged, but the writer may have taken the whole lines before the
+ * failure. */
+JITRL_API int jitrl_memory_export_cb(jitrl_memory *mem, jitrl_write_fn write, void *ctx, unsigned flags,
+                                     size_t *n_skipped);
+/* The same into the file at path (created or truncated; "-" is not a
+ * path here: a program writes stdout through export_cb).  Write and close
+ * failures are JITRL_EIO naming the path and the reason. */
+JITRL_API int jitrl_memory_export(jitrl_memory *mem, const char *path, unsigned flags, size_t *n_skipped);
+
+/* Import JSON Lines as written by export, through read(ctx, ...).  Each
+ * line is one episode in its own transaction; its id is kept when
+ * positive and free, else a new one is given.  Stored returns are taken as
+ * written; blank lines are skipped and a "\r" before the newline is
+ * dropped.  Stops at the first failing line, its number in errmsg:
+ * JITRL_EPARSE (not an episode), JITRL_EIO (read error), JITRL_ETOOBIG (a
+ * line over 256 MiB), or an add_episode error (JITRL_ESTATE read-only,
+ * JITRL_EDB, JITRL_ENOMEM).  Lines before it stay imported, the failing
+ * one is not: *n_imported (if non-NULL) counts the episodes added either
+ * way. */
+JITRL_API int jitrl_memory_import_cb(jitrl_memory *mem, jitrl_read_fn read, void *ctx, size_t *n_imported);
+/* The same from the file at path ("-" is not a path here); errmsg starts
+ * with the path.  A missing file is JITRL_ENOTFOUND. */
+JITRL_API int jitrl_memory_import(jitrl_memory *mem, const char *path, size_t *n_imported);
 
 /* Prune: drop episodes older than max_age_s seconds (relative to `now`,
  * 0 = the current time; max_age_s <= 0 = no age limit), then, if more than
  * keep_count remain (0 = no limit), keep the keep_count best by score (ties:
- * newer first).  *n_removed (if non-NULL) gets the number dropped.  The
- * index is rebuilt.  Errors: JITRL_ESTATE (read-only), JITRL_EDB (nothing
+ * newer first, then the higher id).  Episodes another writer commits while
+ * prune runs are kept.  The freed space goes back to the file system where
+ * the store can.  *n_removed (if non-NULL) gets the number dropped.  The
+ * index is rebuilt, and other handles rebuild theirs at their next
+ * refresh.  Errors: JITRL_ESTATE (read-only), JITRL_EDB (nothing
  * removed), JITRL_ENOMEM.  If only the index rebuild fails, the episodes
  * are gone from the file and the handle refuses add, decide and refresh
  * with JITRL_ESTATE until reopened. */
 JITRL_API int jitrl_memory_prune(jitrl_memory *mem, int64_t max_age_s, size_t keep_count, int64_t now,
                        size_t *n_removed);
 
-/* PRAGMA integrity_check: JITRL_OK, or JITRL_ECORRUPT with the first
- * complaint in errmsg, or JITRL_EDB if the check itself cannot run.
- * Changes nothing. */
+/* The store's own check (SQLite: PRAGMA integrity_check), then every row:
+ * JITRL_OK, or JITRL_ECORRUPT with the complaint, or the bad episodes by id
+ * and reason (the first ten), in errmsg; JITRL_EDB if the check itself
+ * cannot run.  Changes nothing. */
 JITRL_API int jitrl_memory_check(jitrl_memory *mem);
 
 #ifdef __cplusplus

@@ -1,40 +1,35 @@
 /*
- * memory.c -- the SQLite store behind jitrl_memory: open/create with a
- * versioned schema, one transaction per episode, and the RAM index kept in
- * step with what is committed.
+ * memory.c -- the jitrl_memory handle: a store (store.h; which one is
+ * picked by the URI's scheme) and the RAM retrieval index kept in step with
+ * what the store has committed.
  *
- * Why shaped so: SQLite is the source of truth and the only thing shared
- * between processes (WAL: many readers, one writer; a busy timeout instead
- * of "database is locked").  The index is derived data, rebuilt at open and
- * extended only after a commit succeeds, so a crash can never leave the
- * two disagreeing.  Schema (user_version 1, application_id 'JiRL'):
- *
- *   episodes(id, task, score, time, gamma, n_steps)
- *   steps(id, episode, t, state, action, reward, ret)
- *
- * where state is a JSON object of the state's text fields, in the caller's
- * field order.  Export, import and prune live in memory_io.c.
+ * Why shaped so: the store is the source of truth and the only thing
+ * shared between handles and processes.  The index is derived data, built
+ * at open from a paged scan in commit order and extended only by episodes
+ * whose transaction commits (append's precommit step prepares their index
+ * entries, so running out of memory rolls the episode back rather than
+ * leaving the two disagreeing).  Refresh continues the scan from the
+ * commit-sequence cursor; when the store's generation has moved (another
+ * handle pruned), it rebuilds instead.  The field spec the memory was
+ * created with is part of the store (metadata "fields"): opening it with
+ * another spec would silently change what "similar" means, so it is an
+ * error.  Export, import, prune and check live in memory_io.c.
  */
 #include "memory/memory_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
-#define APP_ID 0x4a69524c   /* 'JiRL' */
-#define SCHEMA_VERSION 1
+#include "base/opts.h"
 
-static const char *const schema_sql =
-    "CREATE TABLE episodes(id INTEGER PRIMARY KEY, task TEXT NOT NULL, score REAL NOT NULL,"
-    " time INTEGER NOT NULL, gamma REAL NOT NULL, n_steps INTEGER NOT NULL);"
-    "CREATE TABLE steps(id INTEGER PRIMARY KEY, episode INTEGER NOT NULL, t INTEGER NOT NULL,"
-    " state TEXT NOT NULL, action TEXT NOT NULL, reward REAL NOT NULL, ret REAL NOT NULL);"
-    "CREATE INDEX steps_episode ON steps(episode, t);";
+#define MAX_STATE_BYTES ((size_t)1 << 32)   /* all state texts of one episode being appended */
+#define LOAD_PAGE 4096                      /* steps per scan page (and per index commit) */
 
 void mem_set_err(jitrl_memory *mem, const char *fmt, ...)
 {
@@ -44,25 +39,23 @@ void mem_set_err(jitrl_memory *mem, const char *fmt, ...)
     va_end(ap);
 }
 
-int mem_db_err(jitrl_memory *mem, const char *what)
+int mem_store_fail(jitrl_memory *mem, int rc, const char *what)
 {
-    int code = sqlite3_errcode(mem->db) & 0xff;
-    mem_set_err(mem, "%s: %s", what, sqlite3_errmsg(mem->db));
-    if (code == SQLITE_NOMEM) return JITRL_ENOMEM;
-    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) return JITRL_ECORRUPT;
-    if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_IOERR || code == SQLITE_FULL ||
-        code == SQLITE_PERM)
-        return JITRL_EIO;
-    return JITRL_EDB;
+    const char *why = mem->ops->errmsg(mem->st);
+    if (rc == JITRL_ENOMEM && !*why) why = "out of memory";
+    if (what) mem_set_err(mem, "%s: %s", what, *why ? why : jitrl_strerror(rc));
+    else mem_set_err(mem, "%s", *why ? why : jitrl_strerror(rc));
+    return rc;
 }
 
 mem_index *mem_memory_index(jitrl_memory *mem) { return mem->ix_ok ? &mem->ix : NULL; }
 
 const char *jitrl_memory_errmsg(const jitrl_memory *mem) { return mem ? mem->err : "no memory handle"; }
 
-void jitrl_memory_options_default(jitrl_memory_options *opt)
+void jitrl_memory_options_init(jitrl_memory_options *opt)
 {
     memset(opt, 0, sizeof *opt);
+    opt->size = sizeof *opt;
     opt->fields[0] = (jitrl_field_spec){"current", 4, 0.7};
     opt->fields[1] = (jitrl_field_spec){"history", 1, 0.3};
     opt->n_fields = 2;
@@ -78,110 +71,267 @@ void jitrl_returns(const double *rewards, size_t n, double gamma, double *ret)
     }
 }
 
-int mem_exec(jitrl_memory *mem, const char *sql)
+/* ---------- the field spec, as stored ---------- */
+
+/* "current:4:0.7,history:1:0.3": how messages show a spec. */
+static void spec_text(const jitrl_field_spec *f, size_t n, char *out, size_t cap)
 {
-    if (sqlite3_exec(mem->db, sql, NULL, NULL, NULL) != SQLITE_OK) return mem_db_err(mem, sql);
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && len < cap; i++) {
+        int w = snprintf(out + len, cap - len, "%s%s:%d:%g", i ? "," : "", f[i].name, f[i].ngram, f[i].weight);
+        if (w < 0) break;
+        len += (size_t)w;
+    }
+}
+
+/* The spec as metadata: a JSON array of {name, ngram, weight} (names are
+ * free text, so no ad hoc separators). */
+static char *spec_json(const jitrl_field_spec *f, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        json_t *o = json_pack("{s:s, s:i, s:f}", "name", f[i].name, "ngram", f[i].ngram, "weight", f[i].weight);
+        if (!o || json_array_append_new(a, o)) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    char *s = a ? json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(a);
+    char *copy = s ? jr_strdup(s) : NULL;
+    free(s);
+    return copy;
+}
+
+/* Parse stored metadata into f (names in *names, one jr_malloc'd block the
+ * caller frees).  JITRL_ECORRUPT when it is not a spec. */
+static int spec_parse(const char *text, jitrl_field_spec *f, size_t *n, char **names)
+{
+    *n = 0;
+    *names = NULL;
+    json_t *a = json_loads(text, 0, NULL);
+    size_t k = json_array_size(a), bytes = 0;
+    int rc = a && json_is_array(a) && k >= 1 && k <= JITRL_MAX_FIELDS ? JITRL_OK : JITRL_ECORRUPT;
+    for (size_t i = 0; !rc && i < k; i++) {
+        json_t *o = json_array_get(a, i), *nm = json_object_get(o, "name"), *ng = json_object_get(o, "ngram"),
+               *w = json_object_get(o, "weight");
+        if (!json_is_string(nm) || !json_is_integer(ng) || !json_is_number(w)) rc = JITRL_ECORRUPT;
+        else bytes += strlen(json_string_value(nm)) + 1;
+    }
+    char *p = rc ? NULL : jr_malloc(bytes ? bytes : 1);
+    if (!rc && !p) rc = JITRL_ENOMEM;
+    for (size_t i = 0; !rc && i < k; i++) {
+        json_t *o = json_array_get(a, i);
+        const char *nm = json_string_value(json_object_get(o, "name"));
+        size_t l = strlen(nm) + 1;
+        memcpy(p, nm, l);
+        json_int_t ng = json_integer_value(json_object_get(o, "ngram"));
+        f[i] = (jitrl_field_spec){p, ng > 0 && ng < 1000 ? (int)ng : 0,
+                                  json_number_value(json_object_get(o, "weight"))};
+        p += l;
+    }
+    if (!rc) {
+        *n = k;
+        *names = p - bytes;
+    } else if (p) {
+        jr_free(p);
+    }
+    json_decref(a);
+    return rc;
+}
+
+/* Do two specs mean the same similarity?  Same fields in the same order,
+ * same n-grams, the same weights once normalised (as the index uses them). */
+static int spec_same(const jitrl_field_spec *a, size_t na, const jitrl_field_spec *b, size_t nb)
+{
+    if (na != nb) return 0;
+    double sa = 0, sb = 0;
+    for (size_t i = 0; i < na; i++) sa += a[i].weight, sb += b[i].weight;
+    for (size_t i = 0; i < na; i++) {
+        if (strcmp(a[i].name, b[i].name) || a[i].ngram != b[i].ngram) return 0;
+        if (fabs(a[i].weight / sa - b[i].weight / sb) > 1e-12) return 0;
+    }
+    return 1;
+}
+
+/* Settle the spec at open: the stored one must equal the requested one (if
+ * any); a memory without one (new, or from before specs were stored)
+ * adopts the requested one, or the default, and stores it when writable.
+ * On success mem->spec/n_spec hold it, names borrowed from *names or req. */
+static int settle_spec(jitrl_memory *mem, const jitrl_field_spec *req, size_t n_req, char **names)
+{
+    char *stored = NULL;
+    *names = NULL;
+    int rc = mem->ops->meta_get(mem->st, "fields", &stored);
+    if (rc && rc != JITRL_ENOTFOUND) return mem_store_fail(mem, rc, "reading the field spec");
+    if (rc == JITRL_OK) {
+        jitrl_field_spec f[JITRL_MAX_FIELDS];
+        size_t n = 0;
+        rc = spec_parse(stored, f, &n, names);
+        jr_free(stored);
+        if (rc) {
+            mem_set_err(mem, rc == JITRL_ENOMEM ? "out of memory" : "%s: the stored field spec is damaged",
+                        mem->name);
+            return rc;
+        }
+        if (n_req && !spec_same(f, n, req, n_req)) {
+            char a[256], b[256];
+            spec_text(f, n, a, sizeof a);
+            spec_text(req, n_req, b, sizeof b);
+            mem_set_err(mem, "memory %s was created with fields %s; opened with %s", mem->name, a, b);
+            return JITRL_EINVAL;
+        }
+        memcpy(mem->spec, f, sizeof f);
+        mem->n_spec = n;
+        return JITRL_OK;
+    }
+    if (n_req) {
+        memcpy(mem->spec, req, n_req * sizeof *req);
+        mem->n_spec = n_req;
+    } else {
+        jitrl_memory_options d;
+        jitrl_memory_options_init(&d);
+        memcpy(mem->spec, d.fields, sizeof mem->spec);
+        mem->n_spec = d.n_fields;
+    }
+    if (mem->read_only) return JITRL_OK;
+    char *js = spec_json(mem->spec, mem->n_spec);
+    if (!js) {
+        mem_set_err(mem, "out of memory");
+        return JITRL_ENOMEM;
+    }
+    rc = mem->ops->meta_set(mem->st, "fields", js);
+    jr_free(js);
+    return rc ? mem_store_fail(mem, rc, "storing the field spec") : JITRL_OK;
+}
+
+/* ---------- the RAM index from the store ---------- */
+
+int mem_parse_state(const char *text, json_t **js, jitrl_field *fields, size_t cap, size_t *n)
+{
+    *n = 0;
+    *js = text ? json_loads(text, 0, NULL) : NULL;
+    if (!*js || !json_is_object(*js)) return JITRL_ECORRUPT;
+    const char *k;
+    json_t *v;
+    json_object_foreach(*js, k, v) {
+        if (!json_is_string(v)) return JITRL_ECORRUPT;
+        if (*n < cap) fields[(*n)++] = (jitrl_field){k, json_string_value(v)};
+    }
     return JITRL_OK;
 }
 
-/* One integer from a one-row query (or dflt when no row). */
-int mem_query_int(jitrl_memory *mem, const char *sql, int64_t dflt, int64_t *out)
+const char *mem_episode_problem(const mem_ep_rec *ep)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(mem->db, sql, -1, &st, NULL) != SQLITE_OK) return mem_db_err(mem, sql);
-    int rc = sqlite3_step(st);
-    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : dflt;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) rc = mem_db_err(mem, sql);
-    else rc = JITRL_OK;
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* ---------- the RAM index from the rows ---------- */
-
-/* Load the steps of episodes with id > after into the index. */
-int mem_load(jitrl_memory *mem, int64_t after)
-{
-    static const char sql[] = "SELECT id, episode, state, action, ret FROM steps WHERE episode > ?1 ORDER BY id";
-    sqlite3_stmt *st = NULL;
-    int rc = JITRL_OK;
-    jitrl_field fields[JITRL_MAX_FIELDS * 4];
-    json_t *js = NULL;
-    if (sqlite3_prepare_v2(mem->db, sql, -1, &st, NULL) != SQLITE_OK) return mem_db_err(mem, "load");
-    sqlite3_bind_int64(st, 1, after);
-    mem_index_begin(&mem->ix);
-    /* Batches commit only between episodes, and max_episode follows what
-     * is committed, so a load that fails part way leaves whole episodes
-     * indexed and a later refresh picks up exactly the rest. */
-    size_t batch = 0;
-    int64_t last_ep = INT64_MIN, seen_max = mem->max_episode;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0), ep = sqlite3_column_int64(st, 1);
-        if (batch >= 4096 && ep != last_ep) {
-            mem_index_commit(&mem->ix);
-            mem->max_episode = seen_max;
-            mem_index_begin(&mem->ix);
-            batch = 0;
-        }
-        const char *state = (const char *)sqlite3_column_text(st, 2);
-        const char *action = (const char *)sqlite3_column_text(st, 3);
-        double ret = sqlite3_column_double(st, 4);
-        json_error_t jerr;
-        js = state ? json_loads(state, 0, &jerr) : NULL;
-        if (!js || !json_is_object(js) || !action || !isfinite(ret)) {
-            mem_set_err(mem, "step %lld: bad row (state is not a JSON object, or no action/return)", (long long)id);
-            rc = JITRL_ECORRUPT;
-            goto out;
-        }
-        size_t nf = 0;
-        const char *k;
-        json_t *v;
-        json_object_foreach(js, k, v) {
-            if (nf < sizeof fields / sizeof fields[0] && json_is_string(v))
-                fields[nf++] = (jitrl_field){k, json_string_value(v)};
-        }
-        jitrl_state ss = {fields, nf};
-        rc = mem_index_prepare(&mem->ix, &ss, action, ret, id, ep);
+    if (ep->bad) return ep->bad;
+    for (size_t t = 0; t < ep->n_steps; t++) {
+        json_t *js = NULL;
+        jitrl_field f[1];
+        size_t n;
+        int rc = mem_parse_state(ep->steps[t].state, &js, f, 0, &n);
         json_decref(js);
-        js = NULL;
+        if (rc) return "a step's state is not a JSON object of strings";
+    }
+    return NULL;
+}
+
+typedef struct load_ctx {
+    jitrl_memory *mem;
+    int rc;
+} load_ctx;
+
+/* Is seq one of our own appends (indexed when it committed)? */
+static int own_has(const jitrl_memory *mem, int64_t seq)
+{
+    for (size_t i = 0; i < mem->n_own; i++)
+        if (mem->own[i] == seq) return 1;
+    return 0;
+}
+
+static int load_episode(void *ctx, const mem_ep_rec *ep)
+{
+    load_ctx *lc = ctx;
+    jitrl_memory *mem = lc->mem;
+    if (own_has(mem, ep->seq)) return JITRL_OK;
+    if (ep->bad) {
+        mem_set_err(mem, "%s: episode %lld: %s (`jitrl memory check` lists the bad rows)", mem->name,
+                    (long long)ep->id, ep->bad);
+        return lc->rc = JITRL_ECORRUPT;
+    }
+    jitrl_field fields[JITRL_MAX_FIELDS * 4];
+    for (size_t t = 0; t < ep->n_steps; t++) {
+        const mem_step_rec *r = &ep->steps[t];
+        json_t *js = NULL;
+        size_t nf = 0;
+        int rc = mem_parse_state(r->state, &js, fields, sizeof fields / sizeof fields[0], &nf);
         if (rc) {
-            mem_set_err(mem, "loading the index: %s", jitrl_strerror(rc));
-            goto out;
+            mem_set_err(mem, "%s: step %lld of episode %lld: its state is not a JSON object of strings", mem->name,
+                        (long long)r->id, (long long)ep->id);
+        } else {
+            jitrl_state ss = {fields, nf};
+            rc = mem_index_prepare(&mem->ix, &ss, r->action, r->ret, r->id, ep->id);
+            if (rc) mem_set_err(mem, "loading the index: %s", jitrl_strerror(rc));
         }
-        if (ep > seen_max) seen_max = ep;
-        last_ep = ep;
-        batch++;
+        json_decref(js);
+        if (rc) return lc->rc = rc;
     }
-    if (s != SQLITE_DONE) rc = mem_db_err(mem, "load");
-out:
-    if (rc) {
-        mem_index_abort(&mem->ix);
-    } else {
-        mem_index_commit(&mem->ix);
-        mem->max_episode = seen_max;
+    return JITRL_OK;
+}
+
+/* Index the episodes committed after mem->cursor, a page at a time.  Each
+ * page is committed to the index whole, with the cursor, so a load that
+ * fails part way leaves whole episodes indexed and a later refresh picks
+ * up exactly the rest. */
+static int mem_load(jitrl_memory *mem)
+{
+    int more = 1, rc = JITRL_OK;
+    while (more && !rc) {
+        int64_t cur = mem->cursor;
+        load_ctx lc = {mem, JITRL_OK};
+        mem_index_begin(&mem->ix);
+        rc = mem->ops->scan(mem->st, &cur, LOAD_PAGE, 0, load_episode, &lc, &more);
+        if (rc) {
+            mem_index_abort(&mem->ix);
+            if (!lc.rc) mem_store_fail(mem, rc, "reading the memory");
+        } else {
+            mem_index_commit(&mem->ix);
+            mem->cursor = cur;
+            size_t keep = 0;   /* own appends the cursor has passed are done with */
+            for (size_t i = 0; i < mem->n_own; i++)
+                if (mem->own[i] > cur) mem->own[keep++] = mem->own[i];
+            mem->n_own = keep;
+        }
     }
-    json_decref(js);
-    sqlite3_finalize(st);
     return rc;
 }
 
-/* Rebuild the index from the file (after prune).  The new index is built
- * beside the old one; on failure the handle refuses further decisions
- * (its index no longer matches the file) until reopened. */
+/* Build the index from the whole store at its current generation. */
+static int load_all(jitrl_memory *mem)
+{
+    int64_t gen = 0;
+    int rc = mem->ops->generation(mem->st, &gen);
+    if (rc) return mem_store_fail(mem, rc, "reading the memory");
+    mem->cursor = 0;   /* seqs are positive */
+    mem->n_own = 0;
+    mem->generation = gen;
+    return mem_load(mem);
+}
+
 int mem_rebuild(jitrl_memory *mem)
 {
     mem_index old = mem->ix;
-    int64_t old_max = mem->max_episode;
+    int64_t old_cur = mem->cursor, old_gen = mem->generation;
+    size_t old_own = mem->n_own;
     int rc = mem_index_init(&mem->ix, mem->spec, mem->n_spec);   /* copies the names out of old */
-    if (!rc) {
-        mem->max_episode = 0;
-        rc = mem_load(mem, INT64_MIN);
-    }
+    if (!rc) rc = load_all(mem);
     if (rc) {
+        if (rc == JITRL_ENOMEM && !mem->err[0]) mem_set_err(mem, "out of memory");
         mem_index_free(&mem->ix);
         mem->ix = old;
-        mem->max_episode = old_max;
+        mem->cursor = old_cur;
+        mem->generation = old_gen;
+        mem->n_own = old_own;
         mem->ix_ok = 0;
         return rc;
     }
@@ -192,126 +342,81 @@ int mem_rebuild(jitrl_memory *mem)
 
 /* ---------- open / close ---------- */
 
-static int setup_schema(jitrl_memory *mem)
+/* Which backend a URI names, and the backend's part of it.  A plain path
+ * (no scheme) is a SQLite file; so are sqlite:PATH and file: URIs.  A
+ * scheme is letters then "://" (so "a:b.db" stays a file name). */
+static int pick_backend(jitrl_memory *mem, const char *uri, const mem_store_ops **ops, const char **where)
 {
-    int64_t app = 0, ver = 0, ntab = 0;
-    int rc = mem_query_int(mem, "PRAGMA application_id", 0, &app);
-    if (rc) {
-        if (rc == JITRL_ECORRUPT) mem_set_err(mem, "not a SQLite database (or corrupt): %s", sqlite3_errmsg(mem->db));
-        return rc;
-    }
-    if ((rc = mem_query_int(mem, "PRAGMA user_version", 0, &ver))) return rc;
-    if ((rc = mem_query_int(mem, "SELECT count(*) FROM sqlite_master", 0, &ntab))) return rc;
-    if (ntab == 0 && app == 0) {
-        if (mem->read_only) {
-            mem_set_err(mem, "empty file: not a jitrl memory");
-            return JITRL_ECORRUPT;
-        }
-        char sql[1024];
-        snprintf(sql, sizeof sql, "BEGIN IMMEDIATE;%sPRAGMA application_id=%d;PRAGMA user_version=%d;COMMIT;",
-                 schema_sql, APP_ID, SCHEMA_VERSION);
-        if ((rc = mem_exec(mem, sql))) {
-            sqlite3_exec(mem->db, "ROLLBACK", NULL, NULL, NULL);
-            return rc;
-        }
+    *ops = &mem_store_sqlite;
+    *where = uri;
+    if (!uri) return JITRL_OK;
+    if (!strncmp(uri, "sqlite:", 7)) {
+        *where = uri + 7;
         return JITRL_OK;
     }
-    if (app != APP_ID) {
-        mem_set_err(mem, "a SQLite database but not a jitrl memory (application_id %lld)", (long long)app);
-        return JITRL_ECORRUPT;
-    }
-    if (ver > SCHEMA_VERSION) {
-        mem_set_err(mem, "schema version %lld is newer than this jitrl (%d)", (long long)ver, SCHEMA_VERSION);
+    if (!strncmp(uri, "file:", 5)) return JITRL_OK;   /* SQLite reads file: URIs itself */
+    size_t k = 0;
+    while ((uri[k] >= 'a' && uri[k] <= 'z') || (uri[k] >= 'A' && uri[k] <= 'Z') ||
+           (k && ((uri[k] >= '0' && uri[k] <= '9') || uri[k] == '+' || uri[k] == '.' || uri[k] == '-')))
+        k++;
+    if (k == 0 || strncmp(uri + k, "://", 3)) return JITRL_OK;
+    if ((k == 8 && !strncmp(uri, "postgres", 8)) || (k == 10 && !strncmp(uri, "postgresql", 10))) {
+        mem_set_err(mem, "%.*s: PostgreSQL backend not built (this jitrl has: sqlite)", (int)k + 3, uri);
         return JITRL_EUNSUPPORTED;
     }
-    if (ver < 1) {
-        mem_set_err(mem, "jitrl memory without a schema version");
-        return JITRL_ECORRUPT;
-    }
-    return JITRL_OK;
+    mem_set_err(mem, "%.*s: unknown memory scheme (use a file path, sqlite:PATH or file:URI)", (int)k + 3, uri);
+    return JITRL_EINVAL;
 }
 
-static int open_db(jitrl_memory *mem, const char *path, const jitrl_memory_options *o)
-{
-    int in_ram = !path || !strcmp(path, ":memory:");
-    mem->read_only = o->read_only && !in_ram;
-    if (!in_ram) {
-        struct stat sb;
-        if (stat(path, &sb) != 0) {
-            if (errno != ENOENT) {
-                mem_set_err(mem, "%s: %s", path, strerror(errno));
-                return JITRL_EIO;
-            }
-            if (mem->read_only || !o->create) {
-                mem_set_err(mem, "%s: no such memory file", path);
-                return JITRL_ENOTFOUND;
-            }
-        } else if (!S_ISREG(sb.st_mode)) {
-            mem_set_err(mem, "%s: not a regular file", path);
-            return JITRL_EIO;
-        }
-    }
-    int flags = mem->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    flags |= SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(in_ram ? ":memory:" : path, &mem->db, flags, NULL) != SQLITE_OK) {
-        int rc = mem->db ? mem_db_err(mem, "open") : JITRL_ENOMEM;
-        if (rc == JITRL_EDB) rc = JITRL_EIO;
-        return rc;
-    }
-    sqlite3_extended_result_codes(mem->db, 1);
-    sqlite3_busy_timeout(mem->db, o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 10000);
-    if (!mem->read_only && sqlite3_db_readonly(mem->db, "main") == 1) {
-        mem_set_err(mem, "%s: the file is read-only; open it with read_only to read it", path);
-        return JITRL_EIO;
-    }
-    int rc = setup_schema(mem);
-    if (rc) return rc;
-    if (!mem->read_only) {
-        if (!in_ram && (rc = mem_exec(mem, "PRAGMA journal_mode=WAL"))) return rc;
-        if ((rc = mem_exec(mem, "PRAGMA synchronous=NORMAL"))) return rc;
-    }
-    return JITRL_OK;
-}
-
-int jitrl_memory_open(const char *path, const jitrl_memory_options *opt, jitrl_memory **out, char *errmsg,
+int jitrl_memory_open(const char *uri, const jitrl_memory_options *opt, jitrl_memory **out, char *errmsg,
                       size_t errlen)
 {
     if (errmsg && errlen) errmsg[0] = '\0';
     if (!out) return JITRL_EINVAL;
     *out = NULL;
-    jitrl_memory_options dflt;
-    if (!opt) {
-        jitrl_memory_options_default(&dflt);
-        opt = &dflt;
+    jitrl_memory_options o;
+    jitrl_memory_options_init(&o);
+    if (jr_opts_load(&o, sizeof o, opt)) {
+        if (errmsg && errlen) snprintf(errmsg, errlen, "bad jitrl_memory_options size (call jitrl_memory_options_init)");
+        return JITRL_EINVAL;
     }
     jitrl_memory *mem = jr_calloc(1, sizeof *mem);
     if (!mem) {
         if (errmsg && errlen) snprintf(errmsg, errlen, "out of memory");
         return JITRL_ENOMEM;
     }
-    jr_buf_init(&mem->sbuf, (size_t)256 << 20);
-    int rc;
-    if (opt->n_fields) {
-        memcpy(mem->spec, opt->fields, sizeof mem->spec);
-        mem->n_spec = opt->n_fields;
-    } else {
-        jitrl_memory_options d;
-        jitrl_memory_options_default(&d);
-        memcpy(mem->spec, d.fields, sizeof mem->spec);
-        mem->n_spec = d.n_fields;
-    }
-    rc = mem_index_init(&mem->ix, mem->spec, mem->n_spec);
-    if (rc) {
-        mem_set_err(mem, rc == JITRL_EINVAL ? "bad field specs (1..%d fields, ngram 1..16, weights >= 0, sum > 0)"
-                                            : "out of memory", JITRL_MAX_FIELDS);
+    jr_buf_init(&mem->sbuf, MAX_STATE_BYTES);
+    char *names = NULL;
+    const char *where = NULL;
+    int rc = JITRL_ENOMEM;
+    mem->name = jr_strdup(uri ? uri : ":memory:");
+    if (!mem->name) goto out;
+    if (o.n_fields > JITRL_MAX_FIELDS) o.n_fields = JITRL_MAX_FIELDS + 1;   /* refused below */
+    /* A requested spec is checked before the store is touched, so a bad
+     * one never creates a file. */
+    if (o.n_fields && (rc = mem_index_init(&mem->ix, o.fields, o.n_fields))) goto bad_spec;
+    mem_index_free(&mem->ix);
+    memset(&mem->ix, 0, sizeof mem->ix);
+    if ((rc = pick_backend(mem, uri, &mem->ops, &where))) goto out;
+    mem_store_cfg cfg = {where, mem->name, o.read_only, o.create, o.busy_timeout_ms > 0 ? o.busy_timeout_ms : 10000};
+    char serr[512];
+    if ((rc = mem->ops->open(&cfg, &mem->st, serr, sizeof serr))) {
+        mem_set_err(mem, "%s: %s", mem->name, serr);
         goto out;
     }
+    mem->read_only = o.read_only && uri && strcmp(uri, ":memory:");
+    if ((rc = settle_spec(mem, o.fields, o.n_fields, &names))) goto out;
+    if ((rc = mem_index_init(&mem->ix, mem->spec, mem->n_spec))) goto bad_spec;
     /* The spec's names now live in the index; point at them. */
     for (size_t f = 0; f < mem->n_spec; f++) mem->spec[f].name = mem->ix.names[f];
-    if ((rc = open_db(mem, path, opt))) goto out;
-    if ((rc = mem_load(mem, INT64_MIN))) goto out;
+    if ((rc = load_all(mem))) goto out;
     mem->ix_ok = 1;
+    goto out;
+bad_spec:
+    mem_set_err(mem, rc == JITRL_EINVAL ? "bad field specs (1..%d fields, ngram 1..16, weights >= 0, sum > 0)"
+                                        : "out of memory", JITRL_MAX_FIELDS);
 out:
+    jr_free(names);
     if (rc) {
         if (errmsg && errlen) snprintf(errmsg, errlen, "%s", mem->err[0] ? mem->err : jitrl_strerror(rc));
         jitrl_memory_close(mem);
@@ -324,11 +429,11 @@ out:
 void jitrl_memory_close(jitrl_memory *mem)
 {
     if (!mem) return;
-    sqlite3_finalize(mem->ins_ep);
-    sqlite3_finalize(mem->ins_step);
-    if (mem->db) sqlite3_close_v2(mem->db);
+    if (mem->st) mem->ops->close(mem->st);
     mem_index_free(&mem->ix);
     jr_buf_free(&mem->sbuf);
+    jr_free(mem->own);
+    jr_free(mem->name);
     jr_free(mem);
 }
 
@@ -397,10 +502,9 @@ static int json_str(jr_buf *b, const char *s)
     return rc;
 }
 
-/* The state as stored: a JSON object of its fields, in order. */
+/* The state as stored, appended to b: a JSON object of its fields, in order. */
 static int state_json(jr_buf *b, const jitrl_state *st)
 {
-    jr_buf_reset(b);
     int rc = jr_buf_putc(b, '{');
     for (size_t i = 0; !rc && st && i < st->n_fields; i++) {
         if (i) rc = jr_buf_putc(b, ',');
@@ -412,106 +516,121 @@ static int state_json(jr_buf *b, const jitrl_state *st)
     return rc;
 }
 
-static int prepare_stmts(jitrl_memory *mem)
-{
-    if (!mem->ins_ep &&
-        sqlite3_prepare_v2(mem->db, "INSERT INTO episodes(id, task, score, time, gamma, n_steps) VALUES(?1,?2,?3,?4,?5,?6)",
-                           -1, &mem->ins_ep, NULL) != SQLITE_OK)
-        return mem_db_err(mem, "prepare");
-    if (!mem->ins_step &&
-        sqlite3_prepare_v2(mem->db, "INSERT INTO steps(episode, t, state, action, reward, ret) VALUES(?1,?2,?3,?4,?5,?6)",
-                           -1, &mem->ins_step, NULL) != SQLITE_OK)
-        return mem_db_err(mem, "prepare");
-    return JITRL_OK;
-}
+/* What append's precommit step indexes: the cleaned states and actions. */
+typedef struct pending {
+    jitrl_memory *mem;
+    const jitrl_state *states;
+    const mem_step_rec *recs;
+    size_t n;
+    int rc;
+} pending;
 
-/* Insert one step row and prepare its index entry.  Texts are cleaned to
- * valid UTF-8 first so the index sees exactly what a reopen will see. */
-static int insert_step(jitrl_memory *mem, int64_t ep, size_t t, const jitrl_step *s, double ret)
+static int index_pending(void *ctx, int64_t episode_id, const int64_t *step_ids)
 {
-    enum { MAXF = JITRL_MAX_FIELDS * 4 };
-    jitrl_field clean[MAXF];
-    char *tmp[2 * MAXF] = {0};
-    jitrl_state cs = s->state;
-    int rc = JITRL_OK;
-    if (cs.n_fields > MAXF) {
-        mem_set_err(mem, "a state has %zu fields; at most %d", cs.n_fields, (int)MAXF);
-        return JITRL_EINVAL;
-    }
-    for (size_t i = 0; i < cs.n_fields; i++) {
-        clean[i].name = mem_clean_text(cs.fields[i].name, &tmp[2 * i]);
-        clean[i].text = mem_clean_text(cs.fields[i].text, &tmp[2 * i + 1]);
-        if (!clean[i].name || !clean[i].text) { rc = JITRL_ENOMEM; goto out; }
-    }
-    cs.fields = clean;
-    char *atmp = NULL;
-    const char *action = mem_clean_text(s->action, &atmp);
-    if (!action) { rc = JITRL_ENOMEM; goto out; }
-    if ((rc = state_json(&mem->sbuf, &cs))) { jr_free(atmp); goto out; }
-    sqlite3_stmt *st = mem->ins_step;
-    sqlite3_bind_int64(st, 1, ep);
-    sqlite3_bind_int64(st, 2, (int64_t)t);
-    sqlite3_bind_text(st, 3, mem->sbuf.data, (int)mem->sbuf.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 5, s->reward);
-    sqlite3_bind_double(st, 6, ret);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = mem_db_err(mem, "insert step");
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (!rc) rc = mem_index_prepare(&mem->ix, &cs, action, ret, sqlite3_last_insert_rowid(mem->db), ep);
-    jr_free(atmp);
-out:
-    for (size_t i = 0; i < 2 * MAXF; i++) jr_free(tmp[i]);
-    if (rc == JITRL_ENOMEM) mem_set_err(mem, "out of memory");
-    return rc;
+    pending *p = ctx;
+    for (size_t t = 0; t < p->n && !p->rc; t++)
+        p->rc = mem_index_prepare(&p->mem->ix, &p->states[t], p->recs[t].action, p->recs[t].ret, step_ids[t],
+                                  episode_id);
+    if (p->rc) mem_set_err(p->mem, "indexing the episode: %s", jitrl_strerror(p->rc));
+    return p->rc;
 }
 
 int mem_insert_episode(jitrl_memory *mem, const jitrl_episode_info *info, const jitrl_step *steps, size_t n,
                        double gamma, const double *ret, int64_t want_id, int64_t *episode_id)
 {
+    enum { MAXF = JITRL_MAX_FIELDS * 4 };
     if (mem->read_only) {
-        mem_set_err(mem, "the memory is open read-only");
+        mem_set_err(mem, "%s is open read-only", mem->name);
         return JITRL_ESTATE;
     }
     if (!mem->ix_ok) {
         mem_set_err(mem, "the memory's index is unusable after an earlier failure");
         return JITRL_ESTATE;
     }
-    int rc = prepare_stmts(mem);
-    if (rc) return rc;
-    if ((rc = mem_exec(mem, "BEGIN IMMEDIATE"))) return rc;
-    mem_index_begin(&mem->ix);
-    char *ttmp = NULL;
-    const char *task = mem_clean_text(info && info->task ? info->task : "", &ttmp);
-    int64_t now = info && info->time ? info->time : (int64_t)time(NULL);
-    sqlite3_stmt *st = mem->ins_ep;
-    if (want_id > 0) sqlite3_bind_int64(st, 1, want_id);
-    else sqlite3_bind_null(st, 1);
-    sqlite3_bind_text(st, 2, task ? task : "", -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 3, info ? info->score : 0.0);
-    sqlite3_bind_int64(st, 4, now);
-    sqlite3_bind_double(st, 5, gamma);
-    sqlite3_bind_int64(st, 6, (int64_t)n);
+    size_t nf = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (steps[t].state.n_fields > MAXF) {
+            mem_set_err(mem, "a state has %zu fields; at most %d", steps[t].state.n_fields, (int)MAXF);
+            return JITRL_EINVAL;
+        }
+        nf += steps[t].state.n_fields;
+    }
+    /* Texts are cleaned to valid UTF-8 first, so the index sees exactly
+     * what a reopen will read back; tmp holds the copies cleaning made. */
+    size_t ntmp = 2 * nf + n + 1, k = 0;
+    mem_step_rec *recs = jr_calloc(n ? n : 1, sizeof *recs);
+    int64_t *ids = jr_calloc(n ? n : 1, sizeof *ids);
+    jitrl_state *states = jr_calloc(n ? n : 1, sizeof *states);
+    jitrl_field *fields = jr_calloc(nf ? nf : 1, sizeof *fields);
+    size_t *offs = jr_calloc(n ? n : 1, sizeof *offs);
+    char **tmp = jr_calloc(ntmp, sizeof *tmp);
+    int rc = recs && ids && states && fields && offs && tmp ? JITRL_OK : JITRL_ENOMEM;
+    const char *task = rc ? NULL : mem_clean_text(info && info->task ? info->task : "", &tmp[k++]);
     if (!task) rc = JITRL_ENOMEM;
-    else if (sqlite3_step(st) != SQLITE_DONE) rc = mem_db_err(mem, "insert episode");
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    jr_free(ttmp);
-    int64_t ep = sqlite3_last_insert_rowid(mem->db);
-    for (size_t t = 0; !rc && t < n; t++) rc = insert_step(mem, ep, t, &steps[t], ret[t]);
-    if (!rc && sqlite3_exec(mem->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) rc = mem_db_err(mem, "commit");
+    jr_buf_reset(&mem->sbuf);
+    for (size_t t = 0, fi = 0; !rc && t < n; t++) {
+        const jitrl_state *s = &steps[t].state;
+        states[t] = (jitrl_state){fields + fi, s->n_fields};
+        for (size_t i = 0; !rc && i < s->n_fields; i++, fi++) {
+            fields[fi].name = mem_clean_text(s->fields[i].name, &tmp[k++]);
+            fields[fi].text = mem_clean_text(s->fields[i].text, &tmp[k++]);
+            if (!fields[fi].name || !fields[fi].text) rc = JITRL_ENOMEM;
+        }
+        recs[t].action = rc ? NULL : mem_clean_text(steps[t].action, &tmp[k++]);
+        if (!recs[t].action) rc = JITRL_ENOMEM;
+        recs[t].reward = steps[t].reward;
+        recs[t].ret = ret[t];
+        offs[t] = mem->sbuf.len;
+        if (!rc) rc = state_json(&mem->sbuf, &states[t]);
+        if (!rc) rc = jr_buf_append(&mem->sbuf, "", 1);   /* each text NUL-terminated in place */
+    }
+    assert(k <= ntmp);
+    if (rc) {
+        mem_set_err(mem, rc == JITRL_ETOOBIG ? "the episode's states are too large" : "out of memory");
+        goto out;
+    }
+    for (size_t t = 0; t < n; t++) recs[t].state = mem->sbuf.data + offs[t];
+    mem_ep_rec ep = {0};
+    ep.task = task;
+    ep.score = info ? info->score : 0.0;
+    ep.time = info && info->time ? info->time : (int64_t)time(NULL);
+    ep.gamma = gamma;
+    ep.n_steps = n;
+    ep.steps = recs;
+    pending p = {mem, states, recs, n, JITRL_OK};
+    int64_t eid = 0, seq = 0;
+    /* room for our seq first: once the append commits nothing may fail */
+    if (mem_grow((void **)&mem->own, &mem->cap_own, mem->n_own + 1, sizeof *mem->own)) {
+        mem_set_err(mem, "out of memory");
+        rc = JITRL_ENOMEM;
+        goto out;
+    }
+    mem_index_begin(&mem->ix);
+    rc = mem->ops->append(mem->st, &ep, want_id, ids, index_pending, &p, &eid, &seq);
     if (rc) {
         mem_index_abort(&mem->ix);
-        if (!sqlite3_get_autocommit(mem->db)) sqlite3_exec(mem->db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
+        if (!p.rc) mem_store_fail(mem, rc, mem->name);
+        goto out;
     }
     mem_index_commit(&mem->ix);
-    if (ep > mem->max_episode) mem->max_episode = ep;
-    if (episode_id) *episode_id = ep;
-    return JITRL_OK;
+    /* The cursor follows our commit when nothing came between; else an
+     * episode another handle committed is not read yet, and the next
+     * refresh reads it and skips ours (mem->own). */
+    if (seq == mem->cursor + 1) mem->cursor = seq;
+    else mem->own[mem->n_own++] = seq;
+    if (episode_id) *episode_id = eid;
+out:
+    for (size_t i = 0; tmp && i < ntmp; i++) jr_free(tmp[i]);
+    jr_free(tmp);
+    jr_free(offs);
+    jr_free(fields);
+    jr_free(states);
+    jr_free(ids);
+    jr_free(recs);
+    return rc;
 }
 
-int mem_check_steps(jitrl_memory *mem, const jitrl_step *steps, size_t n)
+static int check_steps(jitrl_memory *mem, const jitrl_step *steps, size_t n)
 {
     if (n && !steps) return JITRL_EINVAL;
     for (size_t t = 0; t < n; t++) {
@@ -540,7 +659,7 @@ int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_info *info, 
         mem_set_err(mem, "non-finite episode score");
         return JITRL_EINVAL;
     }
-    int rc = mem_check_steps(mem, steps, n);
+    int rc = check_steps(mem, steps, n);
     if (rc) return rc;
     double *ret = jr_malloc((n ? n : 1) * sizeof *ret);
     if (!ret) {
@@ -561,25 +680,11 @@ int jitrl_memory_refresh(jitrl_memory *mem)
         mem_set_err(mem, "the memory's index is unusable after an earlier failure");
         return JITRL_ESTATE;
     }
-    return mem_load(mem, mem->max_episode);
-}
-
-int jitrl_memory_check(jitrl_memory *mem)
-{
-    if (!mem) return JITRL_EINVAL;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(mem->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
-        return mem_db_err(mem, "integrity_check");
-    int rc = JITRL_OK;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        rc = mem_db_err(mem, "integrity_check");
-    } else {
-        const char *r = (const char *)sqlite3_column_text(st, 0);
-        if (!r || strcmp(r, "ok")) {
-            mem_set_err(mem, "integrity_check: %s", r ? r : "(null)");
-            rc = JITRL_ECORRUPT;
-        }
-    }
-    sqlite3_finalize(st);
-    return rc;
+    int64_t gen = 0;
+    int rc = mem->ops->generation(mem->st, &gen);
+    if (rc) return mem_store_fail(mem, rc, "refresh");
+    /* Rows were removed since the index was built (another handle
+     * pruned): the cursor no longer describes it. */
+    if (gen != mem->generation) return mem_rebuild(mem);
+    return mem_load(mem);
 }

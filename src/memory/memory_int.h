@@ -1,36 +1,54 @@
 /*
- * memory_int.h -- private to memory.c and memory_io.c: the jitrl_memory
- * handle and the helpers the two files share.
+ * memory_int.h -- private to src/memory/: the jitrl_memory handle (a RAM
+ * index over a store, store.h) and the helpers memory.c and memory_io.c
+ * share.
  */
 #ifndef JR_MEMORY_INT_H
 #define JR_MEMORY_INT_H
 
-#include <sqlite3.h>
+#include <jansson.h>
 
 #include "engine/mem_int.h"
+#include "memory/store.h"
 
 struct jitrl_memory {
-    sqlite3 *db;
+    /* the store: the truth, shared with other handles and processes */
+    const mem_store_ops *ops;
+    mem_store *st;
+    char *name;                /* the path or URI as opened, for messages */
     int read_only;
     char err[512];
+    /* The RAM index and what it was built from.  Decisions read only
+     * these fields (through mem_memory_index); add, refresh and prune
+     * change them, so one read/write lock over this block is what makes
+     * deciding beside a writer safe. */
     jitrl_field_spec spec[JITRL_MAX_FIELDS];   /* names point into ix.names */
     size_t n_spec;
     mem_index ix;
     int ix_ok;                 /* 0 after a failed rebuild: decide/add refuse */
-    int64_t max_episode;       /* highest episode id indexed (for refresh) */
-    sqlite3_stmt *ins_ep, *ins_step;
-    jr_buf sbuf;               /* scratch: the state JSON being inserted */
+    int64_t cursor;            /* commit sequence (seq) of the last episode read; 0 = none */
+    int64_t *own;              /* seqs above cursor of our own appends (indexed already), ascending */
+    size_t n_own, cap_own;
+    int64_t generation;        /* the store's generation the index was built at */
+    /* scratch of the add path: the state JSON texts being appended */
+    jr_buf sbuf;
 };
 
-int mem_db_err(jitrl_memory *mem, const char *what);
-int mem_exec(jitrl_memory *mem, const char *sql);
-int mem_query_int(jitrl_memory *mem, const char *sql, int64_t dflt, int64_t *out);
-int mem_load(jitrl_memory *mem, int64_t after);
+/* mem->err from the store's last failure, after `what` (may be NULL). */
+int mem_store_fail(jitrl_memory *mem, int rc, const char *what);
+/* Parse a stored state (JSON object text) into fields[0..*n) (pointing
+ * into *js, which the caller json_decref's).  JITRL_ECORRUPT if it is not
+ * an object of strings. */
+int mem_parse_state(const char *text, json_t **js, jitrl_field *fields, size_t cap, size_t *n);
+/* Why a scanned episode cannot be used (the backend's flag, or a state
+ * that is not a JSON object of strings), NULL if it can. */
+const char *mem_episode_problem(const mem_ep_rec *ep);
+/* Rebuild the index from the store (after prune, or when another handle
+ * pruned).  On failure the handle refuses decisions until reopened. */
 int mem_rebuild(jitrl_memory *mem);
 const char *mem_clean_text(const char *s, char **tmp);
-int mem_check_steps(jitrl_memory *mem, const jitrl_step *steps, size_t n);
 /* Insert one episode with the given returns, in one transaction, and index
- * it.  want_id > 0 asks for that episode id (the caller checked it is free). */
+ * it.  want_id > 0 asks for that episode id (kept if free). */
 int mem_insert_episode(jitrl_memory *mem, const jitrl_episode_info *info, const jitrl_step *steps, size_t n,
                        double gamma, const double *ret, int64_t want_id, int64_t *episode_id);
 
