@@ -111,7 +111,7 @@ static int chain_play(jitrl_agent_kind kind, uint64_t seed, double *mean)
     jitrl_agent *ag = NULL;
     int rc = chain_open(&env, err, sizeof err);
     jitrl_memory_options mo;
-    jitrl_memory_options_default(&mo);
+    jitrl_memory_options_init(&mo);
     mo.fields[0] = chain_spec[0];
     mo.n_fields = 1;
     if (!rc && kind == JITRL_AGENT_JITRL) rc = jitrl_memory_open(NULL, &mo, &mem, err, sizeof err);

@@ -39,7 +39,7 @@ static double last10(jitrl_agent_kind kind, uint64_t seed, size_t *stored)
     double mean = -1;
     CHECK_INT(chain_open(&env, err, sizeof err), JITRL_OK);
     jitrl_memory_options mo;
-    jitrl_memory_options_default(&mo);
+    jitrl_memory_options_init(&mo);
     const jitrl_env_info *in = jitrl_env_info_get(env);
     CHECK_INT(in->n_fields, 1);
     mo.fields[0] = in->fields[0];
