@@ -32,6 +32,7 @@ static char *distinct_text(size_t n, size_t *len)
     size_t cap = n * 12 + 1, off = 0;
     char *t = malloc(cap);
     if (!t) return NULL;
+    t[0] = '\0';
     for (size_t i = 0; i < n; i++)
         off += (size_t)snprintf(t + off, cap - off, "w%zu ", i % 7 == 6 ? i - 3 : i);
     *len = off;
