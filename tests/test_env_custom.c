@@ -380,6 +380,20 @@ static void test_refused(void)
     jitrl_env_info_init(&in);
     in.size = 1;
     refused(&m, &in, "info size 1");
+    jitrl_env_info_init(&in);
+    in.preset = "chess";
+    refused(&m, &in, "unknown preset");
+    /* a known preset reaches the agent's parameters */
+    flaky f;
+    memset(&f, 0, sizeof f);
+    in.preset = "web";
+    CHECK_INT(jitrl_env_create(&m, &in, &f, &env, NULL, 0), JITRL_OK);
+    jitrl_agent_config cfg;
+    CHECK_INT(jitrl_agent_config_init_env(&cfg, env), JITRL_OK);
+    CHECK_NEAR(cfg.params.gamma, 0.1, 1e-12);
+    CHECK_NEAR(cfg.params.lambda, 0.05, 1e-12);
+    jitrl_env_close(env);
+    CHECK_INT(jitrl_agent_config_init_env(&cfg, NULL), JITRL_EINVAL);
 }
 
 int main(void)

@@ -163,7 +163,8 @@ JITRL_API void jitrl_env_info_init(jitrl_env_info *info);
  * out, a size field that is too small or larger than this library knows,
  * a required method missing, get/set_state/state_size not all given or
  * all missing, reward_lo >= reward_hi, more than JITRL_MAX_FIELDS field
- * specs or a bad one, the kind "zgame"), JITRL_ENOMEM.  On error *out is
+ * specs or a bad one, a preset jitrl_params_default does not know, the
+ * kind "zgame"), JITRL_ENOMEM.  On error *out is
  * NULL and a message is written to err[0..errlen) if err is non-NULL. */
 JITRL_API int jitrl_env_create(const jitrl_env_methods *m, const jitrl_env_info *info, void *ctx,
                                jitrl_env **out, char *err, size_t errlen);

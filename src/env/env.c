@@ -16,6 +16,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/opts.h"
+#include "jitrl/policy.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -97,6 +98,8 @@ static const char *bad_info(const jitrl_env_info *in, int builtin)
     if (!(in->reward_lo < in->reward_hi) || !isfinite(in->reward_lo) || !isfinite(in->reward_hi))
         return "reward_lo must be below reward_hi (both finite)";
     if (!builtin && in->kind && !strcmp(in->kind, "zgame")) return "the kind \"zgame\" is the library's own";
+    jitrl_params p;
+    if (in->preset && jitrl_params_default(&p, in->preset)) return "unknown preset (jitrl_params_default: \"text\" or \"web\")";
     if (in->n_fallback && !in->fallback_actions) return "n_fallback > 0 but no fallback_actions";
     for (size_t i = 0; i < in->n_fallback; i++)
         if (!in->fallback_actions[i]) return "a NULL fallback action";
@@ -359,7 +362,7 @@ const char *jitrl_env_observation(jitrl_env *e)
 
 size_t jitrl_env_state_size(const jitrl_env *e)
 {
-    return e && e->m.state_size ? e->m.state_size(e->ctx) : 0;
+    return e && e->started && e->m.state_size ? e->m.state_size(e->ctx) : 0;
 }
 
 int jitrl_env_get_state(jitrl_env *e, void *buf, size_t cap, size_t *len)
