@@ -9,8 +9,13 @@
  *   Q(s,a) = mean G over the neighbours that took a;  for an action no
  *            neighbour took: with probability lambda Q = V + alpha/|N(s)|,
  *            else Q = 0 (or Q = V with unseen_neutral);
+ *            (explore = JITRL_EXPLORE_UCB instead: every action's Q, V for
+ *            an unseen one, gets c*G_max*sqrt(ln(1+|N|)/(1+n_a)));
  *   A = Q - V,  A~ = A / (max|A| + eps)      (so A~ is in [-1, 1]);
- *   z' = z + beta * A~,  pi' = softmax(z'),  then sample (seeded) or argmax.
+ *   z' = z + beta * A~,  pi' = softmax(z'),  then sample (seeded) or argmax;
+ *   with kl_budget c > 0, beta is chosen per state so that
+ *   KL(pi' || pi) = c * ln n (n actions), the largest E[A~] within that
+ *   budget (a 1-D root; see jitrl_policy_kl_beta).
  *
  * Candidates the caller gives come first, in order; actions taken by
  * neighbours but missing from the candidates are appended with prior logit 0
@@ -48,6 +53,12 @@ typedef enum jitrl_mode {
     JITRL_MODE_LEGACY = 2,   /* released code: argmax of softmax(z) + A~ */
 } jitrl_mode;
 
+/* How unseen or rarely tried actions are made attractive. */
+typedef enum jitrl_explore {
+    JITRL_EXPLORE_LAMBDA = 0,  /* the paper's coin: with prob. lambda Q = V + alpha/|N| */
+    JITRL_EXPLORE_UCB = 1,     /* count bonus ucb_c * G_max * sqrt(ln(1+|N|) / (1+n_a)) */
+} jitrl_explore;
+
 typedef struct jitrl_params {
     double gamma;        /* discount used by callers when adding episodes */
     size_t k;            /* top-k neighbours (0 = no limit) */
@@ -63,13 +74,22 @@ typedef struct jitrl_params {
     int augment;         /* append memory actions missing from the candidates (default 1) */
     int unseen_neutral;  /* unseen, not optimistic: Q = V (A = 0) instead of Q = 0 */
     size_t max_listed;   /* neighbours listed in the trace (0 = 1000); all are used */
+    /* Added for learning that converges (docs/method.md section 6); new
+     * fields go at the end. */
+    double kl_budget;    /* c > 0: per-state beta with KL(pi'||pi) = c*ln(n); 0 = fixed beta */
+    jitrl_explore explore;
+    double ucb_c;        /* UCB bonus scale, times G_max (the largest |G| in memory) */
 } jitrl_params;
 
-/* Paper defaults.  preset "text" (or NULL): gamma 0.5, k 10, threshold 0.95,
- * lambda 0.65, alpha 5; "web": gamma 0.1, threshold 0.8, lambda 0.05.  Both:
- * beta 2 (see docs/method.md), keep_above off (2.0), eps 1e-8, sample mode,
- * unweighted means, indexed retrieval, augmentation on.  Unknown preset =
- * "text" and returns JITRL_EINVAL. */
+/* Presets.  "text" (or NULL, or "paper"): the paper's text-game settings,
+ * gamma 0.5, k 10, threshold 0.95, lambda 0.65, alpha 5; "web": gamma 0.1,
+ * threshold 0.8, lambda 0.05.  These three: beta 2 (see docs/method.md),
+ * fixed beta (kl_budget 0), lambda exploration.  "offline": chosen by
+ * measurement for a uniform prior (docs/method.md section 6): "text" with
+ * k 0 (no limit), kl_budget 0.8, UCB exploration with ucb_c 0.3.  All:
+ * keep_above off (2.0), eps 1e-8, sample mode, unweighted means, indexed
+ * retrieval, augmentation on.  Unknown preset = "text" and returns
+ * JITRL_EINVAL. */
 JITRL_API int jitrl_params_default(jitrl_params *p, const char *preset);
 
 typedef struct jitrl_neighbour {
@@ -107,7 +127,8 @@ typedef struct jitrl_decision {
     jitrl_neighbour *neighbours;  /* the most similar first */
     size_t n_listed;         /* min(n_neighbours, max_listed) */
     size_t chosen;           /* index into actions */
-    double beta;
+    double beta;             /* the beta applied (per state with kl_budget) */
+    double kl;               /* KL(probs || prior_probs) */
     jitrl_mode mode;
     size_t candidates_scored;  /* distinct states compared (index cost) */
     size_t index_steps;      /* steps in the memory's index when it decided: with
@@ -132,8 +153,8 @@ JITRL_API void jitrl_decision_free(jitrl_decision *d);   /* NULL is a no-op */
 /* The trace as one JSON object (one line, no newline):
  * {"v","n_neighbours","neighbours":[{"id","episode","sim","ret","action"}],
  *  "actions":[{"action","prior_logit","prior_prob","q","adv","adv_norm",
- *  "prob","q_source","candidate"}],"chosen","chosen_action","beta","mode",
- *  "scored"}.  Only the n_listed neighbours appear; a non-finite number is
+ *  "prob","q_source","candidate"}],"chosen","chosen_action","beta","kl",
+ *  "mode","scored"}.  Only the n_listed neighbours appear; a non-finite number is
  * written as null.  *json is the caller's (free()); NULL on error.
  * Errors: JITRL_ENOMEM, JITRL_EINVAL (NULL d or json). */
 JITRL_API int jitrl_decision_json(const jitrl_decision *d, char **json);
@@ -144,6 +165,18 @@ JITRL_API int jitrl_decision_json(const jitrl_decision *d, char **json);
  * caller's duty (jitrl_decide checks them). */
 JITRL_API void jitrl_policy_update(const double *logits, const double *adv, size_t n, double beta,
                          double *probs);
+
+/* The KL-budget beta: the beta >= 0 with KL(softmax(z + beta*adv) ||
+ * softmax(z)) = delta, found by bisection on the monotone KL(beta) to
+ * 1e-9 relative.  When even the limit beta -> inf (all mass on argmax adv,
+ * in prior proportions) stays within delta, the constraint does not bind
+ * and JITRL_KL_BETA_MAX is returned (its policy is that limit to within
+ * e^-JITRL_KL_BETA_MAX*gap).  delta <= 0, n < 2 or a constant adv: 0.
+ * logits NULL = uniform prior.  Cannot fail. */
+#define JITRL_KL_BETA_MAX 1e3
+JITRL_API double jitrl_policy_kl_beta(const double *logits, const double *adv, size_t n, double delta);
+/* KL(p || q) over n entries (0 log 0 = 0). */
+JITRL_API double jitrl_policy_kl(const double *p, const double *q, size_t n);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
  *   Q(s,a) = mean return over the neighbours that took a
  *   unseen a: with probability lambda  Q = V + alpha/|N(s)|  (optimism),
  *             otherwise Q = 0 (paper) or Q = V (unseen_neutral)
+ *   or (explore = UCB) every action's Q, V for an unseen one, plus
+ *             ucb_c * G_max * sqrt(ln(1+|N|) / (1+n_a))
  *   A = Q - V,  A~ = A / (max|A| + eps)
  *
  * and candidate augmentation: actions some neighbour took that the caller
@@ -134,6 +136,10 @@ int mem_estimate_run(const mem_index *ix, mem_scratch *sc, const mem_result *r, 
         }
     }
     double maxabs = 0;
+    /* UCB: c * G_max * sqrt(ln(1+|N|) / (1+n_a)), over every action, the
+     * unseen ones starting from V.  Counts are plain (not weighted). */
+    int ucb = p->explore == JITRL_EXPLORE_UCB;
+    double ucb_scale = ucb ? p->ucb_c * ix->ret_absmax : 0, ucb_ln = log(1.0 + (double)nn);
     for (size_t i = 0; !rc && i < e->n_actions; i++) {
         uint32_t a = e->mem_action[i];
         const acc *ac = (a != MEM_NONE && a < sc->cap_act && sc->act_stamp[a] == sc->act_query)
@@ -144,6 +150,10 @@ int mem_estimate_run(const mem_index *ix, mem_scratch *sc, const mem_result *r, 
         } else if (ac && ac->n > 0) {
             e->q[i] = weighted && ac->wn > 0 ? ac->wsum / ac->wn : ac->sum / ac->n;
             e->qsource[i] = JITRL_Q_SEEN;
+            if (ucb) e->q[i] += ucb_scale * sqrt(ucb_ln / (1.0 + ac->n));
+        } else if (ucb) {
+            e->q[i] = v + ucb_scale * sqrt(ucb_ln);
+            e->qsource[i] = ucb_scale > 0 ? JITRL_Q_OPTIMISTIC : JITRL_Q_UNSEEN;
         } else {
             int optimistic;
             if (rng) {

@@ -13,6 +13,7 @@
  */
 #include "engine/mem_int.h"
 
+#include <math.h>
 #include <string.h>
 
 /* ---------- open-addressing table of uint32 ids ---------- */
@@ -546,6 +547,7 @@ void mem_index_commit(mem_index *ix)
         uint32_t idx = (uint32_t)ix->n_steps;
         ix->steps[ix->n_steps++] = *s;
         k->steps[k->n_steps++] = idx;
+        if (fabs(s->ret) > ix->ret_absmax) ix->ret_absmax = fabs(s->ret);
         k->n_res--;
         for (uint32_t a = 0; a < k->n_acts; a++)
             if (k->acts[a].action == s->action) {

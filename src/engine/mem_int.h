@@ -168,6 +168,7 @@ typedef struct mem_index {
     /* steps */
     mem_step *steps;
     size_t n_steps, cap_steps;
+    double ret_absmax;            /* largest |G| ever committed (G_max of the UCB bonus) */
     /* pending steps between begin and commit */
     mem_step *pend;
     size_t n_pend, cap_pend;

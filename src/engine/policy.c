@@ -4,7 +4,9 @@
  *
  * The update is the closed-form maximiser of E_pi'[A~] - (1/beta) KL(pi'||pi):
  * pi'(a) = pi(a) exp(beta A~(a)) / Z, i.e. softmax(z + beta A~) -- see
- * docs/method.md.  Softmax is computed with the max subtracted so any
+ * docs/method.md.  With a KL budget, beta is the Lagrange multiplier's
+ * inverse of the constrained form max E[A~] s.t. KL <= delta, found per
+ * state by bisection (section 6 there).  Softmax is computed with the max subtracted so any
  * finite logits work.
  *
  * The decision is returned as one allocation (arrays and strings packed
@@ -50,7 +52,16 @@ int jitrl_params_default(jitrl_params *p, const char *preset)
     p->eps = 1e-8;
     p->mode = JITRL_MODE_SAMPLE;
     p->augment = 1;
-    if (!preset || !strcmp(preset, "text")) return JITRL_OK;
+    if (!preset || !strcmp(preset, "text") || !strcmp(preset, "paper")) return JITRL_OK;
+    if (!strcmp(preset, "offline")) {
+        /* docs/method.md section 6: measured on the built-in game and the
+         * Jericho games with a uniform prior */
+        p->k = 0;
+        p->kl_budget = 0.8;
+        p->explore = JITRL_EXPLORE_UCB;
+        p->ucb_c = 0.3;
+        return JITRL_OK;
+    }
     if (!strcmp(preset, "web")) {
         p->gamma = 0.1;
         p->threshold = 0.8;
@@ -76,11 +87,84 @@ void jitrl_policy_update(const double *logits, const double *adv, size_t n, doub
     for (size_t i = 0; i < n; i++) probs[i] /= z;
 }
 
+/* log sum_i exp(x_i + beta*a_i), over the i with mask (NULL = all). */
+static double lse(const double *x, const double *a, double beta, size_t n, const unsigned char *mask)
+{
+    double m = -INFINITY, z = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = (x ? x[i] : 0.0) + (a ? beta * a[i] : 0.0);
+        if ((!mask || mask[i]) && v > m) m = v;
+    }
+    if (m == -INFINITY) return m;
+    for (size_t i = 0; i < n; i++)
+        if (!mask || mask[i]) z += exp((x ? x[i] : 0.0) + (a ? beta * a[i] : 0.0) - m);
+    return m + log(z);
+}
+
+/* KL(softmax(z + beta a) || softmax(z)) = sum p'(a) (beta a - lse' + lse). */
+static double kl_at(const double *z, const double *a, size_t n, double beta, double lse0)
+{
+    double l1 = lse(z, a, beta, n, NULL), kl = 0;
+    for (size_t i = 0; i < n; i++) {
+        double lp = (z ? z[i] : 0.0) + beta * a[i] - l1;
+        kl += exp(lp) * (beta * a[i] - l1 + lse0);
+    }
+    return kl > 0 ? kl : 0;
+}
+
+double jitrl_policy_kl(const double *p, const double *q, size_t n)
+{
+    double kl = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] > 0) kl += p[i] * log(p[i] / q[i]);
+    return kl;
+}
+
+/* KL(beta) rises monotonically from 0 (dKL/dbeta = beta Var_pi'(a) >= 0)
+ * towards -ln pi(argmax set), so the budget has one root or none. */
+double jitrl_policy_kl_beta(const double *z, const double *a, size_t n, double delta)
+{
+    if (!(delta > 0) || n < 2 || !a) return 0;
+    double amax = -INFINITY, amin = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] > amax) amax = a[i];
+        if (a[i] < amin) amin = a[i];
+    }
+    if (!(amax - amin > 1e-12)) return 0;
+    double lse0 = lse(z, NULL, 0, n, NULL);
+    /* the limit: all mass on the argmax set, in the prior's proportions */
+    double mt = -INFINITY, zt = 0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] >= amax - 1e-12 && (z ? z[i] : 0.0) > mt) mt = z ? z[i] : 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] >= amax - 1e-12) zt += exp((z ? z[i] : 0.0) - mt);
+    double lse_top = mt + log(zt);
+    if (lse0 - lse_top <= delta) return JITRL_KL_BETA_MAX;
+    double lo = 0, hi = 1;
+    while (hi < JITRL_KL_BETA_MAX && kl_at(z, a, n, hi, lse0) < delta) {
+        lo = hi;
+        hi *= 2;
+    }
+    if (hi >= JITRL_KL_BETA_MAX) {
+        hi = JITRL_KL_BETA_MAX;
+        if (kl_at(z, a, n, hi, lse0) <= delta) return hi;
+    }
+    /* bisection: 200 halvings at most, stopping at 1e-12 relative */
+    for (int it = 0; it < 200 && hi - lo > 1e-12 * hi; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (kl_at(z, a, n, mid, lse0) < delta) lo = mid;
+        else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
 static int params_ok(const jitrl_params *p, const jitrl_rng *rng)
 {
     if (!isfinite(p->threshold) || !isfinite(p->lambda) || !isfinite(p->alpha) || !isfinite(p->beta) ||
-        !(p->beta >= 0) || !(p->eps >= 0) || !isfinite(p->eps) || isnan(p->keep_above))
+        !(p->beta >= 0) || !(p->eps >= 0) || !isfinite(p->eps) || isnan(p->keep_above) ||
+        !(p->kl_budget >= 0) || !isfinite(p->kl_budget) || !(p->ucb_c >= 0) || !isfinite(p->ucb_c))
         return 0;
+    if (p->explore != JITRL_EXPLORE_LAMBDA && p->explore != JITRL_EXPLORE_UCB) return 0;
     if (p->mode != JITRL_MODE_SAMPLE && p->mode != JITRL_MODE_ARGMAX && p->mode != JITRL_MODE_LEGACY) return 0;
     if (!rng && p->mode == JITRL_MODE_SAMPLE) return 0;
     return 1;
@@ -205,8 +289,11 @@ int mem_decide(mem_index *ix, mem_scratch *sc, int may_build, const jitrl_params
     }
     size_t na = d->n_actions;
     jitrl_policy_update(d->prior_logits, NULL, na, 0, d->prior_probs);
-    jitrl_policy_update(d->prior_logits, d->adv_norm, na, p->beta, d->probs);
     d->beta = p->beta;
+    if (p->kl_budget > 0 && p->mode != JITRL_MODE_LEGACY)
+        d->beta = jitrl_policy_kl_beta(d->prior_logits, d->adv_norm, na, p->kl_budget * log((double)na));
+    jitrl_policy_update(d->prior_logits, d->adv_norm, na, d->beta, d->probs);
+    d->kl = jitrl_policy_kl(d->probs, d->prior_probs, na);
     d->mode = p->mode;
     d->index_steps = ix->n_steps;
     if (p->mode == JITRL_MODE_SAMPLE) {

@@ -62,6 +62,8 @@ int mem_decision_json(const jitrl_decision *d, jr_buf *b)
     if (!rc) rc = jr_buf_json_str(b, d->chosen < d->n_actions ? d->actions[d->chosen] : "");
     if (!rc) rc = jr_buf_putc(b, ',');
     if (!rc) rc = num(b, "beta", d->beta);
+    if (!rc) rc = jr_buf_putc(b, ',');
+    if (!rc) rc = num(b, "kl", d->kl);
     if (!rc)
         rc = jr_buf_printf(b, ",\"mode\":\"%s\",\"scored\":%zu}",
                            d->mode >= 0 && d->mode <= 2 ? mode_names[d->mode] : "?", d->candidates_scored);
