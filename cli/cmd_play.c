@@ -32,7 +32,8 @@ static void usage(FILE *f)
         "usage: jitrl play [STORY] [options]\n"
         "  STORY                 a story file, a Jericho game name from ../shared/jericho/games\n"
         "                        (e.g. zork1), or nothing for the built-in game\n"
-        "  --agent jitrl|static|both   the agent (default jitrl; both = static then jitrl)\n"
+        "  --agent jitrl|static|tabular|all|both   the agent (default jitrl; all = static,\n"
+        "                        tabular and jitrl; both = static and jitrl)\n"
         "  --episodes N          episodes per run (default 50)\n"
         "  --max-steps N         actions per episode (default 60)\n"
         "  --runs N              independent runs, seeds S, S+1, ... (default 1)\n"
@@ -49,12 +50,21 @@ static void usage(FILE *f)
         "  --price-in X --price-out Y     USD per million prompt / completion tokens\n"
         "  --beta B              update strength z' = z + B*A~ (default: the engine's with a\n"
         "                        model, 5 offline where the prior is flat)\n"
-        "  --gamma G --k K --threshold T --lambda L --alpha A   engine parameters (paper defaults)\n"
+        "  --gamma G --k K --threshold T --lambda L --alpha A   engine parameters (k 10, or 0 = all\n"
+        "                        neighbours offline)\n"
         "  --mode sample|argmax|legacy   how the shifted policy acts (default sample; legacy =\n"
         "                        the released code's probability + advantage, argmax)\n"
         "  --weighted --unseen-neutral --keep-above S   estimator options (docs/method.md)\n"
-        "  --history N           recent actions in the retrieval state (default 1)\n"
-        "  --summary FILE.json   run summary (--agent both: {\"games\": [static, jitrl]})\n"
+        "  --preset offline|paper|web   engine defaults (default offline with no model, paper\n"
+        "                        with --llm); later flags override them (docs/method.md)\n"
+        "  --kl-budget C         per-state beta: KL(pi'||pi) = C ln(n actions); 0 = fixed --beta\n"
+        "                        (offline default 0.8)\n"
+        "  --explore ucb|lambda  optimism: count bonus C*G_max*sqrt(ln(1+|N|)/(1+n_a)) or the\n"
+        "                        paper's lambda coin (offline default ucb)\n"
+        "  --ucb-c C             the UCB bonus scale (offline default 0.3)\n"
+        "  --tabular-c C         the tabular agent's UCB scale (default 0.2)\n"
+        "  --history N           recent actions in the retrieval state (default 0 offline, 1 paper)\n"
+        "  --summary FILE.json   run summary (several agents: {\"games\": [static, tabular, jitrl]})\n"
         "  --log FILE.jsonl      one JSON record per step: the whole decision trace\n"
         "  --report FILE.html    learning curves with 95%% CI bands and the table\n"
         "  --threads N           runs in parallel (default: 2 when there are 2 cores)\n"
@@ -74,7 +84,8 @@ static const char *const value_flags[] = {
     "--episodes", "--max-steps", "--runs", "--threads", "--history", "--llm-timeout", "--llm-backoff",
     "--llm-retries", "--k", "--seed", "--beta", "--gamma", "--threshold", "--lambda", "--alpha", "--price-in",
     "--price-out", "--keep-above", "--mode", "--agent", "--memory", "--llm", "--model", "--prior", "--summary",
-    "--log", "--report",
+    "--log", "--report", "--preset", "--kl-budget", "--explore", "--ucb-c",
+    "--tabular-c",
 };
 
 static int takes_value(const char *a)
@@ -101,6 +112,7 @@ static int parse(int argc, char **argv, play_cli *c)
 {
     play_opts *o = &c->o;
     long v;
+    if (play_opts_preset(o, play_preset_of(argc, argv))) return 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -122,7 +134,8 @@ static int parse(int argc, char **argv, play_cli *c)
         if (need(argc, argv, i)) return 2;
         const char *val = argv[++i];
         int bad = 0;
-        if (!strcmp(a, "--episodes")) { bad = play_parse_int(a, val, 1, 1000000, &v); o->episodes = (int)v; }
+        if (play_parse_learning(o, a, val, &bad)) {}
+        else if (!strcmp(a, "--episodes")) { bad = play_parse_int(a, val, 1, 1000000, &v); o->episodes = (int)v; }
         else if (!strcmp(a, "--max-steps")) { bad = play_parse_int(a, val, 1, 1000000, &v); o->max_steps = (int)v; }
         else if (!strcmp(a, "--runs")) { bad = play_parse_int(a, val, 1, 10000, &v); o->runs = (int)v; }
         else if (!strcmp(a, "--threads")) { bad = play_parse_int(a, val, 1, 16, &v); o->threads = (int)v; }
@@ -170,8 +183,9 @@ static int parse(int argc, char **argv, play_cli *c)
         }
         if (bad) return 2;
     }
-    if (strcmp(c->agent, "jitrl") && strcmp(c->agent, "static") && strcmp(c->agent, "both")) {
-        fprintf(stderr, "jitrl play: --agent is jitrl, static or both, not '%s'\n", c->agent);
+    jitrl_agent_kind kinds[3];
+    if (!play_agent_kinds(c->agent, kinds)) {
+        fprintf(stderr, "jitrl play: --agent is jitrl, static, tabular, all or both, not '%s'\n", c->agent);
         return 2;
     }
     if (!(o->params.beta >= 0) || !(o->params.gamma >= 0 && o->params.gamma <= 1) ||
@@ -277,17 +291,15 @@ int cmd_play(int argc, char **argv)
     sigaction(SIGTERM, &sa, &old_term);
     c.o.stop = &stop_flag;
 
-    jitrl_agent_kind kinds[2];
-    size_t n_kinds = 0;
-    if (!strcmp(c.agent, "static") || !strcmp(c.agent, "both")) kinds[n_kinds++] = JITRL_AGENT_STATIC;
-    if (!strcmp(c.agent, "jitrl") || !strcmp(c.agent, "both")) kinds[n_kinds++] = JITRL_AGENT_JITRL;
+    jitrl_agent_kind kinds[3];
+    size_t n_kinds = play_agent_kinds(c.agent, kinds);
     c.o.progress = !c.quiet && isatty(STDERR_FILENO);
     play_progress *prog = play_progress_new(c.o.progress, (long)c.o.runs * c.o.episodes * (long)n_kinds);
     fprintf(stderr, "jitrl: %s (max score %d), %s, %d run%s x %d episodes x %d steps, %s\n", story.name,
             story.max_score, c.agent, c.o.runs, c.o.runs == 1 ? "" : "s", c.o.episodes, c.o.max_steps,
             c.o.llm_url ? c.o.model : "offline (uniform prior)");
 
-    jitrl_summary *sums[2] = {NULL, NULL};
+    jitrl_summary *sums[3] = {NULL, NULL, NULL};
     size_t n_sums = 0;
     int status = 0;
     {

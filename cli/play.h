@@ -33,6 +33,7 @@ typedef struct play_opts {
     jitrl_params params;      /* engine parameters (defaults + flags) */
     int beta_set;             /* --beta given; else play_opts_finish picks it */
     size_t history_len;
+    double tabular_c;         /* --tabular-c: the tabular agent's UCB scale */
     FILE *log;                /* JSON Lines decision trace, or NULL */
     const char *log_path;     /* its name, for messages */
     const volatile sig_atomic_t *stop;
@@ -46,6 +47,21 @@ void play_opts_init(play_opts *o);
  * knowledge for the KL term to protect (see play_util.c). */
 #define PLAY_OFFLINE_BETA 5.0
 void play_opts_finish(play_opts *o);
+
+/* Engine presets: "offline" (the default with no model: docs/method.md
+ * section 6, history 0) and "paper" (= "text", the paper's settings,
+ * history 1; the default with a model), "web".  Call before the other
+ * flags so they override it.  0, or 1 with a message. */
+int play_opts_preset(play_opts *o, const char *preset);
+/* The preset a command line asks for: the value of --preset, else
+ * "paper" with --llm URL, else "offline". */
+const char *play_preset_of(int argc, char **argv);
+/* The learning flags shared by play and bench play: --preset (already
+ * applied: skipped), --kl-budget C, --explore ucb|lambda, --ucb-c C,
+ * --tabular-c C.
+ * Returns 1 when flag is one of them (then *bad says whether val was
+ * refused, with a message), else 0. */
+int play_parse_learning(play_opts *o, const char *flag, const char *val, int *bad);
 
 #define PLAY_MAX_WORKERS 16
 
@@ -91,6 +107,13 @@ int play_batches(const play_opts *o, const jitrl_agent_kind *kinds, int n_kinds,
  * port, a bad URL, a rejected key or an unknown model fail at once.
  * 0 (also without --llm), or 1 with a message. */
 int play_check_llm(const play_opts *o);
+
+/* "static", "tabular" or "jitrl". */
+const char *play_agent_name(jitrl_agent_kind kind);
+/* --agent NAME as kinds, in table order (static, tabular, jitrl): "all"
+ * is the three, "both" static and jitrl.  Returns the count, 0 for an
+ * unknown name. */
+size_t play_agent_kinds(const char *name, jitrl_agent_kind kinds[3]);
 
 /* The final table for summaries s[0..n) of one game. */
 void play_print_table(FILE *f, jitrl_summary *const *s, size_t n, const jitrl_paper *paper);

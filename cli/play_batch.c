@@ -300,7 +300,7 @@ static int run_one(batch *b, int job)
     jitrl_agent_kind kind = b->kinds[job / o->runs];
     run_slot *slot = &b->slots[job];
     run_ctx ctx = {b, run, slot, {0}, 0};
-    ctx.view.agent = kind == JITRL_AGENT_STATIC ? "static" : "jitrl";
+    ctx.view.agent = play_agent_name(kind);
     ctx.view.run = run + 1;
     ctx.view.runs = o->runs;
     ctx.view.episodes = o->episodes;
@@ -358,7 +358,7 @@ static int run_one(batch *b, int job)
     }
     jitrl_agent_config ac;
     jitrl_agent_config_init(&ac);
-    if (o->llm_url) {
+    if (o->llm_url && kind != JITRL_AGENT_TABULAR) {   /* the tabular baseline takes no model */
         jitrl_llm_config lc;
         if ((rc = llm_config_of(o, run, &lc, err, sizeof err))) goto out;
         lc.log = on_llm_log;
@@ -373,6 +373,7 @@ static int run_one(batch *b, int job)
     ac.seed = slot->seed;
     ac.params = o->params;
     ac.history_len = o->history_len;
+    ac.tabular_c = o->tabular_c;
     ac.run_id = run + 1;
     ac.stop = o->stop;
     if (o->log) {
@@ -446,7 +447,7 @@ static int summarise(batch *b, int k, double wall, jitrl_summary **out)
     if (!s) return 1;
     int status = 0;
     jitrl_summary_set(&s->game, b->story->name);
-    jitrl_summary_set(&s->agent, b->kinds[k] == JITRL_AGENT_STATIC ? "static" : "jitrl");
+    jitrl_summary_set(&s->agent, play_agent_name(b->kinds[k]));
     jitrl_summary_set(&s->model, o->llm_url ? o->model : "none");
     jitrl_summary_set(&s->prior, o->llm_url ? o->prior : "uniform");
     s->max_score = b->story->max_score;

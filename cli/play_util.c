@@ -27,6 +27,9 @@ void play_opts_init(play_opts *o)
     jitrl_params_default(&o->params, "text");
     o->history_len = 1;
     o->llm_retries = -1;
+    jitrl_agent_config ac;
+    jitrl_agent_config_init(&ac);
+    o->tabular_c = ac.tabular_c;
 }
 
 /* Offline the prior is flat: every logit is 0 and carries no knowledge, so
@@ -40,6 +43,79 @@ void play_opts_init(play_opts *o)
 void play_opts_finish(play_opts *o)
 {
     if (!o->beta_set && !o->llm_url) o->params.beta = PLAY_OFFLINE_BETA;
+}
+
+const char *play_agent_name(jitrl_agent_kind kind)
+{
+    return kind == JITRL_AGENT_STATIC ? "static" : kind == JITRL_AGENT_TABULAR ? "tabular" : "jitrl";
+}
+
+size_t play_agent_kinds(const char *name, jitrl_agent_kind kinds[3])
+{
+    int all = !strcmp(name, "all"), both = !strcmp(name, "both");
+    size_t n = 0;
+    if (all || both || !strcmp(name, "static")) kinds[n++] = JITRL_AGENT_STATIC;
+    if (all || !strcmp(name, "tabular")) kinds[n++] = JITRL_AGENT_TABULAR;
+    if (all || both || !strcmp(name, "jitrl")) kinds[n++] = JITRL_AGENT_JITRL;
+    return n;
+}
+
+int play_opts_preset(play_opts *o, const char *preset)
+{
+    int offline = !strcmp(preset, "offline");
+    if (jitrl_params_default(&o->params, offline ? "offline" : preset) != JITRL_OK) {
+        fprintf(stderr, "jitrl: --preset is offline, paper or web, not '%s'\n", preset);
+        return 1;
+    }
+    /* offline the history field only splits memory by the previous action
+     * (docs/method.md section 6): off */
+    o->history_len = offline ? 0 : 1;
+    return 0;
+}
+
+const char *play_preset_of(int argc, char **argv)
+{
+    const char *preset = NULL, *llm = NULL;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (!strcmp(argv[i], "--preset")) preset = argv[i + 1];
+        if (!strcmp(argv[i], "--llm")) llm = strcmp(argv[i + 1], "none") ? argv[i + 1] : NULL;
+    }
+    return preset ? preset : llm ? "paper" : "offline";
+}
+
+int play_parse_learning(play_opts *o, const char *flag, const char *val, int *bad)
+{
+    *bad = 0;
+    if (!strcmp(flag, "--preset")) return 1;
+    if (!strcmp(flag, "--kl-budget")) {
+        *bad = play_parse_double(flag, val, &o->params.kl_budget);
+        if (!*bad && o->params.kl_budget < 0) {
+            fprintf(stderr, "jitrl: --kl-budget needs a number >= 0 (0 = fixed --beta)\n");
+            *bad = 1;
+        }
+    } else if (!strcmp(flag, "--ucb-c")) {
+        *bad = play_parse_double(flag, val, &o->params.ucb_c);
+        if (!*bad && o->params.ucb_c < 0) {
+            fprintf(stderr, "jitrl: --ucb-c needs a number >= 0\n");
+            *bad = 1;
+        }
+    } else if (!strcmp(flag, "--tabular-c")) {
+        *bad = play_parse_double(flag, val, &o->tabular_c);
+        if (!*bad && o->tabular_c < 0) {
+            fprintf(stderr, "jitrl: --tabular-c needs a number >= 0\n");
+            *bad = 1;
+        }
+    } else if (!strcmp(flag, "--explore")) {
+        if (!strcmp(val, "ucb")) o->params.explore = JITRL_EXPLORE_UCB;
+        else if (!strcmp(val, "lambda")) o->params.explore = JITRL_EXPLORE_LAMBDA;
+        else {
+            fprintf(stderr, "jitrl: --explore is ucb or lambda, not '%s'\n", val);
+            *bad = 1;
+        }
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 static int is_file(const char *path)

@@ -17,7 +17,10 @@
  * With the evaluator on, the model's per-step rewards (on the environment's
  * scale, jitrl_env_info.reward_lo..hi) replace the environment's (when its
  * answer is usable).  The static agent is the same loop with no memory: the
- * prior alone (the paper's Static row).
+ * prior alone (the paper's Static row).  The tabular agent is the same
+ * loop choosing by Monte-Carlo control with UCB over exact states (the
+ * environment's first state field; no model, no memory handle: its table
+ * lives in RAM).
  *
  * The state used for retrieval is the environment's state fields, plus
  * "history" (the last history_len actions, one per line) when the
@@ -63,6 +66,8 @@ typedef struct jitrl_agent jitrl_agent;
 typedef enum jitrl_agent_kind {
     JITRL_AGENT_JITRL = 0,   /* prior shifted by the memory's advantages */
     JITRL_AGENT_STATIC = 1,  /* prior only; nothing retrieved or stored */
+    JITRL_AGENT_TABULAR = 2, /* baseline: Monte-Carlo control with UCB over exact "current" states
+                              * and the valid actions, in RAM (docs/method.md section 7) */
 } jitrl_agent_kind;
 
 typedef struct jitrl_agent_config {
@@ -85,6 +90,7 @@ typedef struct jitrl_agent_config {
     /* Cooperative stop (e.g. set by a SIGINT handler): checked before every
      * step; the episode in flight is then abandoned, not stored. NULL = never. */
     const volatile sig_atomic_t *stop;
+    double tabular_c;          /* the tabular agent's UCB scale (times the largest |G|); default 0.2 */
 } jitrl_agent_config;
 
 /* Defaults: jitrl agent, 60 steps, seed 1, the engine's default

@@ -22,6 +22,7 @@
  */
 #include "jitrl/agent.h"
 
+#include "agent/tabular.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/rng.h"
@@ -57,6 +58,7 @@ struct jitrl_agent {
     jr_buf trace;
     void (*on_step)(void *ctx, int episode, int step, int score);
     void *on_step_ctx;
+    ag_tabular *tab;     /* the tabular agent's table; NULL for the others */
 };
 
 static void set_err(jitrl_agent *ag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -77,6 +79,7 @@ void jitrl_agent_config_init(jitrl_agent_config *cfg)
     jitrl_params_default(&cfg->params, NULL);
     cfg->history_len = 1;
     cfg->prior_mode = JITRL_LLM_TOKEN;
+    cfg->tabular_c = 0.2;
 }
 
 int jitrl_agent_config_init_env(jitrl_agent_config *cfg, const jitrl_env *env)
@@ -94,7 +97,10 @@ int jitrl_agent_open(jitrl_env *env, jitrl_memory *mem, const jitrl_agent_config
     const char *why = NULL;
     if (!env || !cfg) why = "an agent needs an environment and a config";
     else if (cfg->kind == JITRL_AGENT_JITRL && !mem) why = "the jitrl agent needs a memory";
-    else if (cfg->kind != JITRL_AGENT_JITRL && cfg->kind != JITRL_AGENT_STATIC) why = "unknown agent kind";
+    else if (cfg->kind != JITRL_AGENT_JITRL && cfg->kind != JITRL_AGENT_STATIC && cfg->kind != JITRL_AGENT_TABULAR)
+        why = "unknown agent kind";
+    else if (cfg->kind == JITRL_AGENT_TABULAR && (cfg->llm || !(cfg->tabular_c >= 0) || !isfinite(cfg->tabular_c)))
+        why = "the tabular agent takes no model and needs tabular_c >= 0";
     else if (cfg->max_steps < 1 || cfg->max_steps > 1000000) why = "max_steps must be 1..1000000";
     else if (cfg->history_len > 64) why = "history_len must be 0..64";
     else if (!(cfg->params.beta >= 0) || !isfinite(cfg->params.beta)) why = "beta must be finite and >= 0";
@@ -116,6 +122,7 @@ int jitrl_agent_open(jitrl_env *env, jitrl_memory *mem, const jitrl_agent_config
     ag->game = jr_strdup(jitrl_env_name(env));
     if (!ag->game) goto nomem;
     ag->task = jr_strdup(cfg->task ? cfg->task : ag->info->task);
+    if (cfg->kind == JITRL_AGENT_TABULAR && !(ag->tab = ag_tabular_new(cfg->tabular_c))) goto nomem;
     if (!ag->task) goto nomem;
     jr_buf_init(&ag->trace, TRACE_MAX);
     *out = ag;
@@ -168,6 +175,7 @@ void jitrl_agent_close(jitrl_agent *ag)
     jr_free(ag->task);
     jr_free(ag->game);
     jr_buf_free(&ag->trace);
+    ag_tabular_free(ag->tab);
     jr_free(ag);
 }
 
@@ -278,7 +286,7 @@ static int trace_step(jitrl_agent *ag, int episode, const ag_view *view, const c
                            (unsigned long long)ag->cfg.seed);
     if (!rc) rc = jr_buf_json_str(b, ag->game);
     if (!rc) rc = jr_buf_printf(b, ",\"agent\":\"%s\",\"episode\":%d,\"step\":%zu,\"state\":{",
-                                ag->mem ? "jitrl" : "static", episode, ag->n_steps);
+                                ag->mem ? "jitrl" : ag->tab ? "tabular" : "static", episode, ag->n_steps);
     for (size_t i = 0; !rc && i < view->n; i++) {
         if (i) rc = jr_buf_putc(b, ',');
         if (!rc) rc = jr_buf_json_str(b, view->fields[i].name);
@@ -457,7 +465,15 @@ static int choose(jitrl_agent *ag, const jitrl_state *state, jr_rng *srng, jitrl
     }
     c->static_probs = jr_malloc((c->n ? c->n : 1) * sizeof *c->static_probs);
     if (!c->static_probs) return JITRL_ENOMEM;
-    c->chosen_static = sample_prior(c->logits, c->n, srng, c->static_probs);
+    if (ag->tab) {
+        /* deterministic given the table and srng: the trace shows what was acted on, one-hot */
+        int rc = ag_tabular_choose(ag->tab, state->n_fields ? state->fields[0].text : "", c->cands, c->n, srng,
+                                   &c->chosen_static);
+        if (rc) return rc;
+        for (size_t i = 0; i < c->n; i++) c->static_probs[i] = i == c->chosen_static;
+    } else {
+        c->chosen_static = sample_prior(c->logits, c->n, srng, c->static_probs);
+    }
     *action = c->cands[c->chosen_static];
     return JITRL_OK;
 }
@@ -554,6 +570,24 @@ static int read_view(jitrl_agent *ag, ag_view *v)
     return JITRL_OK;
 }
 
+/* The tabular agent's every-visit update: each step's discounted return,
+ * keyed by the step's first state field (a text game's "current"). */
+static int store_tabular(jitrl_agent *ag)
+{
+    size_t n = ag->n_steps;
+    double *r = jr_malloc((n ? n : 1) * sizeof *r), *g = jr_malloc((n ? n : 1) * sizeof *g);
+    int rc = (r && g) ? JITRL_OK : JITRL_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) r[i] = ag->steps[i].reward;
+    if (!rc) jitrl_returns(r, n, ag->cfg.params.gamma, g);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = ag_tabular_add(ag->tab, ag->steps[i].n_fields ? ag->steps[i].fields[0].text : "",
+                            ag->steps[i].action, g[i]);
+    if (rc) set_err(ag, "tabular update: out of memory");
+    jr_free(r);
+    jr_free(g);
+    return rc;
+}
+
 int jitrl_agent_run_episode(jitrl_agent *ag, int episode, jitrl_episode_result *out)
 {
     double t0 = now_s();
@@ -631,6 +665,7 @@ int jitrl_agent_run_episode(jitrl_agent *ag, int episode, jitrl_episode_result *
     out->steps = (int)ag->n_steps;
     if (!rc && ag->cfg.evaluator) rc = evaluate(ag, out);
     if (!rc && ag->mem) rc = store(ag, out);
+    if (!rc && ag->tab) rc = store_tabular(ag);
     clear_steps(ag);
     out->wall_s = now_s() - t0;
     return rc;
