@@ -1,5 +1,5 @@
 /*
- * bench_play.c -- `jitrl bench play`: both agents, offline, on every story
+ * bench_play.c -- `jitrl bench play`: the static, tabular and jitrl agents, offline, on every story
  * in ../shared/jericho/games and on the built-in game, N runs each of the
  * paper's 50 x 60 protocol.  Prints a table shaped like the paper's Table 3
  * (Avg and Final per game and agent, mean +- 95% CI over runs) with the
@@ -48,21 +48,25 @@ static size_t list_games(const char *dir, char ***out)
     return n;
 }
 
-static void print_row(const jitrl_summary *st, const jitrl_summary *jt, const jitrl_paper *paper)
+#define N_AGENTS 3   /* static, tabular, jitrl: play_agent_kinds("all") order */
+
+static void print_row(jitrl_summary *const *s, const jitrl_paper *paper)
 {
-    char a[4][32];
-    snprintf(a[0], sizeof a[0], "%.2f +- %.2f", st->avg_mean, st->avg_ci95);
-    snprintf(a[1], sizeof a[1], "%.2f +- %.2f", st->final_mean, st->final_ci95);
-    snprintf(a[2], sizeof a[2], "%.2f +- %.2f", jt->avg_mean, jt->avg_ci95);
-    snprintf(a[3], sizeof a[3], "%.2f +- %.2f", jt->final_mean, jt->final_ci95);
+    char cell[2 * N_AGENTS][32];
+    double wall = 0;
+    for (int k = 0; k < N_AGENTS; k++) {
+        snprintf(cell[2 * k], sizeof cell[0], "%.2f +- %.2f", s[k]->avg_mean, s[k]->avg_ci95);
+        snprintf(cell[2 * k + 1], sizeof cell[0], "%.2f +- %.2f", s[k]->final_mean, s[k]->final_ci95);
+        wall += s[k]->wall_per_episode / N_AGENTS;
+    }
     double ps = 0, pj = 0, fs = 0, fj = 0;
     char paper_txt[48] = "";
-    if (jitrl_paper_lookup(paper, st->game, "static", &ps, &fs) &&
-        jitrl_paper_lookup(paper, jt->game, "jitrl", &pj, &fj))
+    if (jitrl_paper_lookup(paper, s[0]->game, "static", &ps, &fs) &&
+        jitrl_paper_lookup(paper, s[2]->game, "jitrl", &pj, &fj))
         snprintf(paper_txt, sizeof paper_txt, "%.1f/%g  %.1f/%g", ps, fs, pj, fj);
-    double wall = (st->wall_per_episode + jt->wall_per_episode) / 2;
-    printf("%-11s %5d  %-16s %-16s %-16s %-16s %8.3f  %s\n", st->game, st->max_score, a[0], a[1], a[2], a[3],
-           wall, paper_txt);
+    printf("%-11s %5d ", s[0]->game, s[0]->max_score);
+    for (int i = 0; i < 2 * N_AGENTS; i++) printf(" %-16s", cell[i]);
+    printf(" %8.3f  %s\n", wall, paper_txt);
     fflush(stdout);
 }
 
@@ -71,6 +75,7 @@ int bench_play(int argc, char **argv)
     play_opts o;
     play_opts_init(&o);
     o.runs = 5;
+    if (play_opts_preset(&o, play_preset_of(argc, argv))) return 2;
     int json = 0;
     const char *only = NULL;
     long v;
@@ -78,9 +83,11 @@ int bench_play(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--json")) { json = 1; continue; }
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: jitrl bench play [--runs N] [--episodes N] [--max-steps N] [--beta B] [--games a,b]"
-                   " [--json]\n  both agents, offline, on every game in ../shared/jericho/games and the built-in"
-                   " game\n  (default 5 runs of 50 episodes x 60 steps each)\n");
+            printf("usage: jitrl bench play [--runs N] [--episodes N] [--max-steps N] [--games a,b] [--json]\n"
+                   "         [--preset offline|paper] [--k K] [--beta B] [--history N] [--kl-budget C]\n"
+                   "         [--explore ucb|lambda] [--ucb-c C] [--tabular-c C]\n"
+                   "  static, tabular and jitrl, offline, on every game in ../shared/jericho/games and the\n"
+                   "  built-in game (default 5 runs of 50 episodes x 60 steps each)\n");
             return 0;
         }
         if (i + 1 >= argc) {
@@ -89,10 +96,12 @@ int bench_play(int argc, char **argv)
         }
         const char *val = argv[++i];
         int bad = 0;
-        if (!strcmp(a, "--runs")) { bad = play_parse_int(a, val, 1, 1000, &v); o.runs = (int)v; }
+        if (play_parse_learning(&o, a, val, &bad)) {}
+        else if (!strcmp(a, "--runs")) { bad = play_parse_int(a, val, 1, 1000, &v); o.runs = (int)v; }
         else if (!strcmp(a, "--episodes")) { bad = play_parse_int(a, val, 1, 100000, &v); o.episodes = (int)v; }
         else if (!strcmp(a, "--max-steps")) { bad = play_parse_int(a, val, 1, 100000, &v); o.max_steps = (int)v; }
         else if (!strcmp(a, "--history")) { bad = play_parse_int(a, val, 0, 64, &v); o.history_len = (size_t)v; }
+        else if (!strcmp(a, "--k")) { bad = play_parse_int(a, val, 0, 1000000, &v); o.params.k = (size_t)v; }
         else if (!strcmp(a, "--beta")) { bad = play_parse_double(a, val, &o.params.beta); o.beta_set = 1; }
         else if (!strcmp(a, "--games")) only = val;
         else {
@@ -117,8 +126,9 @@ int bench_play(int argc, char **argv)
     int progress = isatty(STDERR_FILENO);
     int status = 0;
     if (!json)
-        printf("%-11s %5s  %-16s %-16s %-16s %-16s %8s  %s\n", "game", "max", "static Avg", "static Final",
-               "jitrl Avg", "jitrl Final", "s/episode", "paper Avg/Final static  jitrl");
+        printf("%-11s %5s  %-16s %-16s %-16s %-16s %-16s %-16s %8s  %s\n", "game", "max", "static Avg",
+               "static Final", "tabular Avg", "tabular Final", "jitrl Avg", "jitrl Final", "s/episode",
+               "paper Avg/Final static  jitrl");
     if (json) printf("{\"games\":[\n");
     int first = 1;
     for (size_t g = 0; g <= n_files && !status; g++) {
@@ -132,14 +142,15 @@ int bench_play(int argc, char **argv)
             play_story_free(&story);
             continue;
         }
-        jitrl_summary *s[2] = {NULL, NULL};
-        play_progress *prog = play_progress_new(progress, (long)o.runs * o.episodes * 2);
-        for (int k = 0; k < 2 && !status; k++)
-            status = play_batch(&o, k == 0 ? JITRL_AGENT_STATIC : JITRL_AGENT_JITRL, &story, prog, &s[k]);
+        jitrl_summary *s[N_AGENTS] = {NULL, NULL, NULL};
+        jitrl_agent_kind kinds[N_AGENTS];
+        play_agent_kinds("all", kinds);
+        play_progress *prog = play_progress_new(progress, (long)o.runs * o.episodes * N_AGENTS);
+        status = play_batches(&o, kinds, N_AGENTS, &story, prog, s);
         play_progress_free(prog);
-        if (s[0] && s[1]) {
+        if (s[0] && s[1] && s[2]) {
             if (json) {
-                for (int k = 0; k < 2; k++) {
+                for (int k = 0; k < N_AGENTS; k++) {
                     char *text = jitrl_summary_to_json(s[k]);
                     if (text) printf("%s%s", first ? "" : ",", text);
                     first = 0;
@@ -147,11 +158,10 @@ int bench_play(int argc, char **argv)
                 }
                 fflush(stdout);
             } else {
-                print_row(s[0], s[1], paper);
+                print_row(s, paper);
             }
         }
-        jitrl_summary_free(s[0]);
-        jitrl_summary_free(s[1]);
+        for (int k = 0; k < N_AGENTS; k++) jitrl_summary_free(s[k]);
         play_story_free(&story);
     }
     if (json) printf("]}\n");

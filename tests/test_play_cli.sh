@@ -2,7 +2,8 @@
 # test_play_cli.sh -- `jitrl play` and `jitrl report` end to end on the
 # built-in game, offline:
 #  - --agent both writes a two-summary bundle, a per-step JSON Lines trace
-#    and an HTML report, and prints the Avg/Final table;
+#    and an HTML report, and prints the Avg/Final table; --agent all has the
+#    tabular row too;
 #  - the same seed gives the same summary and the same trace;
 #  - the report renders in headless Chromium: a screenshot is taken and the
 #    DOM has one curve and one band per agent and the table (skipped with a
@@ -44,6 +45,17 @@ for line in open('$T/both.jsonl'):
     if d['agent']=='jitrl': assert 'v' in d['decision'] and 'actions' in d['decision']
 assert n>=2*2*5, n
 " || fail "summary/log content"
+
+# ---- --agent all: static, tabular and jitrl side by side ----
+$J play --agent all --runs 1 --episodes 3 --max-steps 10 --seed 11 --quiet --summary "$T/all.json" \
+    >"$T/all.txt" 2>"$T/err.txt" || { cat "$T/err.txt"; fail "play --agent all"; }
+for a in static tabular jitrl; do grep -q "^$a " "$T/all.txt" || { cat "$T/all.txt"; fail "no $a row"; }; done
+py "
+import json
+g=json.load(open('$T/all.json'))['games']; assert [s['agent'] for s in g]==['static','tabular','jitrl'], g
+" || fail "--agent all summary"
+$J play --preset nonsense --episodes 1 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--preset nonsense is usage"
+$J play --explore sometimes --episodes 1 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--explore sometimes is usage"
 
 # ---- reproducible from the seed ----
 $J play --runs 2 --episodes 5 --max-steps 20 --seed 11 --quiet --summary "$T/again.json" \
