@@ -321,6 +321,7 @@ static int run_one(batch *b, int job)
         jitrl_zgame_options_init(&eo);
         if (b->workers > 1) eo.threads = 1;
         eo.fast_actions = 1;
+        eo.name = b->story->name;   /* the built-in game is "jitrl_cave" in the trace and memory too */
         if ((rc = jitrl_zgame_open_buffer(b->story->bytes, b->story->len, &eo, &env, err, sizeof err))) goto out;
     }
     if (kind == JITRL_AGENT_JITRL) {

@@ -216,19 +216,33 @@ int play_story_load(const char *story, play_story *out)
         out->bytes = out->owned;
     }
     /* Open once to learn the game's name and maximum and to fail early on a
-     * file that is not a story. */
+     * file that is not a story.  The built-in game is not in the facts (it
+     * is ours and changes), so it is named here, as a file the facts do
+     * not know is named after the file: the same name then goes into the
+     * summary, the memory's task and the trace (the runs open with it). */
+    if (!story) {
+        snprintf(out->name, sizeof out->name, "jitrl_cave");
+    } else {
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        const char *dot = strrchr(base, '.');
+        int n = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+        snprintf(out->name, sizeof out->name, "%.*s", n, base);
+    }
+    jitrl_zgame_options eo;
+    jitrl_zgame_options_init(&eo);
+    eo.name = out->name;
     jitrl_env *env = NULL;
     char err[512];
-    int rc = jitrl_zgame_open_buffer(out->bytes, out->len, NULL, &env, err, sizeof err);
+    int rc = jitrl_zgame_open_buffer(out->bytes, out->len, &eo, &env, err, sizeof err);
     if (rc) {
         fprintf(stderr, "jitrl: %s: %s\n", story ? story : "built-in game", err);
         play_story_free(out);
         return 1;
     }
-    /* The built-in game is not in the facts (it is ours and changes), so it
-     * gets its own name, and its maximum comes from the game's own `score`
-     * answer, which the environment reads at reset. */
-    snprintf(out->name, sizeof out->name, "%s", story ? jitrl_env_name(env) : "jitrl_cave");
+    /* (the facts' name when they know the game; the built-in game's
+     * maximum comes from its own `score` answer, read at reset) */
+    snprintf(out->name, sizeof out->name, "%s", jitrl_env_name(env));
     out->max_score = jitrl_zgame_max_score(env);
     jitrl_obs first;
     if (out->max_score <= 0 && jitrl_env_reset(env, &first) == JITRL_OK) out->max_score = jitrl_zgame_max_score(env);

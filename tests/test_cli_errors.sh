@@ -51,6 +51,13 @@ else
     echo "no $G: skipping the walkthrough-directory case"
 fi
 
+# ---- the built-in game has one name: summary, trace and memory ----
+$J play --quiet --episodes 1 --max-steps 3 --memory "$T/name.db" --log "$T/name.jsonl" --summary "$T/name.json" \
+    >/dev/null 2>&1 || fail "a short run of the built-in game"
+grep -q '"game":"jitrl_cave"' "$T/name.json" || fail "the summary does not name jitrl_cave"
+head -n 1 "$T/name.jsonl" | grep -q '"game":"jitrl_cave"' || { head -c 200 "$T/name.jsonl"; fail "the trace does not name jitrl_cave"; }
+$J memory export "$T/name.db" 2>/dev/null | head -n 1 | grep -q '"task":"jitrl_cave"' || fail "the memory's task is not jitrl_cave"
+
 # ---- report ----
 echo '{"games": []}' >"$T/empty.json"
 expect 1 "empty.json holds no run summaries" $J report "$T/empty.json" -o "$T/r.html"

@@ -57,10 +57,12 @@ typedef struct jitrl_zgame_options {
                             * location, the globals) is not run again, and the memo key leaves out
                             * where objects outside the location are.  Answers then depend on the
                             * states seen before on this handle.  0 = exact (default). */
+    const char *name;      /* the game's name when the facts do not know it (copied at open); NULL =
+                            * the file name without extension (open_file) or "story" (open_buffer) */
 } jitrl_zgame_options;
 
 /* Fill *opt with the defaults: seed -1, use_facts 1, step_budget 0,
- * threads 0, fast_actions 0, size set.  NULL options to open mean the
+ * threads 0, fast_actions 0, name NULL, size set.  NULL options to open mean the
  * same. */
 JITRL_API void jitrl_zgame_options_init(jitrl_zgame_options *opt);
 

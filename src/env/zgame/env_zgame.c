@@ -366,8 +366,10 @@ static int env_open(const uint8_t *story, size_t len, const jitrl_zgame_options 
     if (e->opt.use_facts) env_facts_lookup(story, len, &e->facts);
     else memset(&e->facts, 0, sizeof e->facts);
     if (e->facts.known) snprintf(e->name, sizeof e->name, "%s", e->facts.name);
+    else if (o.name && *o.name) snprintf(e->name, sizeof e->name, "%s", o.name);
     else if (path) base_name(path, e->name, sizeof e->name);
     else snprintf(e->name, sizeof e->name, "story");
+    e->opt.name = NULL;   /* the caller's string: copied above, not kept */
 
     memset(&e->zopt, 0, sizeof e->zopt);
     e->zopt.seed = e->opt.seed >= 0 ? e->opt.seed : e->facts.known ? e->facts.seed : 0;
