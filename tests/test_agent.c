@@ -16,7 +16,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 static unsigned char *story;
 static size_t story_len;
@@ -27,23 +26,11 @@ static size_t story_len;
  * environment starts afresh, may see other lists than the uninterrupted
  * run (it keeps every episode, but need not replay the same choices). */
 
-typedef struct trace_hash {
-    uint64_t h;
-    size_t lines;
-} trace_hash;
-
-static void on_trace(void *ctx, const char *line)
-{
-    trace_hash *t = ctx;
-    t->h = XXH3_64bits_withSeed(line, strlen(line), t->h);
-    t->lines++;
-}
-
 typedef struct run {
     jitrl_env *env;
     jitrl_memory *mem;
     jitrl_agent *ag;
-    trace_hash th;
+    tu_trace_hash th;
 } run;
 
 static int run_open_env(run *r, jitrl_agent_kind kind, uint64_t seed, const char *mem_path, int steps,
@@ -69,7 +56,7 @@ static int run_open_env(run *r, jitrl_agent_kind kind, uint64_t seed, const char
     c.seed = seed;
     c.max_steps = steps;
     c.params.beta = 5.0;   /* the CLI's beta with no model (PLAY_OFFLINE_BETA) */
-    c.trace = on_trace;
+    c.trace = tu_on_trace;
     c.trace_ctx = &r->th;
     if (jitrl_agent_open(r->env, r->mem, &c, &r->ag, err, sizeof err)) {
         fprintf(stderr, "agent: %s\n", err);

@@ -61,7 +61,9 @@ JITRL_API void jitrl_zvm_close(jitrl_zvm *vm);      /* NULL is a no-op */
 JITRL_API const char *jitrl_zvm_errmsg(const jitrl_zvm *vm);
 
 /* Execute up to `budget` instructions (0 = a default of 10 million).
- * Returns JITRL_OK with *stop set, or an error (and *stop = HALT). */
+ * Returns JITRL_OK with *stop set, or an error (and *stop = HALT).
+ * JITRL_ENOMEM: the machine ran on, but output (or an undo slot) was lost
+ * for want of memory, so what it printed is short; restore to retry. */
 JITRL_API int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop);
 
 /* A wall-clock bound as well as the instruction budget (a story that

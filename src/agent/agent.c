@@ -632,16 +632,20 @@ int jitrl_agent_run_episode(jitrl_agent *ag, int episode, jitrl_episode_result *
         int step_rc = JITRL_OK, pushed = 0;
         if (!rc) {
             step_rc = jitrl_env_step(ag->env, step.action, &obs);
-            if (step_rc) {
-                /* A world fault or a runaway turn ends the episode; the
-                 * steps so far are real experience and are kept. */
-                set_err(ag, "step '%s': %s", step.action, jitrl_env_errmsg(ag->env));
-                obs.done = 1;
-                obs.reward = 0;
+            if (step_rc) set_err(ag, "step '%s': %s", step.action, jitrl_env_errmsg(ag->env));
+            if (step_rc == JITRL_ENOMEM) {
+                rc = step_rc;   /* no memory is no end of the episode: it fails */
+            } else {
+                if (step_rc) {
+                    /* A world fault or a runaway turn ends the episode; the
+                     * steps so far are real experience and are kept. */
+                    obs.done = 1;
+                    obs.reward = 0;
+                }
+                step.reward = obs.reward;
+                rc = push_step(ag, &step);
+                pushed = !rc;
             }
-            step.reward = obs.reward;
-            rc = push_step(ag, &step);
-            pushed = !rc;
         }
         if (!rc && ag->cfg.trace) rc = trace_step(ag, episode, &view, history, &c, step.action, &obs);
         free_fields(view.fields, view.n);

@@ -10,7 +10,12 @@
 
 static _Thread_local long fail_countdown = -1;
 
-void jr_alloc_fail_after(long n) { fail_countdown = n; }
+long jr_alloc_fail_after(long n)
+{
+    long was = fail_countdown;
+    fail_countdown = n;
+    return was;
+}
 
 static int should_fail(void)
 {

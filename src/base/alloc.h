@@ -23,7 +23,9 @@ char *jr_strdup(const char *s);
 char *jr_strndup(const char *s, size_t n);
 
 /* Test hook: the next `n` allocations succeed and every later one fails,
- * until re-armed.  n < 0 disarms.  Affects the calling thread only. */
-void jr_alloc_fail_after(long n);
+ * until re-armed.  n < 0 disarms.  Affects the calling thread only.
+ * Returns the countdown it replaces (-1 disarmed), so arming a large n and
+ * disarming counts a sequence's allocations. */
+long jr_alloc_fail_after(long n);
 
 #endif

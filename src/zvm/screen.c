@@ -177,7 +177,7 @@ static char *cell_utf8(char *p, uint32_t cell)
 static void put_cell(jitrl_zvm *vm, uint32_t cell)
 {
     char u[3], *e = cell_utf8(u, cell);
-    if (e > u) jr_buf_append(&vm->out, u, (size_t)(e - u));
+    if (e > u && jr_buf_append(&vm->out, u, (size_t)(e - u)) == JITRL_ENOMEM) vm->oom = 1;
 }
 
 static void show_row(jitrl_zvm *vm, int r)
@@ -195,7 +195,9 @@ static void show_row(jitrl_zvm *vm, int r)
         }
     }
     *p++ = '\n';
-    jr_buf_append(&vm->out, line, (size_t)(p - line));
+    /* past the buffer's maximum the text is cut (ETOOBIG, by design);
+     * lost for want of memory, the run fails (jitrl_zvm_run) */
+    if (jr_buf_append(&vm->out, line, (size_t)(p - line)) == JITRL_ENOMEM) vm->oom = 1;
 }
 
 static void show_screen(jitrl_zvm *vm, int show_cursor)

@@ -85,6 +85,7 @@ int jitrl_zvm_restore(jitrl_zvm *vm, const void *buf, size_t len)
         return JITRL_ECORRUPT;
     p += sizeof h;
     memcpy(&vm->r, p, sizeof vm->r); p += sizeof vm->r;
+    vm->oom = 0;   /* what was lost belonged to the state left behind */
     memcpy(&vm->scr, p, scr_head()); p += scr_head();
     memcpy(vm->scr.cell, p, cells * 4); p += cells * 4;
     memcpy(vm->scr.changed, p, cells); p += cells;
@@ -118,7 +119,10 @@ int zm_save_undo(jitrl_zvm *vm)
     if (vm->undo_cap[vm->nundo] < need) {
         size_t ncap = need + 4096 > cap ? cap : need + 4096;
         uint8_t *p = jr_realloc(vm->undo[vm->nundo], ncap);
-        if (!p) return 0;
+        if (!p) {
+            vm->oom = 1;   /* the game hears "undo failed"; the run fails */
+            return 0;
+        }
         vm->undo[vm->nundo] = p;
         vm->undo_cap[vm->nundo] = ncap;
     }

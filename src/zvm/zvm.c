@@ -293,6 +293,12 @@ int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop)
         zm_execute(vm);
     }
     if (vm->halted) return JITRL_EVM;
+    if (vm->oom) {
+        /* the story went on, but its output (or undo slot) is short: what
+         * the caller reads of this run is not what the story did */
+        vm->oom = 0;
+        return JITRL_ENOMEM;
+    }
     if (vm->r.quit) *stop = JITRL_ZVM_QUIT;
     else if (vm->r.wait) *stop = (jitrl_zvm_stop)vm->r.wait;
     else *stop = JITRL_ZVM_BUDGET;

@@ -113,6 +113,7 @@ struct jitrl_zvm {
 
     /* Output, not part of snapshots. */
     jr_buf out;           /* lower-window text */
+    int oom;              /* output or an undo slot was lost for want of memory: run says so */
     char status[256];     /* v3 status line */
     struct zm_screen scr;
     uint8_t qmark_to_space; /* frotz blanks '?' in input for early Infocom games */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 
 int tu_failures;
 int tu_checks;
@@ -159,4 +160,11 @@ int tu_games_row(FILE *f, char *line, size_t cap, char **fld, int max)
         return n;
     }
     return -1;
+}
+
+void tu_on_trace(void *ctx, const char *line)
+{
+    tu_trace_hash *t = ctx;
+    t->h = XXH3_64bits_withSeed(line, strlen(line), t->h);
+    t->lines++;
 }

@@ -50,5 +50,12 @@ char **tu_read_lines(const char *path, size_t *n);
 void tu_free_lines(char **v, size_t n);
 /* A fresh temporary directory (mkdtemp); static path. */
 const char *tu_tmpdir(void);
+/* An agent trace callback (jitrl_agent_config.trace) chaining a hash over
+ * the lines, and counting them. */
+typedef struct tu_trace_hash {
+    unsigned long long h;
+    size_t lines;
+} tu_trace_hash;
+void tu_on_trace(void *ctx, const char *line);
 
 #endif

@@ -46,6 +46,8 @@
 
 #include "base/alloc.h"
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +61,10 @@ int env_actions_create(const uint8_t *story, size_t len, const jitrl_zvm_options
 {
     *out = NULL;
     env_actions *a = jr_calloc(1, sizeof *a);
-    if (!a) return JITRL_ENOMEM;
+    if (!a) {
+        if (err && errlen) snprintf(err, errlen, "out of memory");
+        return JITRL_ENOMEM;
+    }
     a->g = g;
     a->w = w;
     a->f = f;
@@ -133,23 +138,50 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-void env_actions_counters(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen, uint8_t out[32])
+int env_actions_counters(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen, uint8_t out[32])
 {
-    if (!a->counted) act_find_moves(a, vm, snap, snaplen);
+    int rc = a->counted ? JITRL_OK : act_find_moves(a, vm, snap, snaplen);
     memcpy(out, a->counter_g, sizeof a->counter_g);
+    return rc;
 }
 
-/* Prepare base, mask and the nouns for the state in `vm`. */
+/* Prepare base and mask for the state in `vm`.  The mask is kept only when
+ * every no-op ran (or failed for a reason that stays). */
 static int prepare(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen, uint64_t skey)
 {
     act_region_copy(a, vm, a->base);
     a->base_moves = act_read_moves(a, vm);
     if (!a->mask_valid || a->mask_key != skey) {
-        act_calibrate(a, a->vm[0], snap, snaplen);
+        a->mask_valid = 0;
+        int rc = act_calibrate(a, a->vm[0], snap, snaplen);
+        if (rc) return rc;
         a->mask_key = skey;
         a->mask_valid = 1;
     }
     return JITRL_OK;
+}
+
+/* What a computation learns and keeps beyond its answer; put back when it
+ * fails, so a failed call (out of memory) changes nothing later calls see. */
+#define LEARNT(f) {offsetof(env_actions, f), sizeof ((env_actions *)0)->f}
+static const struct { size_t off, len; } learnt_fields[] = {
+    LEARNT(scratch_g), LEARNT(real_g), LEARNT(wtested_g), LEARNT(keymask_g),
+    LEARNT(keymask_attr), LEARNT(noise), LEARNT(keymask_set),
+};
+#undef LEARNT
+typedef struct learnt { unsigned char bytes[5 * 32 + 6 + sizeof(int)]; } learnt;
+
+/* Copy the learnt fields of a into l (save) or back (restore). */
+static void learnt_copy(env_actions *a, learnt *l, int save)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < sizeof learnt_fields / sizeof learnt_fields[0]; i++) {
+        unsigned char *f = (unsigned char *)a + learnt_fields[i].off;
+        assert(at + learnt_fields[i].len <= sizeof l->bytes);
+        if (save) memcpy(l->bytes + at, f, learnt_fields[i].len);
+        else memcpy(f, l->bytes + at, learnt_fields[i].len);
+        at += learnt_fields[i].len;
+    }
 }
 
 int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen, const char *obs,
@@ -158,29 +190,39 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
 {
     double t0 = now_ms();
     memset(st, 0, sizeof *st);
-    if (!a->counted) act_find_moves(a, vm, snap, snaplen);
+    *acts = NULL;
+    *outcomes = NULL;
+    *n = 0;
+    memset(a->oom, 0, sizeof a->oom);
+    learnt was;
+    learnt_copy(a, &was, 1);
+    int said = 0;   /* err already says why */
+    env_noun *nouns = NULL;
+    int rc = a->counted ? JITRL_OK : act_find_moves(a, vm, snap, snaplen);
+    if (rc) goto out;
     /* the key: the world, and the text nouns the candidates will use */
     uint64_t skey = act_look_key(a, vm, snap, snaplen);
-    env_noun *nouns = jr_malloc(ENV_MAX_NOUNS * sizeof *nouns);
-    if (!nouns) return JITRL_ENOMEM;
+    rc = JITRL_ENOMEM;
+    if (act_oom(a)) goto out;   /* no `look`: another key, another answer */
+    nouns = jr_malloc(ENV_MAX_NOUNS * sizeof *nouns);
+    if (!nouns) goto out;
     uint64_t tkey = 0;
     /* fast: the room description's nouns but not the last observation's,
      * whose words would make every wording of a state a state of its own */
     char *obs_nums = a->reuse ? NULL : env_numbers_join(&a->nums, obs);
-    const char *text = a->reuse ? "" : obs_nums ? obs_nums : obs;
+    if (!a->reuse && !obs_nums) goto out;   /* without the numbers: other nouns */
+    const char *text = a->reuse ? "" : obs_nums;
     size_t nn = env_collect_nouns(vm, a->g, a->w, text, a->look_text, nouns, ENV_MAX_NOUNS, &tkey);
     jr_free(obs_nums);
     uint64_t key = memo_key(skey, tkey);
     int first = !a->keymask_set;
     memo_ent *m = act_memo_find(a, key);
     if (m) {
-        jr_free(nouns);
         memcpy(a->noise, m->noise, sizeof a->noise);
         st->cached = 1;
         st->groups = m->n;
-        int rc = act_set_answer(a, m, acts, outcomes, n);
-        st->ms = now_ms() - t0;
-        return rc;
+        rc = act_set_answer(a, m, acts, outcomes, n);
+        goto out;
     }
     if (getenv("JITRL_ENV_DUMP")) {
         act_state_key(a, vm);
@@ -193,16 +235,18 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     }
     /* one state's candidates share one turn's time (ENV_TURN_MS) */
     for (int t = 0; t < a->nthreads; t++) jitrl_zvm_set_deadline(a->vm[t], ENV_TURN_MS);
-    int rc = prepare(a, vm, snap, snaplen, act_state_key(a, vm));
+    rc = prepare(a, vm, snap, snaplen, act_state_key(a, vm));
+    if (rc) goto out;
     a->probe_snap = snap;
     a->probe_len = snaplen;
-    if (!rc) nn = env_check_nouns(vm, nouns, nn, act_noun_resolves, a);
-    if (!rc) rc = env_generate(&a->cands, vm, a->g, nouns, nn);
+    nn = env_check_nouns(vm, nouns, nn, act_noun_resolves, a);
+    rc = JITRL_ENOMEM;
+    if (act_oom(a)) goto out;   /* a noun dropped for want of memory */
+    if ((rc = env_generate(&a->cands, vm, a->g, nouns, nn))) goto out;
     /* fast: the likeliest candidates only (they come first: common verbs,
      * one noun before two, the player and topics last) */
-    if (!rc && a->reuse && a->cands.n > FAST_CANDS) a->cands.n = FAST_CANDS;
-    jr_free(nouns);
-    if (!rc) rc = act_evaluate(a, vm, snap, snaplen);
+    if (a->reuse && a->cands.n > FAST_CANDS) a->cands.n = FAST_CANDS;
+    rc = act_evaluate(a, vm, snap, snaplen);
     int late = 0;
     for (int t = 0; t < a->nthreads; t++) {
         late |= jitrl_zvm_out_of_time(a->vm[t]);
@@ -212,25 +256,39 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
         /* a partial answer must not be memoised as the state's */
         snprintf(err, errlen, "valid actions: the story's commands ran for over %d ms (the turn's time limit)",
                  ENV_TURN_MS);
-        return JITRL_EBUDGET;
+        said = 1;
+        rc = JITRL_EBUDGET;
     }
-    if (rc) {
-        snprintf(err, errlen, "valid actions: %s", jitrl_strerror(rc));
-        return rc;
+    if (rc) goto out;
+    if (first || a->reuse) {
+        int rekey = act_learn_keymask(a, vm, first);
+        rc = JITRL_ENOMEM;
+        if (rekey < 0) goto out;
+        if (rekey) key = memo_key(act_look_key(a, vm, snap, snaplen), tkey);
+        if (act_oom(a)) goto out;
     }
-    if ((first || a->reuse) && act_learn_keymask(a, vm, first))
-        key = memo_key(act_look_key(a, vm, snap, snaplen), tkey);
-    rc = act_memo_store(a, key, &m);
-    if (rc) return rc;
+    if ((rc = act_memo_store(a, key, &m))) goto out;
     st->candidates = a->cands.n;
     st->groups = m->n;
     rc = act_set_answer(a, m, acts, outcomes, n);
-    st->ms = now_ms() - t0;
     if (getenv("JITRL_ENV_STATS")) {
         size_t ns = 0;
         for (size_t i = 0; a->skip && i < a->cands.n; i++) ns += a->skip[i];
-        fprintf(stderr, "valid actions: %.1f ms, %zu candidates (%zu not run), %zu groups\n", st->ms, a->cands.n,
-                ns, m->n);
+        fprintf(stderr, "valid actions: %.1f ms, %zu candidates (%zu not run), %zu groups\n", now_ms() - t0,
+                a->cands.n, ns, m->n);
+    }
+out:
+    jr_free(nouns);
+    st->ms = now_ms() - t0;
+    for (int t = 0; t < a->nthreads; t++) jitrl_zvm_set_deadline(a->vm[t], 0);
+    if (rc) {
+        /* nothing learnt from a failed computation stays (the answer
+         * stored before a failing act_set_answer is whole) */
+        learnt_copy(a, &was, 0);
+        *acts = NULL;
+        *outcomes = NULL;
+        *n = 0;
+        if (!said) snprintf(err, errlen, "valid actions: %s", jitrl_strerror(rc));
     }
     return rc;
 }
@@ -238,21 +296,26 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
 int env_actions_outcome(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen, const char *obs,
                         const char *cmd, int *changed, uint64_t *outcome)
 {
-    if (!a->counted) act_find_moves(a, vm, snap, snaplen);
-    prepare(a, vm, snap, snaplen, act_state_key(a, vm));
-    int quit;
     *changed = 0;
     *outcome = 0;
-    if (!act_run_cmd(a->vm[0], snap, snaplen, cmd, CAND_BUDGET, &quit)) return JITRL_OK;
+    memset(a->oom, 0, sizeof a->oom);
+    int rc = a->counted ? JITRL_OK : act_find_moves(a, vm, snap, snaplen);
+    if (!rc) rc = prepare(a, vm, snap, snaplen, act_state_key(a, vm));
+    if (rc) return rc;
+    int quit;
+    if (!act_run_cmd(a->vm[0], snap, snaplen, cmd, CAND_BUDGET, &quit, &a->oom[0]))
+        return a->oom[0] ? JITRL_ENOMEM : JITRL_OK;   /* a fault changes nothing; no memory is no answer */
     struct dpool p = {0};
     size_t off;
     uint32_t n;
-    int rc = act_diff_world(a, a->vm[0], &p, &off, &n);
+    rc = act_diff_world(a, a->vm[0], &p, &off, &n);
     int turn = act_read_moves(a, a->vm[0]) != a->base_moves;
     /* what this state's answer knows: its noise (scratch included) */
     memcpy(a->scratch_g, a->noise, sizeof a->scratch_g);
     memset(a->real_g, 0, sizeof a->real_g);
-    if (!rc && turn && act_classify(a, snap, snaplen, cmd, &p, off, n)) {
+    int found = !rc && turn && act_classify(a, snap, snaplen, cmd, &p, off, n);
+    if (!rc && act_oom(a)) rc = JITRL_ENOMEM;   /* half a classification teaches nothing */
+    if (!rc && found) {
         /* a new scratch global: answers memoised so far counted it */
         for (int k = 0; k < 32; k++) a->taught_g[k] |= (uint8_t)(a->scratch_g[k] & ~a->noise[k]);
         act_memo_clear(a);

@@ -23,10 +23,10 @@ static int cmp_wobj(const void *x, const void *y)
 
 /* Which objects answer to which dictionary word (their name property),
  * sorted by word.  Names are fixed, so this is built once. */
-static void build_widx(env_actions *a, const jitrl_zvm *vm)
+static int build_widx(env_actions *a, const jitrl_zvm *vm)
 {
-    a->widx_built = 1;
     size_t cap = 0;
+    a->nwidx = 0;
     for (unsigned o = 1; o <= a->w->nobj; o++) {
         unsigned len = 0;
         uint32_t pa = a->w->name_prop ? jitrl_zvm_prop_addr(vm, o, a->w->name_prop, &len) : 0;
@@ -34,7 +34,14 @@ static void build_widx(env_actions *a, const jitrl_zvm *vm)
             if (a->nwidx == cap) {
                 size_t nc = cap ? cap * 2 : 1024;
                 struct wobj *nw = jr_realloc(a->widx, nc * sizeof *nw);
-                if (!nw) return;
+                if (!nw) {
+                    /* no half index: it would leave named objects out of
+                     * footprints; built again next time */
+                    jr_free(a->widx);
+                    a->widx = NULL;
+                    a->nwidx = 0;
+                    return JITRL_ENOMEM;
+                }
                 a->widx = nw;
                 cap = nc;
             }
@@ -43,6 +50,8 @@ static void build_widx(env_actions *a, const jitrl_zvm *vm)
         }
     }
     if (a->nwidx) qsort(a->widx, a->nwidx, sizeof *a->widx, cmp_wobj);
+    a->widx_built = 1;
+    return JITRL_OK;
 }
 
 /* Hash of object o as a command's outcome may depend on it: attributes,
@@ -102,9 +111,9 @@ static uint64_t footprint(env_actions *a, const jitrl_zvm *vm, uint64_t gkey, ui
 }
 
 /* Mark the candidates whose footprint changed nothing before. */
-static void mark_quiet(env_actions *a, const jitrl_zvm *vm, uint64_t *fps)
+static int mark_quiet(env_actions *a, const jitrl_zvm *vm, uint64_t *fps)
 {
-    if (!a->widx_built) build_widx(a, vm);
+    if (!a->widx_built && build_widx(a, vm)) return JITRL_ENOMEM;
     /* globals (after `look`, which rewrites the parser's), but the
      * parser's and the counters */
     uint16_t gl[240];
@@ -134,6 +143,7 @@ static void mark_quiet(env_actions *a, const jitrl_zvm *vm, uint64_t *fps)
                 if (a->quiet.k[j] == k) { seen = 1; break; }
         a->skip[i] = (uint8_t)seen;
     }
+    return JITRL_OK;
 }
 
 /* Allocate a->skip and *fps (the candidates' footprints) and mark the
@@ -142,24 +152,23 @@ int act_fast_mark(env_actions *a, const jitrl_zvm *vm, uint64_t **fps)
 {
     a->skip = jr_calloc(a->cands.n + 1, 1);
     *fps = jr_calloc(a->cands.n + 1, sizeof **fps);
-    if (!a->skip || !*fps) {
+    int rc = a->skip && *fps ? mark_quiet(a, vm, *fps) : JITRL_ENOMEM;
+    if (rc) {
         jr_free(*fps);
         *fps = NULL;
-        return JITRL_ENOMEM;
     }
-    mark_quiet(a, vm, *fps);
-    return JITRL_OK;
+    return rc;
 }
 
-/* Remember the footprints of the candidates run that changed nothing;
- * frees fps.  The set is dropped when it grows past 4 * MEMO_MAX. */
-void act_fast_remember(env_actions *a, uint64_t *fps)
+/* Remember the footprints of the candidates run that changed nothing.
+ * The set is dropped when it grows past 4 * MEMO_MAX. */
+int act_fast_remember(env_actions *a, const uint64_t *fps)
 {
     if (a->quiet.n > 4 * MEMO_MAX) {
         jr_free(a->quiet.k);
         memset(&a->quiet, 0, sizeof a->quiet);
     }
     for (size_t i = 0; i < a->cands.n; i++)
-        if (!a->skip[i] && !a->changed[i] && env_keyset_add(&a->quiet, fps[i] | 1) < 0) break;
-    jr_free(fps);
+        if (!a->skip[i] && !a->changed[i] && env_keyset_add(&a->quiet, fps[i] | 1) < 0) return JITRL_ENOMEM;
+    return JITRL_OK;
 }

@@ -97,6 +97,9 @@ struct env_actions {
     uint64_t mask_key;
     int mask_valid;
     char look_text[2048];
+    /* a run of the current call failed for want of memory, per thread
+     * (thread 0 is the caller's): the call fails (act_oom) */
+    uint8_t oom[MAX_THREADS];
 };
 
 /* The region starts with the globals (GLEN bytes), then the objects. */
@@ -121,8 +124,9 @@ void act_judge(const env_actions *a, const struct dpool *p, size_t off, uint32_t
 
 /* ---- actions_noise.c ---- */
 
-/* The mask of the bytes no-op turns change at the state (a->base). */
-void act_calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen);
+/* The mask of the bytes no-op turns change at the state (a->base);
+ * JITRL_ENOMEM when a no-op could not run for want of memory. */
+int act_calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen);
 /* a->noise from the candidates' diffs and the scratch globals. */
 void act_find_noise(env_actions *a);
 /* Learn whether the globals cmd changed are parser scratch; 1 if a new one. */
@@ -130,14 +134,13 @@ int act_classify(env_actions *a, const void *snap, size_t snaplen, const char *c
                  size_t off, uint32_t n);
 /* The parser scratch globals at this state, from its candidates' diffs. */
 void act_learn_scratch(env_actions *a, const void *snap, size_t snaplen);
-/* Find the turn counter(s) by two `wait`s (once). */
-void act_find_moves(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen);
+/* Find the turn counter(s) by two `wait`s (once; JITRL_ENOMEM: again next
+ * time). */
+int act_find_moves(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen);
 
 /* ---- actions_memo.c ---- */
 
 memo_ent *act_memo_find(env_actions *a, uint64_t key);
-/* A fresh slot for key (its blob still NULL), or NULL (out of memory). */
-memo_ent *act_memo_insert(env_actions *a, uint64_t key);
 void act_memo_clear(env_actions *a);
 /* The key of the world in vm (uses a->scratch[0]). */
 uint64_t act_state_key(env_actions *a, const jitrl_zvm *vm);
@@ -149,9 +152,10 @@ static inline uint64_t memo_key(uint64_t skey, uint64_t tkey)
     return skey ^ (tkey + 0x51ed27) * 0x9e3779b97f4a7c15ull;
 }
 /* Learn the key mask from the state just evaluated; 1 if the state's key
- * must be taken again. */
+ * must be taken again, -1 out of memory. */
 int act_learn_keymask(env_actions *a, const jitrl_zvm *vm, int first);
-/* Group the evaluated candidates by outcome and store the answer. */
+/* Group the evaluated candidates by outcome and store the answer; on
+ * failure (JITRL_ENOMEM) the memo is as it was. */
 int act_memo_store(env_actions *a, uint64_t key, memo_ent **out);
 /* Point the caller's arrays at memo entry m. */
 int act_set_answer(env_actions *a, memo_ent *m, const char *const **acts, const uint64_t **outs, size_t *n);
@@ -162,16 +166,21 @@ int act_set_answer(env_actions *a, memo_ent *m, const char *const **acts, const 
  * a->skip[i] for those whose footprint changed nothing before. */
 int act_fast_mark(env_actions *a, const jitrl_zvm *vm, uint64_t **fps);
 /* After judging: remember the footprints of the candidates that changed
- * nothing; frees fps. */
-void act_fast_remember(env_actions *a, uint64_t *fps);
+ * nothing (JITRL_ENOMEM: some not remembered; they are run again). */
+int act_fast_remember(env_actions *a, const uint64_t *fps);
 
 /* ---- actions_probe.c ---- */
 
 /* Feed cmd to vm (stopped at input) and run to the next prompt; 1 if it got
- * there (or the game ended: *quit), 0 if it faulted or ran out of budget. */
-int act_feed(jitrl_zvm *vm, const char *cmd, uint64_t budget, int *quit);
+ * there (or the game ended: *quit), 0 if it faulted or ran out of budget,
+ * or out of memory: then *oom = 1 too, and the caller must fail rather
+ * than read the 0 as "the command does nothing". */
+int act_feed(jitrl_zvm *vm, const char *cmd, uint64_t budget, int *quit, uint8_t *oom);
 /* act_feed after restoring snap. */
-int act_run_cmd(jitrl_zvm *vm, const void *snap, size_t snaplen, const char *cmd, uint64_t budget, int *quit);
+int act_run_cmd(jitrl_zvm *vm, const void *snap, size_t snaplen, const char *cmd, uint64_t budget, int *quit,
+                uint8_t *oom);
+/* Did a run of this call fail for want of memory (a->oom of any thread)? */
+int act_oom(const env_actions *a);
 /* env_noun_probe over a->probe_snap. */
 int act_noun_resolves(void *ctx, const char *cmd);
 /* Run every candidate from snap and judge it: a->changed, a->outcome. */

@@ -10,17 +10,48 @@
 
 #include "base/alloc.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
+/* The table's invariants: a power-of-two capacity at most half full (so a
+ * probe always meets an empty slot), a slot is taken iff its blob is set. */
+static void memo_check_table(const env_actions *a)
+{
+    assert(!a->memo_cap || (a->memo_cap & (a->memo_cap - 1)) == 0);
+    assert(a->memo_n * 2 <= a->memo_cap);
+    assert(a->memo_n <= MEMO_MAX);
+    (void)a;
+}
+
+/* An entry holds a whole answer: n NUL-terminated commands in its blob
+ * and n outcomes, never an answer cut short by a failed allocation. */
+static void memo_check_entry(const memo_ent *m)
+{
+#ifndef NDEBUG
+    assert(m->blob && m->outs);
+    const char *s = m->blob;
+    for (size_t i = 0; i < m->n; i++) {
+        assert(*s);
+        assert(m->outs[i]);
+        s += strlen(s) + 1;
+    }
+#endif
+    (void)m;
+}
+
 memo_ent *act_memo_find(env_actions *a, uint64_t key)
 {
+    memo_check_table(a);
     if (!a->memo_cap) return NULL;
     size_t j = key & (a->memo_cap - 1);
     while (a->memo[j].blob) {
-        if (a->memo[j].key == key) return &a->memo[j];
+        if (a->memo[j].key == key) {
+            memo_check_entry(&a->memo[j]);
+            return &a->memo[j];
+        }
         j = (j + 1) & (a->memo_cap - 1);
     }
     return NULL;
@@ -36,10 +67,12 @@ void act_memo_clear(env_actions *a)
     a->memo_n = 0;
 }
 
-memo_ent *act_memo_insert(env_actions *a, uint64_t key)
+/* Store the answer (blob, outs, n) under key: the table takes them, or
+ * (out of memory) nothing changes and the caller still owns them. */
+static memo_ent *memo_insert(env_actions *a, uint64_t key, char *blob, uint64_t *outs, size_t n)
 {
-    if (a->memo_n >= MEMO_MAX) act_memo_clear(a);
-    if ((a->memo_n + 1) * 2 > a->memo_cap) {
+    assert(blob && outs);
+    if ((a->memo_n + 1) * 2 > a->memo_cap && a->memo_n < MEMO_MAX) {
         size_t nc = a->memo_cap ? a->memo_cap * 2 : 1024;
         memo_ent *nm = jr_calloc(nc, sizeof *nm);
         if (!nm) return NULL;
@@ -53,11 +86,20 @@ memo_ent *act_memo_insert(env_actions *a, uint64_t key)
         a->memo = nm;
         a->memo_cap = nc;
     }
+    /* full: start again (the table was grown to hold MEMO_MAX) */
+    if (a->memo_n >= MEMO_MAX) act_memo_clear(a);
     size_t j = key & (a->memo_cap - 1);
     while (a->memo[j].blob) j = (j + 1) & (a->memo_cap - 1);
-    a->memo[j].key = key;
+    memo_ent *m = &a->memo[j];
+    m->key = key;
+    m->blob = blob;
+    m->outs = outs;
+    m->n = n;
+    memcpy(m->noise, a->noise, sizeof m->noise);
     a->memo_n++;
-    return &a->memo[j];
+    memo_check_table(a);
+    memo_check_entry(m);
+    return m;
 }
 
 /* Key of a state: the whole world region, turn counter included (games
@@ -132,8 +174,10 @@ uint64_t act_state_key(env_actions *a, const jitrl_zvm *vm)
             a->scratch[0][2 * g] = a->scratch[0][2 * g + 1] = 0;
     return XXH3_64bits(a->scratch[0], a->rlen);
 }
+
 int act_set_answer(env_actions *a, memo_ent *m, const char *const **acts, const uint64_t **outs, size_t *n)
 {
+    memo_check_entry(m);
     if (a->acts_cap < m->n + 1) {
         const char **p = jr_realloc(a->acts, (m->n + 1) * sizeof *p);
         if (!p) return JITRL_ENOMEM;
@@ -163,7 +207,7 @@ uint64_t act_look_key(env_actions *a, jitrl_zvm *vm, const void *snap, size_t sn
     int quit;
     a->look_text[0] = 0;
     for (unsigned g = 0; g < 240; g++) a->look_gl[g] = jitrl_zvm_global(vm, g);
-    if (act_run_cmd(a->vm[0], snap, snaplen, "look", a->budget, &quit) && !quit) {
+    if (act_run_cmd(a->vm[0], snap, snaplen, "look", a->budget, &quit, &a->oom[0]) && !quit) {
         size_t n;
         snprintf(a->look_text, sizeof a->look_text, "%s", jitrl_zvm_output(a->vm[0], &n));
         for (unsigned g = 0; g < 240; g++) a->look_gl[g] = jitrl_zvm_global(a->vm[0], g);
@@ -174,7 +218,8 @@ uint64_t act_look_key(env_actions *a, jitrl_zvm *vm, const void *snap, size_t sn
 
 /* Learn the key mask from the state just evaluated (the first state, or
  * every state with `fast`).  Returns 1 if it changed (or this is the first
- * state): the state's key must be taken again. */
+ * state): the state's key must be taken again; -1 out of memory (the
+ * caller restores the key mask: a half-learnt one would be kept). */
 int act_learn_keymask(env_actions *a, const jitrl_zvm *vm, int first)
 {
     /* the parser's globals: what most commands, or a no-op, change
@@ -189,16 +234,17 @@ int act_learn_keymask(env_actions *a, const jitrl_zvm *vm, int first)
      * attributes likewise (the library's "workflag") */
     keymask_attrs_from(a, vm, a->mask);
     uint8_t *am = jr_calloc(a->rlen + 1, 1);
+    if (!am) return -1;
     for (size_t c = 0; c < a->cands.n; c++) {
         if (a->dturn[c] || a->dquit[c]) continue;
         const struct dpool *p = &a->pool[a->dthr[c]];
         for (uint32_t k = 0; k < a->dn[c]; k++) {
             uint32_t i = p->idx[a->doff[c] + k];
             if (i < GLEN(a) && i / 2 < 256) a->keymask_g[i / 16] |= (uint8_t)(1u << (i / 2 % 8));
-            if (i >= GLEN(a) && am) am[i] |= (uint8_t)(p->val[a->doff[c] + k] ^ a->base[i]);
+            if (i >= GLEN(a)) am[i] |= (uint8_t)(p->val[a->doff[c] + k] ^ a->base[i]);
         }
     }
-    if (am) keymask_attrs_from(a, vm, am);
+    keymask_attrs_from(a, vm, am);
     jr_free(am);
     a->keymask_set = 1;
     return first || memcmp(was, a->keymask_g, 32) || memcmp(was + 32, a->keymask_attr, 6);
@@ -229,31 +275,29 @@ int act_memo_store(env_actions *a, uint64_t key, memo_ent **out)
     qsort_r(keep, nk, sizeof *keep, cmp_idx, a);
     size_t bytes = 1;
     for (size_t i = 0; i < nk; i++) bytes += strlen(env_cand(&a->cands, keep[i])) + 1;
-    memo_ent *m = act_memo_insert(a, key);
-    if (!m) { jr_free(keep); return JITRL_ENOMEM; }
-    m->blob = jr_malloc(bytes);
-    m->outs = jr_malloc((nk + 1) * sizeof *m->outs);
-    if (!m->blob || !m->outs) {
-        /* leave a valid empty entry behind */
-        jr_free(m->outs);
-        m->outs = NULL;
-        if (!m->blob) m->blob = jr_strdup("");
-        m->n = 0;
-        jr_free(keep);
+    /* the whole answer first, then into the table: a failure leaves no
+     * entry (an empty one would answer "no valid actions" from then on) */
+    char *blob = jr_malloc(bytes);
+    uint64_t *outs = jr_malloc((nk + 1) * sizeof *outs);
+    memo_ent *m = NULL;
+    if (blob && outs) {
+        size_t off = 0;
+        for (size_t i = 0; i < nk; i++) {
+            const char *s = env_cand(&a->cands, keep[i]);
+            size_t l = strlen(s) + 1;
+            memcpy(blob + off, s, l);
+            off += l;
+            outs[i] = a->outcome[keep[i]];
+        }
+        blob[off] = 0;
+        m = memo_insert(a, key, blob, outs, nk);
+    }
+    jr_free(keep);
+    if (!m) {
+        jr_free(blob);
+        jr_free(outs);
         return JITRL_ENOMEM;
     }
-    size_t off = 0;
-    for (size_t i = 0; i < nk; i++) {
-        const char *s = env_cand(&a->cands, keep[i]);
-        size_t l = strlen(s) + 1;
-        memcpy(m->blob + off, s, l);
-        off += l;
-        m->outs[i] = a->outcome[keep[i]];
-    }
-    m->blob[off] = 0;
-    m->n = nk;
-    memcpy(m->noise, a->noise, sizeof a->noise);
-    jr_free(keep);
     *out = m;
     return JITRL_OK;
 }

@@ -46,8 +46,9 @@ void act_find_noise(env_actions *a)
 
 /* ---- noise calibration ---- */
 
-void act_calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen)
+int act_calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snaplen)
 {
+    uint8_t oom = 0;
     memset(a->mask, 0, a->rlen);
     /* the move counter never counts as a change */
     if (a->moves_len) {
@@ -61,7 +62,7 @@ void act_calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snapl
     a->have_wait = a->have_x = 0;
     for (size_t c = 0; c < sizeof noops / sizeof noops[0]; c++) {
         int quit;
-        if (!act_run_cmd(vm, snap, snaplen, noops[c], a->budget, &quit) || quit) continue;
+        if (!act_run_cmd(vm, snap, snaplen, noops[c], a->budget, &quit, &oom) || quit) continue;
         if (c == 1) {
             size_t n;
             const char *t = jitrl_zvm_output(vm, &n);
@@ -88,6 +89,9 @@ void act_calibrate(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snapl
             }
         }
     }
+    /* a no-op that could not run for want of memory would leave its
+     * noise unmasked: no mask */
+    return oom ? JITRL_ENOMEM : JITRL_OK;
 }
 
 /* Learn the parser's scratch globals: a global a command changed that a
@@ -114,8 +118,8 @@ int act_classify(env_actions *a, const void *snap, size_t snaplen, const char *c
         const uint8_t *ref = r == 0 ? a->after_x : a->after_wait;
         if (r == 0 && !a->have_x) continue;
         int quit;
-        if (!act_run_cmd(a->vm[0], snap, snaplen, cmd, CAND_BUDGET, &quit) || quit) return found;
-        if (!act_feed(a->vm[0], resets[r], CAND_BUDGET, &quit) || quit) continue;
+        if (!act_run_cmd(a->vm[0], snap, snaplen, cmd, CAND_BUDGET, &quit, &a->oom[0]) || quit) return found;
+        if (!act_feed(a->vm[0], resets[r], CAND_BUDGET, &quit, &a->oom[0]) || quit) continue;
         act_region_copy(a, a->vm[0], a->scratch[0]);
         for (uint32_t k = 0; k < n; k++) {
             uint32_t i = p->idx[off + k], g = i / 2;
@@ -141,8 +145,8 @@ static long after_two(env_actions *a, const void *snap, size_t snaplen, const ch
                       unsigned g)
 {
     int quit;
-    if (!act_run_cmd(a->vm[0], snap, snaplen, first, CAND_BUDGET, &quit) || quit) return -1;
-    if (!act_feed(a->vm[0], then, CAND_BUDGET, &quit) || quit) return -1;
+    if (!act_run_cmd(a->vm[0], snap, snaplen, first, CAND_BUDGET, &quit, &a->oom[0]) || quit) return -1;
+    if (!act_feed(a->vm[0], then, CAND_BUDGET, &quit, &a->oom[0]) || quit) return -1;
     return jitrl_zvm_global(a->vm[0], g);
 }
 
@@ -254,15 +258,20 @@ void act_learn_scratch(env_actions *a, const void *snap, size_t snaplen)
  * found keeps global 2.  Every global counting so (a library keeps the
  * turns twice, for the status line and for itself) is left out of the
  * memo key, so a state revisited later in an episode is a hit. */
-void act_find_moves(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen)
+int act_find_moves(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen)
 {
-    a->counted = 1;
     jitrl_zvm *t = a->vm[0];
     int quit;
-    if (!act_run_cmd(t, snap, snaplen, "wait", CAND_BUDGET, &quit) || quit) return;
+    uint8_t oom = 0;
+    /* counted only when the waits ran or failed for a reason that will
+     * stay: out of memory, it is tried again */
+    int ran = act_run_cmd(t, snap, snaplen, "wait", CAND_BUDGET, &quit, &oom) && !quit;
     uint16_t once[240];
-    for (unsigned g = 0; g < 240; g++) once[g] = jitrl_zvm_global(t, g);
-    if (!act_feed(t, "wait", CAND_BUDGET, &quit) || quit) return;
+    for (unsigned g = 0; ran && g < 240; g++) once[g] = jitrl_zvm_global(t, g);
+    ran = ran && act_feed(t, "wait", CAND_BUDGET, &quit, &oom) && !quit;
+    if (oom) return JITRL_ENOMEM;
+    a->counted = 1;
+    if (!ran) return JITRL_OK;
     int found = !a->moves_guess;
     a->moves_guess = 0;
     for (unsigned g = 0; g < 240; g++) {
@@ -273,4 +282,5 @@ void act_find_moves(env_actions *a, const jitrl_zvm *vm, const void *snap, size_
             a->counter_g[g / 8] |= (uint8_t)(1u << (g % 8));
         }
     }
+    return JITRL_OK;
 }

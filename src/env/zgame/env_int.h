@@ -167,8 +167,10 @@ void env_actions_free(env_actions *a);
 /* Approximate for speed (jitrl_zgame_options.fast_actions). */
 void env_actions_set_fast(env_actions *a, int fast);
 /* The globals that count the turns (bit g of out[g / 8]), found by two
- * `wait`s from the state in `vm` (its snapshot `snap`) the first time. */
-void env_actions_counters(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen, uint8_t out[32]);
+ * `wait`s from the state in `vm` (its snapshot `snap`) the first time.
+ * JITRL_ENOMEM: not found yet (out is what is known), tried again next
+ * time. */
+int env_actions_counters(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t snaplen, uint8_t out[32]);
 /* Compute (or fetch from the memo) the valid actions for the machine state in
  * `vm` (stopped at input; `snap` is its snapshot) with the last observation
  * text `obs`.  The returned arrays stay valid until the next call. */

@@ -303,6 +303,7 @@ static int take_obs(zgame *e)
     jr_buf_reset(&e->obs);
     int rc = jr_buf_append(&e->obs, t + s, n - s);
     if (rc == JITRL_ETOOBIG) rc = jr_buf_append(&e->obs, t + s, ENV_OBS_MAX - 1);
+    if (rc) seterr(e, "observation: %s", jitrl_strerror(rc));
     return rc;
 }
 
@@ -531,7 +532,8 @@ static int zg_reset(void *ctx, jitrl_obs *out)
     /* with no facts and no v3 status line, the turn counter is wherever
      * the game keeps it: found once, it stays out of the world hash */
     if (e->score_mode == SCORE_VERB && (rc = ensure_actions(e)) == JITRL_OK)
-        env_actions_counters(e->acts, e->vm, e->snap, e->snap_len, e->counters);
+        if ((rc = env_actions_counters(e->acts, e->vm, e->snap, e->snap_len, e->counters)))
+            seterr(e, "turn counter: %s", jitrl_strerror(rc));
     if (rc) return rc;
     read_score(e);
     detect_end(e, jr_buf_str(&e->obs), stop);
