@@ -13,6 +13,7 @@
  */
 #include "engine/mem_int.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -42,6 +43,10 @@ static int htab_reserve(mem_htab *t, size_t n_after, const uint64_t *digest)
 
 static void htab_insert(mem_htab *t, uint64_t digest, uint32_t id)
 {
+    /* reserved first: a power-of-two table that keeps an empty slot, so
+     * probes end */
+    assert(t->slot && ((t->mask + 1) & t->mask) == 0 && t->n + 1 < t->mask + 1);
+    assert(id != MEM_NONE);
     size_t h = (size_t)digest & t->mask;
     while (t->slot[h] != MEM_NONE) h = (h + 1) & t->mask;
     t->slot[h] = id;
@@ -545,6 +550,8 @@ void mem_index_commit(mem_index *ix)
         mem_step *s = &ix->pend[i];
         mem_key *k = &ix->keys[s->key];
         uint32_t idx = (uint32_t)ix->n_steps;
+        /* prepare reserved this step's room in both lists */
+        assert(k->n_res > 0 && k->n_steps < k->cap_steps && ix->n_steps < ix->cap_steps);
         ix->steps[ix->n_steps++] = *s;
         k->steps[k->n_steps++] = idx;
         if (fabs(s->ret) > ix->ret_absmax) ix->ret_absmax = fabs(s->ret);
@@ -561,7 +568,10 @@ void mem_index_commit(mem_index *ix)
 
 void mem_index_abort(mem_index *ix)
 {
-    for (size_t i = 0; i < ix->n_pend; i++) ix->keys[ix->pend[i].key].n_res--;
+    for (size_t i = 0; i < ix->n_pend; i++) {
+        assert(ix->keys[ix->pend[i].key].n_res > 0);
+        ix->keys[ix->pend[i].key].n_res--;
+    }
     ix->n_pend = 0;
 }
 
