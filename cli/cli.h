@@ -7,6 +7,8 @@
 #ifndef JITRL_CLI_H
 #define JITRL_CLI_H
 
+#include <stddef.h>
+
 int cmd_run(int argc, char **argv);      /* cmd_run.c: play a story like dfrotz */
 int cmd_actions(int argc, char **argv);  /* cmd_actions.c: valid actions along a walkthrough */
 int cmd_play(int argc, char **argv);     /* cmd_play.c: the JitRL agent */
@@ -19,6 +21,20 @@ int bench_zvm(int argc, char **argv);
 int bench_memory(int argc, char **argv);
 int bench_actions(int argc, char **argv);
 int bench_play(int argc, char **argv);
+
+/* cli_env.c: what the CLI takes from the environment for the library, which
+ * reads none itself.  JITRL_ENV_DEBUG (=2: every candidate too),
+ * JITRL_ENV_STATS, JITRL_ENV_DUMP=FILE set the game's debugging log (to
+ * stderr; dump lines appended to FILE). */
+struct jitrl_zgame_options;
+void cli_zgame_env(struct jitrl_zgame_options *opt);
+/* JITRL_LLM_EXTRA, _TIMEOUT_MS, _RETRIES, _TOP_LOGPROBS, _MAX_LABELS,
+ * _TEMPERATURE override the model client's settings, and the API key is
+ * OPENAI_API_KEY, else JITRL_API_KEY (unless cfg->api_key is set; a key
+ * never comes from a flag, where `ps` would show it).  JITRL_EINVAL with
+ * a message naming the variable for a bad value. */
+struct jitrl_llm_config;
+int cli_llm_env(struct jitrl_llm_config *cfg, char *errmsg, size_t errlen);
 
 /* The built-in default game, embedded at build time (build/gen/default_game.c). */
 extern const unsigned char jitrl_default_game[];

@@ -80,6 +80,7 @@ int actions_walk(const walk_opts *o, jr_buf *json)
     jitrl_zgame_options_init(&eo);
     eo.seed = (int32_t)o->seed;
     eo.threads = o->threads;
+    cli_zgame_env(&eo);
     jitrl_env *env = NULL;
     char err[256];
     int rc = jitrl_zgame_open_file(o->story, &eo, &env, err, sizeof err);

@@ -9,6 +9,7 @@
  * resumed from its memory file first reads back the scores of the episodes
  * already stored there.
  */
+#include "cli.h"
 #include "play.h"
 
 #include <errno.h>
@@ -262,6 +263,8 @@ static int flush_log(batch *b, char *err, size_t errlen)
 static int llm_config_of(const play_opts *o, int run, jitrl_llm_config *lc, char *err, size_t errlen)
 {
     jitrl_llm_config_init(lc);
+    /* the environment's settings, then the flags (which win) */
+    if (cli_llm_env(lc, err, errlen)) return JITRL_EINVAL;
     lc->base_url = o->llm_url;
     lc->model = o->model;
     lc->price_in = o->price_in;
@@ -322,6 +325,7 @@ static int run_one(batch *b, int job)
         if (b->workers > 1) eo.threads = 1;
         eo.fast_actions = 1;
         eo.name = b->story->name;   /* the built-in game is "jitrl_cave" in the trace and memory too */
+        cli_zgame_env(&eo);
         if ((rc = jitrl_zgame_open_buffer(b->story->bytes, b->story->len, &eo, &env, err, sizeof err))) goto out;
     }
     if (kind == JITRL_AGENT_JITRL) {

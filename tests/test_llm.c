@@ -370,17 +370,21 @@ static void test_auth_and_extra(void)
     if (testsrv_start(&s2, args)) { CHECK(0); return; }
     double lg[4];
     jitrl_llm_call info;
-    /* key from the environment */
-    setenv("OPENAI_API_KEY", "sk-wrong-SECRET", 1);
-    jitrl_llm *llm = open_llm(s2.base, JITRL_LLM_TOKEN, NULL, "gpt-test");
+    /* a wrong key (the CLI takes it from the environment; the library from
+     * its config only, tests/test_cli_env.sh) */
+    jitrl_llm *llm = open_llm(s2.base, JITRL_LLM_TOKEN, "sk-wrong-SECRET", "gpt-test");
     CHECK_INT(jitrl_llm_prior(llm, &CTX, CANDS, 4, NULL, lg, &info), JITRL_EAUTH);
     CHECK(strstr(jitrl_llm_errmsg(llm), "401") != NULL);
     CHECK(strstr(jitrl_llm_errmsg(llm), "SECRET") == NULL);   /* never the key */
     CHECK_INT(info.attempts, 1);
     jitrl_llm_close(llm);
-    unsetenv("OPENAI_API_KEY");
-    setenv("JITRL_API_KEY", "sk-test-SECRET", 1);
+    /* no key in the config: none sent, whatever the environment holds */
+    setenv("OPENAI_API_KEY", "sk-test-SECRET", 1);
     llm = open_llm(s2.base, JITRL_LLM_TOKEN, NULL, "gpt-test");
+    CHECK_INT(jitrl_llm_prior(llm, &CTX, CANDS, 4, NULL, lg, &info), JITRL_EAUTH);
+    jitrl_llm_close(llm);
+    unsetenv("OPENAI_API_KEY");
+    llm = open_llm(s2.base, JITRL_LLM_TOKEN, "sk-test-SECRET", "gpt-test");
     CHECK_INT(jitrl_llm_prior(llm, &CTX, CANDS, 4, NULL, lg, &info), JITRL_OK);
     CHECK_INT(info.fell_back, 0);
     jitrl_llm_close(llm);
@@ -403,7 +407,7 @@ static void test_auth_and_extra(void)
         jitrl_llm_close(llm);
     }
     /* unknown model: 404, immediate */
-    llm = open_llm(s2.base, JITRL_LLM_TOKEN, NULL, "gpt-nonexistent");
+    llm = open_llm(s2.base, JITRL_LLM_TOKEN, "sk-test-SECRET", "gpt-nonexistent");
     CHECK_INT(jitrl_llm_prior(llm, &CTX, CANDS, 4, NULL, lg, &info), JITRL_EAUTH);
     CHECK(strstr(jitrl_llm_errmsg(llm), "404") != NULL);
     jitrl_llm_close(llm);
@@ -412,6 +416,7 @@ static void test_auth_and_extra(void)
     jitrl_llm_config_init(&cfg);
     cfg.base_url = s2.base;
     cfg.model = "gpt-test";
+    cfg.api_key = "sk-test-SECRET";
     cfg.transport = &recorder;
     cfg.extra_json = "{\"provider\": {\"require_parameters\": true}, \"model\": \"ignored\"}";
     char err[200];
@@ -422,7 +427,6 @@ static void test_auth_and_extra(void)
     CHECK(last && strstr(last, "\"provider\":{\"require_parameters\":true}") && strstr(last, "\"model\":\"gpt-test\""));
     free(last);
     jitrl_llm_close(llm);
-    unsetenv("JITRL_API_KEY");
     testsrv_stop(&s2);
 
     /* the main server has no --allow-extra: an extra member is a 400, a hard error */

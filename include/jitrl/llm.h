@@ -74,7 +74,8 @@ typedef struct jitrl_llm_transport {
 typedef struct jitrl_llm_config {
     const char *base_url;     /* e.g. "https://api.openai.com/v1"; "/chat/completions" is appended */
     const char *model;        /* e.g. "gpt-4o-mini"; required */
-    const char *api_key;      /* NULL = $OPENAI_API_KEY, else $JITRL_API_KEY, else none */
+    const char *api_key;      /* NULL = none (the library reads no environment; the CLI takes
+                               * $OPENAI_API_KEY, else $JITRL_API_KEY) */
     jitrl_llm_mode mode;      /* default JITRL_LLM_TOKEN */
     double temperature;       /* default 1.0 (logprobs of the untempered distribution) */
     int top_logprobs;         /* token mode: 1..20, default 20 (OpenAI's maximum) */
@@ -114,21 +115,10 @@ typedef struct jitrl_llm_config {
     int max_failed_calls;
 } jitrl_llm_config;
 
-/* Fill *cfg with the defaults above (base_url and model NULL), then the
- * environment's overrides (jitrl_llm_config_env), so settings a CLI has no
- * flag for can still be set, and flags the caller applies afterwards win.
- * An override that does not parse is skipped here and reported by
- * jitrl_llm_open (JITRL_EINVAL naming the variable). */
+/* Fill *cfg with the defaults above (base_url and model NULL).  The
+ * library reads no environment variables: the CLI applies its own
+ * (JITRL_LLM_EXTRA, JITRL_LLM_TEMPERATURE, ..., the key; cli/cli_env.c). */
 JITRL_API void jitrl_llm_config_init(jitrl_llm_config *cfg);
-
-/* Apply the environment's overrides to *cfg: JITRL_LLM_EXTRA (extra_json),
- * JITRL_LLM_TIMEOUT_MS, JITRL_LLM_RETRIES, JITRL_LLM_TOP_LOGPROBS,
- * JITRL_LLM_TEMPERATURE, JITRL_LLM_MAX_LABELS.  Unset variables leave
- * *cfg alone; string members point into the environment (valid while it
- * is not changed).  Returns JITRL_EINVAL, with the variable's name in
- * errmsg, for a value that does not parse; the values before it in that
- * order are applied. */
-JITRL_API int jitrl_llm_config_env(jitrl_llm_config *cfg, char *errmsg, size_t errlen);
 
 /* "token", "verbal", "propose" -> *mode.  JITRL_EINVAL for anything else. */
 JITRL_API int jitrl_llm_mode_parse(const char *name, jitrl_llm_mode *mode);

@@ -59,10 +59,25 @@ typedef struct jitrl_zgame_options {
                             * states seen before on this handle.  0 = exact (default). */
     const char *name;      /* the game's name when the facts do not know it (copied at open); NULL =
                             * the file name without extension (open_file) or "story" (open_buffer) */
+    /* Debugging output of valid actions (it changes no answer): the kinds
+     * in log_mask (JITRL_ZGAME_LOG_*) are passed to log one line at a time
+     * (no newline), from the thread that called the environment; read at
+     * open.  NULL log = none (the default). */
+    unsigned log_mask;
+    void (*log)(void *log_ctx, unsigned kind, const char *line);
+    void *log_ctx;
 } jitrl_zgame_options;
 
+/* Kinds of jitrl_zgame_options.log lines. */
+enum {
+    JITRL_ZGAME_LOG_DEBUG = 1,       /* world diffs, noise and scratch globals, nouns, candidate counts */
+    JITRL_ZGAME_LOG_CANDIDATES = 2,  /* every candidate command of a state */
+    JITRL_ZGAME_LOG_STATS = 4,       /* one line per computed state: ms, candidates, groups */
+    JITRL_ZGAME_LOG_DUMP = 8,        /* per computed state: the keyed world region in hex and the noun key */
+};
+
 /* Fill *opt with the defaults: seed -1, use_facts 1, step_budget 0,
- * threads 0, fast_actions 0, name NULL, size set.  NULL options to open mean the
+ * threads 0, fast_actions 0, name NULL, no log, size set.  NULL options to open mean the
  * same. */
 JITRL_API void jitrl_zgame_options_init(jitrl_zgame_options *opt);
 

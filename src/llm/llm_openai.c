@@ -45,7 +45,6 @@ void jitrl_llm_config_init(jitrl_llm_config *cfg)
     cfg->history_len = 8;
     cfg->field_chars = 600;
     cfg->seed = 1;
-    (void)jitrl_llm_config_env(cfg, NULL, 0);   /* a bad value is reported by open */
 }
 
 int jitrl_llm_mode_parse(const char *name, jitrl_llm_mode *mode)
@@ -60,50 +59,6 @@ int jitrl_llm_mode_parse(const char *name, jitrl_llm_mode *mode)
         }
     }
     return JITRL_EINVAL;
-}
-
-static int env_long(const char *name, long lo, long hi, long *out, char *errmsg, size_t errlen)
-{
-    const char *v = getenv(name);
-    if (!v || !*v) return JITRL_OK;
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (*end || x < lo || x > hi) {
-        if (errmsg && errlen) snprintf(errmsg, errlen, "llm: %s must be an integer %ld..%ld", name, lo, hi);
-        return JITRL_EINVAL;
-    }
-    *out = x;
-    return JITRL_OK;
-}
-
-int jitrl_llm_config_env(jitrl_llm_config *cfg, char *errmsg, size_t errlen)
-{
-    long v;
-    const char *s = getenv("JITRL_LLM_EXTRA");
-    if (s && *s) cfg->extra_json = s;
-    v = cfg->timeout_ms;
-    if (env_long("JITRL_LLM_TIMEOUT_MS", 1, 3600000, &v, errmsg, errlen)) return JITRL_EINVAL;
-    cfg->timeout_ms = v;
-    v = cfg->max_retries;
-    if (env_long("JITRL_LLM_RETRIES", 0, 20, &v, errmsg, errlen)) return JITRL_EINVAL;
-    cfg->max_retries = (int)v;
-    v = cfg->top_logprobs;
-    if (env_long("JITRL_LLM_TOP_LOGPROBS", 1, 20, &v, errmsg, errlen)) return JITRL_EINVAL;
-    cfg->top_logprobs = (int)v;
-    v = cfg->max_labels;
-    if (env_long("JITRL_LLM_MAX_LABELS", 2, LLM_MAX_LABELS, &v, errmsg, errlen)) return JITRL_EINVAL;
-    cfg->max_labels = (int)v;
-    s = getenv("JITRL_LLM_TEMPERATURE");
-    if (s && *s) {
-        char *end;
-        double t = strtod(s, &end);
-        if (*end || !(t >= 0 && t <= 2)) {
-            if (errmsg && errlen) snprintf(errmsg, errlen, "llm: JITRL_LLM_TEMPERATURE must be a number 0..2");
-            return JITRL_EINVAL;
-        }
-        cfg->temperature = t;
-    }
-    return JITRL_OK;
 }
 
 static int cancelled(const jitrl_llm *llm) { return llm->cfg.cancel && *llm->cfg.cancel; }
@@ -157,20 +112,12 @@ int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, s
     jitrl_llm *llm = NULL;
     *out = NULL;
     if (!cfg) { rc = JITRL_EINVAL; why = "no configuration"; goto out; }
-    {
-        jitrl_llm_config scratch;
-        memset(&scratch, 0, sizeof scratch);
-        if (jitrl_llm_config_env(&scratch, errmsg, errlen)) return JITRL_EINVAL;
-    }
     if ((why = config_problem(cfg)) != NULL) { rc = JITRL_EINVAL; goto out; }
     llm = jr_calloc(1, sizeof *llm);
     if (!llm) { rc = JITRL_ENOMEM; why = "out of memory"; goto out; }
     llm->cfg = *cfg;
     int oom = 0;
-    const char *key = cfg->api_key;
-    if (!key) key = getenv("OPENAI_API_KEY");
-    if (!key || !*key) key = getenv("JITRL_API_KEY");
-    if (key && !*key) key = NULL;
+    const char *key = cfg->api_key && *cfg->api_key ? cfg->api_key : NULL;
     llm->base_url = dup_or_null(cfg->base_url, &oom);
     llm->model = dup_or_null(cfg->model, &oom);
     llm->api_key = dup_or_null(key, &oom);

@@ -31,9 +31,10 @@
  * `wait`s (find_moves).  The `fast` option (jitrl_zgame_options.
  * fast_actions) trades exactness for speed: commands that changed nothing
  * at a state with the same footprint are not run again (footprint).
- * Setting JITRL_ENV_DEBUG in the environment prints the diffs and
- * JITRL_ENV_STATS one line per computed state (debugging aids; they change
- * nothing).
+ * Debugging output (the diffs, one line per computed state, a dump of the
+ * keyed states; it changes nothing) goes to the log callback of the
+ * options (jitrl_zgame_options.log); the CLI sets it from JITRL_ENV_DEBUG,
+ * JITRL_ENV_STATS and JITRL_ENV_DUMP.
  *
  * The steps live in files of their own (actions_int.h lists them):
  * actions_diff.c (2, 4: the world diff and judging it), actions_noise.c
@@ -104,6 +105,27 @@ fail:
 void env_actions_set_fast(env_actions *a, int fast)
 {
     a->local_key = a->reuse = fast != 0;
+}
+
+void env_actions_set_log(env_actions *a, const env_log *log)
+{
+    a->log = *log;
+    a->cands.log = &a->log;
+}
+
+/* The keyed world region (hex) and the noun key, one JITRL_ZGAME_LOG_DUMP
+ * line (for comparing the states a run saw). */
+static int dump_state(env_actions *a, const jitrl_zvm *vm, uint64_t tkey)
+{
+    act_state_key(a, vm);
+    jr_buf b;
+    jr_buf_init(&b, 2 * a->rlen + 32);
+    int rc = JITRL_OK;
+    for (size_t q = 0; !rc && q < a->rlen; q++) rc = jr_buf_printf(&b, "%02x", a->scratch[0][q]);
+    if (!rc) rc = jr_buf_printf(&b, " %llx", (unsigned long long)tkey);
+    if (!rc) a->log.fn(a->log.ctx, JITRL_ZGAME_LOG_DUMP, jr_buf_str(&b));
+    jr_buf_free(&b);
+    return rc;
 }
 
 void env_actions_free(env_actions *a)
@@ -224,22 +246,14 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
         rc = act_set_answer(a, m, acts, outcomes, n);
         goto out;
     }
-    if (getenv("JITRL_ENV_DUMP")) {
-        act_state_key(a, vm);
-        FILE *df = fopen(getenv("JITRL_ENV_DUMP"), "a");
-        if (df) {
-            for (size_t q = 0; q < a->rlen; q++) fprintf(df, "%02x", a->scratch[0][q]);
-            fprintf(df, " %llx\n", (unsigned long long)tkey);
-            fclose(df);
-        }
-    }
+    if (env_log_on(&a->log, JITRL_ZGAME_LOG_DUMP) && (rc = dump_state(a, vm, tkey))) goto out;
     /* one state's candidates share one turn's time (ENV_TURN_MS) */
     for (int t = 0; t < a->nthreads; t++) jitrl_zvm_set_deadline(a->vm[t], ENV_TURN_MS);
     rc = prepare(a, vm, snap, snaplen, act_state_key(a, vm));
     if (rc) goto out;
     a->probe_snap = snap;
     a->probe_len = snaplen;
-    nn = env_check_nouns(vm, nouns, nn, act_noun_resolves, a);
+    nn = env_check_nouns(vm, nouns, nn, act_noun_resolves, a, &a->log);
     rc = JITRL_ENOMEM;
     if (act_oom(a)) goto out;   /* a noun dropped for want of memory */
     if ((rc = env_generate(&a->cands, vm, a->g, nouns, nn))) goto out;
@@ -271,11 +285,11 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     st->candidates = a->cands.n;
     st->groups = m->n;
     rc = act_set_answer(a, m, acts, outcomes, n);
-    if (getenv("JITRL_ENV_STATS")) {
+    if (env_log_on(&a->log, JITRL_ZGAME_LOG_STATS)) {
         size_t ns = 0;
         for (size_t i = 0; a->skip && i < a->cands.n; i++) ns += a->skip[i];
-        fprintf(stderr, "valid actions: %.1f ms, %zu candidates (%zu not run), %zu groups\n", now_ms() - t0,
-                a->cands.n, ns, m->n);
+        env_logf(&a->log, JITRL_ZGAME_LOG_STATS, "valid actions: %.1f ms, %zu candidates (%zu not run), %zu groups",
+                 now_ms() - t0, a->cands.n, ns, m->n);
     }
 out:
     jr_free(nouns);
@@ -325,9 +339,10 @@ int env_actions_outcome(env_actions *a, jitrl_zvm *vm, const void *snap, size_t 
     jr_free(p.idx);
     jr_free(p.val);
     if (rc) return rc;
-    if (getenv("JITRL_ENV_DEBUG")) {
+    if (env_log_on(&a->log, JITRL_ZGAME_LOG_DEBUG)) {
         size_t tl;
-        fprintf(stderr, "[%s] quit=%d changed=%d: %s\n", cmd, quit, *changed, jitrl_zvm_output(a->vm[0], &tl));
+        env_logf(&a->log, JITRL_ZGAME_LOG_DEBUG, "[%s] quit=%d changed=%d: %s", cmd, quit, *changed,
+                 jitrl_zvm_output(a->vm[0], &tl));
     }
     return JITRL_OK;
 }

@@ -160,7 +160,7 @@ void act_judge(const env_actions *a, const struct dpool *p, size_t off, uint32_t
         ch = 1;
         uint8_t rec[5] = {(uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i, p->val[off + k]};
         h = XXH3_64bits_withSeed(rec, sizeof rec, h);
-        if (getenv("JITRL_ENV_DEBUG")) fprintf(stderr, "  diff at region %u: -> %02x [%s]\n", i, p->val[off + k], cmd);
+        env_logf(&a->log, JITRL_ZGAME_LOG_DEBUG, "  diff at region %u: -> %02x [%s]", i, p->val[off + k], cmd);
     }
     *changed = ch;
     *outcome = ch ? (h ^ (quit ? 0x9e3779b97f4a7c15ull : 0)) | 1 : 0;

@@ -100,6 +100,7 @@ struct env_actions {
     /* a run of the current call failed for want of memory, per thread
      * (thread 0 is the caller's): the call fails (act_oom) */
     uint8_t oom[MAX_THREADS];
+    env_log log;   /* debugging output (jitrl_zgame_options.log) */
 };
 
 /* The region starts with the globals (GLEN bytes), then the objects. */

@@ -38,10 +38,10 @@ void act_find_noise(env_actions *a)
     for (int g = 0; g < 256; g++)
         if (cnt[g] >= 8 && cnt[g] * 4 >= nany) a->noise[g / 8] |= (uint8_t)(1u << (g % 8));
     for (int k = 0; k < 32; k++) a->noise[k] |= a->scratch_g[k];
-    if (getenv("JITRL_ENV_DEBUG"))
-        for (int g = 0; g < 256; g++)
-            if (cnt[g]) fprintf(stderr, "global %d changed by %u of %zu%s\n", g, cnt[g], nany,
-                                a->noise[g / 8] >> (g % 8) & 1 ? " (noise)" : "");
+    for (int g = 0; env_log_on(&a->log, JITRL_ZGAME_LOG_DEBUG) && g < 256; g++)
+        if (cnt[g])
+            env_logf(&a->log, JITRL_ZGAME_LOG_DEBUG, "global %d changed by %u of %zu%s", g, cnt[g], nany,
+                     a->noise[g / 8] >> (g % 8) & 1 ? " (noise)" : "");
 }
 
 /* ---- noise calibration ---- */
@@ -224,8 +224,7 @@ static void learn_writers(env_actions *a, const void *snap, size_t snaplen)
                 const char *s1 = env_cand(&a->cands, w->c[x]), *s2 = env_cand(&a->cands, w->c[y]);
                 scratch = after_two(a, snap, snaplen, s1, s2, g) == w->v[y] ||
                           after_two(a, snap, snaplen, s2, s1, g) == w->v[x];
-                if (scratch && getenv("JITRL_ENV_DEBUG"))
-                    fprintf(stderr, "global %u is scratch: [%s] [%s]\n", g, s1, s2);
+                if (scratch) env_logf(&a->log, JITRL_ZGAME_LOG_DEBUG, "global %u is scratch: [%s] [%s]", g, s1, s2);
             }
         if (scratch) a->scratch_g[g / 8] |= (uint8_t)(1u << (g % 8));
     }

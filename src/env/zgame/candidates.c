@@ -686,12 +686,12 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
             }
         }
     }
-    const char *dbg = getenv("JITRL_ENV_DEBUG");
-    for (size_t i = 0; dbg && !strcmp(dbg, "2") && i < a->n; i++) fprintf(stderr, "cand %s\n", env_cand(a, i));
-    if (dbg)
-        fprintf(stderr, "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun, %zu late (%zu nouns), %zu over the cap\n",
-                pass_start[0], pass_start[1] - pass_start[0], pass_start[2] - pass_start[1],
-                pass_start[3] - pass_start[2], a->n - pass_start[3], nn, a->over);
+    for (size_t i = 0; env_log_on(a->log, JITRL_ZGAME_LOG_CANDIDATES) && i < a->n; i++)
+        env_logf(a->log, JITRL_ZGAME_LOG_CANDIDATES, "cand %s", env_cand(a, i));
+    env_logf(a->log, JITRL_ZGAME_LOG_DEBUG,
+             "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun, %zu late (%zu nouns), %zu over the cap",
+             pass_start[0], pass_start[1] - pass_start[0], pass_start[2] - pass_start[1],
+             pass_start[3] - pass_start[2], a->n - pass_start[3], nn, a->over);
 out:
     jr_free(x.ks.k);
     return rc;
@@ -700,7 +700,8 @@ out:
 /* Keep the nouns the parser resolves here: "examine X" must take a turn or
  * change something (a parser refusal does neither).  Held things are kept
  * unasked: they can be handled in the dark. */
-size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun_probe probe, void *ctx)
+size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun_probe probe, void *ctx,
+                       const env_log *log)
 {
     const char *x = jitrl_zvm_dict_lookup(vm, "examine") ? "examine" : "x";
     size_t k = 0;
@@ -716,10 +717,9 @@ size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun
                 keep = 1;
             }
         }
-        if (getenv("JITRL_ENV_DEBUG"))
-            fprintf(stderr, "noun %u %s%s [%s] kind %d%s%s\n", nouns[i].obj, keep ? "" : "(dropped) ",
-                    nouns[i].phrase, nouns[i].full, nouns[i].kind, nouns[i].held ? " held" : "",
-                    nouns[i].probe ? " probed" : "");
+        env_logf(log, JITRL_ZGAME_LOG_DEBUG, "noun %u %s%s [%s] kind %d%s%s", nouns[i].obj, keep ? "" : "(dropped) ",
+                 nouns[i].phrase, nouns[i].full, nouns[i].kind, nouns[i].held ? " held" : "",
+                 nouns[i].probe ? " probed" : "");
         if (keep) nouns[k++] = nouns[i];
     }
     return k;

@@ -40,6 +40,7 @@ typedef struct env_cands {
     size_t n, alloc;
     size_t cap;          /* candidates allowed in the current pass */
     size_t over;         /* candidates the cap refused */
+    const env_log *log;  /* debugging output of env_generate; NULL = none */
 } env_cands;
 
 static inline const char *env_cand(const env_cands *c, size_t i) { return c->text.data + c->off[i]; }
@@ -85,7 +86,8 @@ char *env_numbers_join(env_numbers *m, const char *obs);
 typedef int (*env_noun_probe)(void *ctx, const char *cmd);
 /* Keep the nouns the parser resolves here (held ones unasked); returns the
  * new count. */
-size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun_probe probe, void *ctx);
+size_t env_check_nouns(const jitrl_zvm *vm, env_noun *nouns, size_t nn, env_noun_probe probe, void *ctx,
+                       const env_log *log);
 
 /* Fill c with the candidate commands: directions, then the grammar's lines
  * with no noun, one noun and two nouns.  Returns JITRL_OK or JITRL_ENOMEM. */

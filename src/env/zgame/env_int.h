@@ -38,6 +38,18 @@ static inline void env_clear_output(jitrl_zvm *vm)
     jitrl_zvm_clear_output(vm);
 }
 
+/* ---- env_log.c: debugging output (jitrl_zgame_options.log) ---- */
+
+typedef struct env_log {
+    unsigned mask;   /* JITRL_ZGAME_LOG_* kinds wanted */
+    void (*fn)(void *ctx, unsigned kind, const char *line);
+    void *ctx;
+} env_log;
+
+static inline int env_log_on(const env_log *l, unsigned kind) { return l && l->fn && (l->mask & kind); }
+/* One line of the given kind (cut at 4 KB), if it is wanted. */
+void env_logf(const env_log *l, unsigned kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* ---- facts.c ---- */
 
 /* Where a number lives in memory: a byte or a big-endian word. */
@@ -166,6 +178,8 @@ int env_actions_create(const uint8_t *story, size_t len, const jitrl_zvm_options
 void env_actions_free(env_actions *a);
 /* Approximate for speed (jitrl_zgame_options.fast_actions). */
 void env_actions_set_fast(env_actions *a, int fast);
+/* Where the debugging output goes (copied). */
+void env_actions_set_log(env_actions *a, const env_log *log);
 /* The globals that count the turns (bit g of out[g / 8]), found by two
  * `wait`s from the state in `vm` (its snapshot `snap`) the first time.
  * JITRL_ENOMEM: not found yet (out is what is known), tried again next

@@ -583,6 +583,10 @@ static int ensure_actions(zgame *e)
     int rc = env_actions_create(e->story, e->story_len, &e->zopt, &e->gram, &e->world, &e->facts,
                                 e->opt.threads, budget(e), &e->acts, e->err, sizeof e->err);
     if (!rc) env_actions_set_fast(e->acts, e->opt.fast_actions);
+    if (!rc) {
+        env_log log = {e->opt.log_mask, e->opt.log, e->opt.log_ctx};
+        env_actions_set_log(e->acts, &log);
+    }
     return rc;
 }
 
