@@ -13,7 +13,6 @@
 #include "play.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -184,32 +183,16 @@ static int push_score(run_slot *s, double score)
     return 0;
 }
 
-static int write_stream(void *ctx, const char *buf, size_t n)
-{
-    return fwrite(buf, 1, n, ctx) == n ? 0 : ENOMEM;   /* a memstream fails only for want of memory */
-}
-
-/* The scores of this game's episodes already in a memory (resume), oldest
- * first, from its JSON Lines export. */
+/* The scores of this game's episodes already in a memory (resume), in
+ * commit order, read from the episodes' headers only. */
 static int load_scores(jitrl_memory *mem, const char *game, run_slot *s)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f) return JITRL_ENOMEM;
-    int rc = jitrl_memory_export_cb(mem, write_stream, f, 0, NULL);
-    fclose(f);
-    for (char *line = text; !rc && line && *line;) {
-        char *nl = strchr(line, '\n');
-        size_t ll = nl ? (size_t)(nl - line) : strlen(line);
-        json_t *o = json_loadb(line, ll, 0, NULL);
-        json_t *task = json_object_get(o, "task"), *score = json_object_get(o, "score");
-        if (json_is_string(task) && !strcmp(json_string_value(task), game) && json_is_number(score))
-            if (push_score(s, json_number_value(score))) rc = JITRL_ENOMEM;
-        json_decref(o);
-        line = nl ? nl + 1 : NULL;
-    }
-    free(text);
+    double *v = NULL;
+    size_t n = 0;
+    int rc = jitrl_memory_scores(mem, game, &v, &n);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (push_score(s, v[i])) rc = JITRL_ENOMEM;
+    jitrl_free(v);
     return rc;
 }
 

@@ -193,6 +193,16 @@ JITRL_API int jitrl_memory_import_cb(jitrl_memory *mem, jitrl_read_fn read, void
  * with the path.  A missing file is JITRL_ENOTFOUND. */
 JITRL_API int jitrl_memory_import(jitrl_memory *mem, const char *path, size_t *n_imported);
 
+/* The final scores of the stored episodes of `task` (NULL = every task),
+ * in the order export writes them (commit order), read from the episodes'
+ * headers only -- no steps, no state text -- so resuming a run costs one
+ * double per episode whatever the memory holds.  *scores (NULL when *n is
+ * 0) is the caller's: free it with jitrl_free().  Errors: JITRL_EINVAL,
+ * JITRL_ECORRUPT (a bad episode row of that task, named in errmsg),
+ * JITRL_ENOMEM, the store's (JITRL_EDB, JITRL_EIO, JITRL_ETIMEOUT); then
+ * *scores is NULL and *n 0.  Changes nothing. */
+JITRL_API int jitrl_memory_scores(jitrl_memory *mem, const char *task, double **scores, size_t *n);
+
 /* Prune: drop episodes older than max_age_s seconds (relative to `now`,
  * 0 = the current time; max_age_s <= 0 = no age limit), then, if more than
  * keep_count remain (0 = no limit), keep the keep_count best by score (ties:
