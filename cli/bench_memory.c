@@ -327,7 +327,9 @@ static int measure(jitrl_memory *mem, const walker *qs, size_t nq, size_t n_reca
         jitrl_decision_free(a);
         jitrl_decision_free(b);
     }
-    out->recall = rn ? rsum / (double)rn : 1.0;
+    /* no query with neighbours measures nothing: 0, so a recall check fails
+     * rather than passing on an empty sample (recall_n says why) */
+    out->recall = rn ? rsum / (double)rn : 0.0;
     out->recall_n = rn;
     return 0;
 }
