@@ -11,7 +11,9 @@
  * only when even the error could not be allocated (JITRL_ENOMEM).
  *
  * Errors never go to the memory handle: the response carries them, and
- * jitrl_memory_errmsg(mem) is left as it was.  Return codes:
+ * jitrl_memory_errmsg(mem) is left as it was.  Both calls may be made from
+ * any number of threads on one memory (decisions share its read lock,
+ * records take turns with the other writing calls).  Return codes:
  * JITRL_EPARSE (not JSON, invalid UTF-8, duplicate keys), JITRL_EINVAL (a
  * missing or wrongly typed field, a number out of range, an unknown key),
  * JITRL_ETOOBIG (past a limit below), JITRL_ENOMEM, JITRL_ESTATE (the memory

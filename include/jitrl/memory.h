@@ -22,7 +22,14 @@
  * the same handle.  A returned `char *` is the caller's (free with free()).
  * Every fallible call returns an enum jitrl_rc; jitrl_memory_errmsg() then
  * says why, and the memory is unchanged (an episode is added whole or not
- * at all).  One handle must not be used from two threads at once.
+ * at all).
+ *
+ * Threads: any number of threads may decide on one handle through query
+ * handles (jitrl_query_open, policy.h) or jitrl_decide_json, while other
+ * threads add, import, refresh or prune; those writing calls take turns
+ * (a mutex), and each decision sees whole episodes only.  The handle's
+ * message belongs to the writing calls and to jitrl_decide, which keeps
+ * its scratch on the handle: call jitrl_decide from one thread at a time.
  */
 #ifndef JITRL_MEMORY_H
 #define JITRL_MEMORY_H

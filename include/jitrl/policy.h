@@ -150,6 +150,33 @@ JITRL_API int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl
                  jitrl_rng *rng, jitrl_decision **out);
 JITRL_API void jitrl_decision_free(jitrl_decision *d);   /* NULL is a no-op */
 
+/* ---- Deciding from many threads ----
+ *
+ * jitrl_decide keeps its scratch and its error message on the memory
+ * handle, so it serves one deciding thread.  For more, each thread opens
+ * its own query handle on the memory and decides through it: queries share
+ * the memory's index under a read lock, and a thread may add episodes
+ * (jitrl_memory_add_episode, import, refresh, prune) at the same time --
+ * each decision sees the index before or after a whole episode, never part
+ * of one, and decision->index_steps says which.  A query's failures are
+ * reported on the query (jitrl_query_errmsg), never on the memory.  One
+ * query must not be used by two threads at once; close every query before
+ * closing its memory.  jitrl_decide_json (json.h) uses queries of its own
+ * and may be called from any number of threads. */
+typedef struct jitrl_query jitrl_query;
+
+/* A query handle on mem.  Errors: JITRL_EINVAL (NULL), JITRL_ENOMEM. */
+JITRL_API int jitrl_query_open(jitrl_memory *mem, jitrl_query **out);
+JITRL_API void jitrl_query_close(jitrl_query *q);   /* NULL is a no-op */
+/* Exactly jitrl_decide (same arguments, errors and results), but with the
+ * query's scratch, its message, and the memory's read lock. */
+JITRL_API int jitrl_query_decide(jitrl_query *q, const jitrl_params *p, const jitrl_state *state,
+                                 const char *const *candidates, const double *prior_logits, size_t n,
+                                 jitrl_rng *rng, jitrl_decision **out);
+/* The detail of the query's last failure ("" if none); borrowed until the
+ * query's next call. */
+JITRL_API const char *jitrl_query_errmsg(const jitrl_query *q);
+
 /* The trace as one JSON object (one line, no newline):
  * {"v","n_neighbours","neighbours":[{"id","episode","sim","ret","action"}],
  *  "actions":[{"action","prior_logit","prior_prob","q","adv","adv_norm",

@@ -442,27 +442,6 @@ int api_decision_json(const jitrl_decision *dc, uint64_t seed, int trace, jr_buf
     return rc;
 }
 
-/* The decision itself.  Single-threaded for now: the memory's own scratch. */
-int api_memory_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *st, const char *const *cand,
-                      const double *logits, size_t n, jitrl_rng *rng, char *err, size_t errlen, jitrl_decision **out)
-{
-    mem_index *ix = mem_memory_index(mem);
-    if (!ix) {
-        snprintf(err, errlen, "the memory's index is unusable after an earlier failure: reopen it");
-        return JITRL_ESTATE;
-    }
-    return mem_decide(ix, &ix->own, 1, p, st, cand, logits, n, rng, err, errlen, out);
-}
-
-/* Single-threaded for now: the handle's message is copied out. */
-int api_memory_add(jitrl_memory *mem, const jitrl_episode_info *info, const jitrl_step *steps, size_t n,
-                   double gamma, int64_t *id, char *err, size_t errlen)
-{
-    int rc = jitrl_memory_add_episode(mem, info, steps, n, gamma, id);
-    if (rc) snprintf(err, errlen, "%s", jitrl_memory_errmsg(mem));
-    return rc;
-}
-
 int jitrl_decide_json(jitrl_memory *mem, const char *request, char **response)
 {
     if (!response) return JITRL_EINVAL;
@@ -477,7 +456,7 @@ int jitrl_decide_json(jitrl_memory *mem, const char *request, char **response)
         jitrl_rng rng;
         jitrl_rng_seed(&rng, d.seed);
         char err[256] = "";
-        int rc = api_memory_decide(mem, &d.p, &d.st, d.cand, d.have_logits ? d.logits : NULL, d.n, &rng, err,
+        int rc = mem_pool_decide(mem, &d.p, &d.st, d.cand, d.have_logits ? d.logits : NULL, d.n, &rng, err,
                                    sizeof err, &dc);
         if (rc) api_fail(&e, rc, NULL, "%s", err);
         else if ((rc = api_decision_json(dc, d.seed, d.trace, &b)))

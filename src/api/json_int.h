@@ -60,12 +60,4 @@ int api_parse_decide(const char *request, api_decide *d, api_err *e);
 void api_decide_free(api_decide *d);   /* a zeroed d is fine */
 /* The success answer of a decision, appended to b. */
 int api_decision_json(const jitrl_decision *dc, uint64_t seed, int trace, jr_buf *b);
-/* Decide on mem with the error detail in err, never on the handle. */
-int api_memory_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *st, const char *const *cand,
-                      const double *logits, size_t n, jitrl_rng *rng, char *err, size_t errlen, jitrl_decision **out);
-/* Add an episode to mem with the error detail in err, never on the
- * handle. */
-int api_memory_add(jitrl_memory *mem, const jitrl_episode_info *info, const jitrl_step *steps, size_t n,
-                   double gamma, int64_t *id, char *err, size_t errlen);
-
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "engine/mem_int.h"
 
 typedef struct api_record {
     json_t *root;
@@ -109,7 +110,7 @@ int jitrl_record_json(jitrl_memory *mem, const char *episode, char **response)
     if (!e.rc && !parse_record(episode, &r, &e)) {
         int64_t id = 0;
         char err[320] = "";
-        int rc = api_memory_add(mem, &r.info, r.steps, r.n, r.gamma, &id, err, sizeof err);
+        int rc = mem_add_episode_err(mem, &r.info, r.steps, r.n, r.gamma, &id, err, sizeof err);
         if (rc) api_fail(&e, rc, NULL, "%s", err);
         else if (jr_buf_printf(&b, "{\"episode_id\":%lld,\"steps\":%zu}", (long long)id, r.n))
             api_fail(&e, JITRL_ENOMEM, NULL, "out of memory");

@@ -304,8 +304,21 @@ int mem_decide(mem_index *ix, mem_scratch *sc, int may_build, const jitrl_params
                const char *const *cand, const double *logits, size_t n, jitrl_rng *rng, char *err, size_t errlen,
                jitrl_decision **out);
 
-/* ---- memory.c ---- */
+/* ---- memory.c, query.c ---- */
 mem_index *mem_memory_index(jitrl_memory *mem);
+/* A decision on mem under its read lock (building the lazy postings under
+ * the write lock when needed), with the scratch sc (NULL: the index's own,
+ * for jitrl_decide) and the detail of a failure in err. */
+int mem_memory_decide(jitrl_memory *mem, mem_scratch *sc, const jitrl_params *p, const jitrl_state *st,
+                      const char *const *cand, const double *logits, size_t n, jitrl_rng *rng, char *err,
+                      size_t errlen, jitrl_decision **out);
+/* The same with a query borrowed from the memory's pool. */
+int mem_pool_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *st, const char *const *cand,
+                    const double *logits, size_t n, jitrl_rng *rng, char *err, size_t errlen, jitrl_decision **out);
+/* jitrl_memory_add_episode with the detail of a failure in err; the
+ * handle's own message is left as it was. */
+int mem_add_episode_err(jitrl_memory *mem, const jitrl_episode_info *info, const jitrl_step *steps, size_t n,
+                        double gamma, int64_t *episode_id, char *err, size_t errlen);
 void mem_set_err(jitrl_memory *mem, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -326,13 +326,8 @@ int jitrl_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state *st
 {
     if (out) *out = NULL;
     if (!mem || !p || !out || (n && !candidates)) return JITRL_EINVAL;
-    mem_index *ix = mem_memory_index(mem);
-    if (!ix) {
-        mem_set_err(mem, "decide: the memory's index is unusable after an earlier failure");
-        return JITRL_ESTATE;
-    }
     char err[256] = "";
-    int rc = mem_decide(ix, &ix->own, 1, p, state, candidates, prior_logits, n, rng, err, sizeof err, out);
+    int rc = mem_memory_decide(mem, NULL, p, state, candidates, prior_logits, n, rng, err, sizeof err, out);
     if (rc) mem_set_err(mem, "%s", err);
     return rc;
 }

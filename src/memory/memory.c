@@ -318,7 +318,18 @@ static int load_all(jitrl_memory *mem)
     return mem_load(mem);
 }
 
+static int rebuild(jitrl_memory *mem);
+
+/* The index is replaced whole: decisions wait for the new one. */
 int mem_rebuild(jitrl_memory *mem)
+{
+    mem_ix_wrlock(mem);
+    int rc = rebuild(mem);
+    mem_ix_unlock(mem);
+    return rc;
+}
+
+static int rebuild(jitrl_memory *mem)
 {
     mem_index old = mem->ix;
     int64_t old_cur = mem->cursor, old_gen = mem->generation;
@@ -389,6 +400,10 @@ int jitrl_memory_open(const char *uri, const jitrl_memory_options *opt, jitrl_me
     char *names = NULL;
     const char *where = NULL;
     int rc = JITRL_ENOMEM;
+    if (mem_sync_init(&mem->sync)) {
+        mem_set_err(mem, "out of memory (locks)");
+        goto out;
+    }
     mem->name = jr_strdup(uri ? uri : ":memory:");
     if (!mem->name) goto out;
     if (o.n_fields > JITRL_MAX_FIELDS) o.n_fields = JITRL_MAX_FIELDS + 1;   /* refused below */
@@ -434,6 +449,7 @@ void jitrl_memory_close(jitrl_memory *mem)
     jr_buf_free(&mem->sbuf);
     jr_free(mem->own);
     jr_free(mem->name);
+    mem_sync_free(&mem->sync);
     jr_free(mem);
 }
 
@@ -605,10 +621,15 @@ int mem_insert_episode(jitrl_memory *mem, const jitrl_episode_info *info, const 
         rc = JITRL_ENOMEM;
         goto out;
     }
+    /* The index grows while the store appends (index_pending runs before
+     * its commit), so decisions wait from the first prepare to the index's
+     * commit or abort: they see the episode whole or not at all. */
+    mem_ix_wrlock(mem);
     mem_index_begin(&mem->ix);
     rc = mem->ops->append(mem->st, &ep, want_id, ids, index_pending, &p, &eid, &seq);
     if (rc) {
         mem_index_abort(&mem->ix);
+        mem_ix_unlock(mem);
         if (!p.rc) mem_store_fail(mem, rc, mem->name);
         goto out;
     }
@@ -618,6 +639,7 @@ int mem_insert_episode(jitrl_memory *mem, const jitrl_episode_info *info, const 
      * refresh reads it and skips ours (mem->own). */
     if (seq == mem->cursor + 1) mem->cursor = seq;
     else mem->own[mem->n_own++] = seq;
+    mem_ix_unlock(mem);
     if (episode_id) *episode_id = eid;
 out:
     for (size_t i = 0; tmp && i < ntmp; i++) jr_free(tmp[i]);
@@ -647,10 +669,9 @@ static int check_steps(jitrl_memory *mem, const jitrl_step *steps, size_t n)
     return JITRL_OK;
 }
 
-int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_info *info, const jitrl_step *steps, size_t n,
-                             double gamma, int64_t *episode_id)
+static int add_episode(jitrl_memory *mem, const jitrl_episode_info *info, const jitrl_step *steps, size_t n,
+                       double gamma, int64_t *episode_id)
 {
-    if (!mem) return JITRL_EINVAL;
     if (!(gamma >= 0 && gamma <= 1)) {
         mem_set_err(mem, "gamma %g is outside [0, 1]", gamma);
         return JITRL_EINVAL;
@@ -673,9 +694,42 @@ int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_info *info, 
     return rc;
 }
 
+int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_info *info, const jitrl_step *steps, size_t n,
+                             double gamma, int64_t *episode_id)
+{
+    if (!mem) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = add_episode(mem, info, steps, n, gamma, episode_id);
+    mem_write_end(mem);
+    return rc;
+}
+
+int mem_add_episode_err(jitrl_memory *mem, const jitrl_episode_info *info, const jitrl_step *steps, size_t n,
+                        double gamma, int64_t *episode_id, char *err, size_t errlen)
+{
+    mem_write_begin(mem);
+    char saved[sizeof mem->err];
+    memcpy(saved, mem->err, sizeof saved);
+    int rc = add_episode(mem, info, steps, n, gamma, episode_id);
+    if (rc) snprintf(err, errlen, "%s", mem->err);
+    memcpy(mem->err, saved, sizeof saved);
+    mem_write_end(mem);
+    return rc;
+}
+
+static int refresh(jitrl_memory *mem);
+
 int jitrl_memory_refresh(jitrl_memory *mem)
 {
     if (!mem) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = refresh(mem);
+    mem_write_end(mem);
+    return rc;
+}
+
+static int refresh(jitrl_memory *mem)
+{
     if (!mem->ix_ok) {
         mem_set_err(mem, "the memory's index is unusable after an earlier failure");
         return JITRL_ESTATE;
@@ -686,5 +740,10 @@ int jitrl_memory_refresh(jitrl_memory *mem)
     /* Rows were removed since the index was built (another handle
      * pruned): the cursor no longer describes it. */
     if (gen != mem->generation) return mem_rebuild(mem);
-    return mem_load(mem);
+    /* Held over the whole scan: a page's episodes are prepared into the
+     * index as the store hands them out. */
+    mem_ix_wrlock(mem);
+    rc = mem_load(mem);
+    mem_ix_unlock(mem);
+    return rc;
 }

@@ -7,11 +7,32 @@
 #define JR_MEMORY_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
 
 #include "engine/mem_int.h"
 #include "memory/store.h"
 
+/* The handle's locks (query.c): ix guards the RAM index and what it was
+ * built from (read: decisions; write: add, refresh, import, prune); wr
+ * serialises the writing and store-reading calls (the store connection,
+ * err, sbuf); the pool holds idle queries for jitrl_decide_json. */
+typedef struct mem_sync {
+    pthread_rwlock_t ix;
+    pthread_mutex_t wr, pool_lock;
+    struct jitrl_query *pool;
+    int ok;
+} mem_sync;
+
+int mem_sync_init(mem_sync *s);
+void mem_sync_free(mem_sync *s);   /* a zeroed s is fine */
+void mem_write_begin(jitrl_memory *mem);
+void mem_write_end(jitrl_memory *mem);
+void mem_ix_rdlock(jitrl_memory *mem);
+void mem_ix_wrlock(jitrl_memory *mem);
+void mem_ix_unlock(jitrl_memory *mem);
+
 struct jitrl_memory {
+    mem_sync sync;
     /* the store: the truth, shared with other handles and processes */
     const mem_store_ops *ops;
     mem_store *st;
@@ -19,9 +40,8 @@ struct jitrl_memory {
     int read_only;
     char err[512];
     /* The RAM index and what it was built from.  Decisions read only
-     * these fields (through mem_memory_index); add, refresh and prune
-     * change them, so one read/write lock over this block is what makes
-     * deciding beside a writer safe. */
+     * these fields (through mem_memory_index), under sync.ix read-locked;
+     * add, refresh and prune change them with it write-locked. */
     jitrl_field_spec spec[JITRL_MAX_FIELDS];   /* names point into ix.names */
     size_t n_spec;
     mem_index ix;

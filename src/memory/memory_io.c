@@ -25,7 +25,7 @@
 #define MAX_LINE ((size_t)256 << 20)
 #define EXPORT_PAGE 4096
 
-int jitrl_memory_stats_get(jitrl_memory *mem, jitrl_memory_stats *st)
+static int stats_get(jitrl_memory *mem, jitrl_memory_stats *st)
 {
     if (!mem || !st) return JITRL_EINVAL;
     memset(st, 0, sizeof *st);
@@ -42,9 +42,22 @@ int jitrl_memory_stats_get(jitrl_memory *mem, jitrl_memory_stats *st)
         st->last_time = ss.last_time;
         st->schema_version = ss.schema_version;
     }
+    mem_ix_rdlock(mem);   /* a decision may be building postings */
     for (size_t k = 0; k < mem->ix.n_keys; k++) st->distinct_states += mem->ix.keys[k].n_steps > 0;
     st->distinct_actions = mem->ix.n_act;
     st->index_bytes = mem_index_bytes(&mem->ix);
+    mem_ix_unlock(mem);
+    return rc;
+}
+
+/* Each public call here takes the memory's writer turn (query.c): the
+ * store connection and the handle's message are the writers'. */
+int jitrl_memory_stats_get(jitrl_memory *mem, jitrl_memory_stats *st)
+{
+    if (!mem || !st) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = stats_get(mem, st);
+    mem_write_end(mem);
     return rc;
 }
 
@@ -114,7 +127,7 @@ static int export_episode(void *ctx, const mem_ep_rec *ep)
     return JITRL_OK;
 }
 
-int jitrl_memory_export_cb(jitrl_memory *mem, jitrl_write_fn write, void *ctx, unsigned flags, size_t *n_skipped)
+static int export_cb(jitrl_memory *mem, jitrl_write_fn write, void *ctx, unsigned flags, size_t *n_skipped)
 {
     if (n_skipped) *n_skipped = 0;
     if (!mem || !write) return JITRL_EINVAL;
@@ -140,6 +153,16 @@ out:
     return rc;
 }
 
+int jitrl_memory_export_cb(jitrl_memory *mem, jitrl_write_fn write, void *ctx, unsigned flags, size_t *n_skipped)
+{
+    if (n_skipped) *n_skipped = 0;
+    if (!mem || !write) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = export_cb(mem, write, ctx, flags, n_skipped);
+    mem_write_end(mem);
+    return rc;
+}
+
 static int write_file(void *ctx, const char *buf, size_t n)
 {
     errno = 0;
@@ -147,7 +170,7 @@ static int write_file(void *ctx, const char *buf, size_t n)
     return errno ? errno : EIO;
 }
 
-int jitrl_memory_export(jitrl_memory *mem, const char *path, unsigned flags, size_t *n_skipped)
+static int export_path(jitrl_memory *mem, const char *path, unsigned flags, size_t *n_skipped)
 {
     if (n_skipped) *n_skipped = 0;
     if (!mem) return JITRL_EINVAL;
@@ -160,7 +183,7 @@ int jitrl_memory_export(jitrl_memory *mem, const char *path, unsigned flags, siz
         mem_set_err(mem, "export: %s: %s", path, strerror(errno));
         return JITRL_EIO;
     }
-    int rc = jitrl_memory_export_cb(mem, write_file, f, flags, n_skipped);
+    int rc = export_cb(mem, write_file, f, flags, n_skipped);
     errno = 0;
     if ((fflush(f) != 0 || ferror(f)) && !rc) {
         mem_set_err(mem, "export: %s: write failed: %s", path, strerror(errno ? errno : EIO));
@@ -170,6 +193,16 @@ int jitrl_memory_export(jitrl_memory *mem, const char *path, unsigned flags, siz
         mem_set_err(mem, "export: %s: write failed: %s", path, strerror(errno));
         rc = JITRL_EIO;
     }
+    return rc;
+}
+
+int jitrl_memory_export(jitrl_memory *mem, const char *path, unsigned flags, size_t *n_skipped)
+{
+    if (n_skipped) *n_skipped = 0;
+    if (!mem) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = export_path(mem, path, flags, n_skipped);
+    mem_write_end(mem);
     return rc;
 }
 
@@ -300,7 +333,7 @@ out:
     return rc;
 }
 
-int jitrl_memory_import_cb(jitrl_memory *mem, jitrl_read_fn read, void *ctx, size_t *n_imported)
+static int import_cb(jitrl_memory *mem, jitrl_read_fn read, void *ctx, size_t *n_imported)
 {
     if (n_imported) *n_imported = 0;
     if (!mem || !read) return JITRL_EINVAL;
@@ -333,6 +366,16 @@ int jitrl_memory_import_cb(jitrl_memory *mem, jitrl_read_fn read, void *ctx, siz
     return rc;
 }
 
+int jitrl_memory_import_cb(jitrl_memory *mem, jitrl_read_fn read, void *ctx, size_t *n_imported)
+{
+    if (n_imported) *n_imported = 0;
+    if (!mem || !read) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = import_cb(mem, read, ctx, n_imported);
+    mem_write_end(mem);
+    return rc;
+}
+
 static int read_file(void *ctx, char *buf, size_t cap, size_t *got)
 {
     errno = 0;
@@ -341,7 +384,7 @@ static int read_file(void *ctx, char *buf, size_t cap, size_t *got)
     return 0;
 }
 
-int jitrl_memory_import(jitrl_memory *mem, const char *path, size_t *n_imported)
+static int import_path(jitrl_memory *mem, const char *path, size_t *n_imported)
 {
     if (n_imported) *n_imported = 0;
     if (!mem) return JITRL_EINVAL;
@@ -354,13 +397,23 @@ int jitrl_memory_import(jitrl_memory *mem, const char *path, size_t *n_imported)
         mem_set_err(mem, "import: %s: %s", path, strerror(errno));
         return errno == ENOENT ? JITRL_ENOTFOUND : JITRL_EIO;
     }
-    int rc = jitrl_memory_import_cb(mem, read_file, f, n_imported);
+    int rc = import_cb(mem, read_file, f, n_imported);
     fclose(f);
     if (rc) {
         char why[sizeof mem->err];
         snprintf(why, sizeof why, "%s", mem->err);
         mem_set_err(mem, "%s: %s", path, why);
     }
+    return rc;
+}
+
+int jitrl_memory_import(jitrl_memory *mem, const char *path, size_t *n_imported)
+{
+    if (n_imported) *n_imported = 0;
+    if (!mem) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = import_path(mem, path, n_imported);
+    mem_write_end(mem);
     return rc;
 }
 
@@ -394,7 +447,7 @@ static int by_rank(const void *a, const void *b)
     return x->id > y->id ? -1 : x->id < y->id;
 }
 
-int jitrl_memory_prune(jitrl_memory *mem, int64_t max_age_s, size_t keep_count, int64_t now, size_t *n_removed)
+static int prune(jitrl_memory *mem, int64_t max_age_s, size_t keep_count, int64_t now, size_t *n_removed)
 {
     if (n_removed) *n_removed = 0;
     if (!mem) return JITRL_EINVAL;
@@ -447,6 +500,16 @@ out:
     return rc;
 }
 
+int jitrl_memory_prune(jitrl_memory *mem, int64_t max_age_s, size_t keep_count, int64_t now, size_t *n_removed)
+{
+    if (n_removed) *n_removed = 0;
+    if (!mem) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = prune(mem, max_age_s, keep_count, now, n_removed);
+    mem_write_end(mem);
+    return rc;
+}
+
 /* ---------- check ---------- */
 
 typedef struct check_ctx {
@@ -463,7 +526,7 @@ static int check_episode(void *ctx, const mem_ep_rec *ep)
     return JITRL_OK;
 }
 
-int jitrl_memory_check(jitrl_memory *mem)
+static int check(jitrl_memory *mem)
 {
     if (!mem) return JITRL_EINVAL;
     int rc = mem->ops->check(mem->st);
@@ -481,5 +544,14 @@ int jitrl_memory_check(jitrl_memory *mem)
         rc = JITRL_ECORRUPT;
     }
     jr_buf_free(&c.list);
+    return rc;
+}
+
+int jitrl_memory_check(jitrl_memory *mem)
+{
+    if (!mem) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = check(mem);
+    mem_write_end(mem);
     return rc;
 }
