@@ -23,6 +23,13 @@ OPT := -O1
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN := -fsanitize=address,undefined
 endif
+# ThreadSanitizer: clang, its own BUILD dir (make TSAN=1 BUILD=build-tsan
+# tsan-check builds and runs the threaded tests, THREAD_TESTS).
+ifeq ($(TSAN),1)
+CC := clang
+CFLAGS_BASE += -fsanitize=thread -fno-omit-frame-pointer
+LDSAN := -fsanitize=thread
+endif
 # libcurl is compiled against but loaded with dlopen on first use
 # (src/llm/llm_curl.c), so runs without a model do not load its ~30 libraries.
 LINKPKGS := sqlite3 jansson libxxhash
@@ -58,7 +65,7 @@ TGAMES   := $(TGAME_SRC:tests/games/%.inf=$(BUILD)/tests/games/%.z5) \
 INFORM      ?= inform6
 INFORM_LIB  ?= /usr/share/inform6/library
 
-.PHONY: all lib cli tests examples check clean
+.PHONY: all lib cli tests examples check clean tsan-check
 .SECONDARY:
 all: lib cli tests examples
 
@@ -129,7 +136,18 @@ $(BUILD)/tests/games/%.z8: tests/games/%.inf
 check: all
 	sh tests/run.sh $(BUILD)
 
+# The tests that run threads on shared handles, run again under
+# ThreadSanitizer by scripts/test.sh (a later threaded test joins the list).
+THREAD_TESTS := test_concurrency
+tsan-check: $(THREAD_TESTS:%=$(BUILD)/tests/%)
+	@for t in $(THREAD_TESTS); do \
+	    echo "tsan: $$t"; \
+	    TSAN_OPTIONS="halt_on_error=1 exitcode=66 $$TSAN_OPTIONS" JITRL_ROOT=$(CURDIR) JITRL_BUILD=$(abspath $(BUILD)) \
+	        $(BUILD)/tests/$$t > $(BUILD)/tests/$$t.log 2>&1 || { tail -n 60 $(BUILD)/tests/$$t.log; exit 1; }; \
+	    grep -h '^FIGURE' $(BUILD)/tests/$$t.log; tail -n 1 $(BUILD)/tests/$$t.log; \
+	done
+
 clean:
-	rm -rf $(BUILD) build-san
+	rm -rf $(BUILD) build-san build-tsan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test.sh -- the README's test command: install packages, build with
 # warnings as errors, run the whole suite, then run it again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# AddressSanitizer + UndefinedBehaviorSanitizer, and the threaded tests
+# under ThreadSanitizer.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/bootstrap.sh
@@ -10,3 +11,6 @@ make -j"$J" WERROR=1 BUILD=build all
 sh tests/run.sh build
 make -j"$J" WERROR=1 SAN=1 BUILD=build-san all
 JITRL_SANITIZED=1 sh tests/run.sh build-san
+# The threaded tests once more under ThreadSanitizer (clang), in their own
+# build dir: only the library and those tests are built.
+make -j"$J" WERROR=1 TSAN=1 BUILD=build-tsan tsan-check
