@@ -10,7 +10,10 @@
 #         dictionary tests/fuzz/json.dict;
 #   summary  tests/fuzz/fuzz_summary.c: any bytes as a run summary file
 #         (jitrl_summary_parse, then the JSON writer and the HTML report);
-#         seeds tests/fuzz/summary_corpus/, dictionary json.dict.
+#         seeds tests/fuzz/summary_corpus/, dictionary json.dict;
+#   import  tests/fuzz/fuzz_import.c: any bytes as JSON Lines for the
+#         memory importer (jitrl_memory_import_cb), then export -> import
+#         -> export must round-trip; seeds tests/fuzz/import_corpus/.
 #
 # libFuzzer needs everything instrumented by clang, so the target's
 # sources (FUZZ_SRC overrides) are compiled here into their own directory
@@ -20,7 +23,7 @@
 # $FUZZ_BUILD/artifacts/ and its path is printed), 2 when the harness
 # cannot be built.
 #
-#   FUZZ_TARGET zvm, json or summary (default zvm)
+#   FUZZ_TARGET zvm, json, summary or import (default zvm)
 #   FUZZ_BUILD  build/scratch dir (default build-fuzz)
 #   FUZZ_JOBS   compile jobs (default 2)
 #   FUZZ_SRC    source files to instrument (default: the target's)
@@ -34,7 +37,8 @@ case "$T" in
     zvm) DEFSRC=$(ls src/base/*.c src/zvm/*.c 2>/dev/null) ;;
     json) DEFSRC=$(ls src/base/*.c src/engine/*.c src/memory/*.c src/api/*.c 2>/dev/null) ;;
     summary) DEFSRC=$(ls src/base/*.c src/report/*.c 2>/dev/null) ;;
-    *) echo "fuzz: unknown FUZZ_TARGET $T (zvm, json, summary)"; exit 2 ;;
+    import) DEFSRC=$(ls src/base/*.c src/engine/*.c src/memory/*.c 2>/dev/null) ;;
+    *) echo "fuzz: unknown FUZZ_TARGET $T (zvm, json, summary, import)"; exit 2 ;;
 esac
 SRC=${FUZZ_SRC:-$DEFSRC}
 BIN="$OUT/fuzz_$T"
