@@ -9,11 +9,14 @@
  *  - a callback's error surfaces as the handle's errmsg, a broken callback
  *    output is an error, not a crash, and a failed step ends the episode;
  *  - a NULL, short or incomplete methods table and a bad info are refused
- *    cleanly, and ctx stays the caller's then; close frees it once.
+ *    cleanly, and ctx stays the caller's then; close frees it once;
+ *  - out of memory at every allocation of create, reset/step and an
+ *    agent episode is JITRL_ENOMEM (the sanitizer pass checks for leaks).
  */
 #define CHAIN_WORLD_NO_MAIN
 #include "../examples/chain_world.c"
 
+#include "base/alloc.h"
 #include "jitrl/zgame.h"
 #include "testutil.h"
 
@@ -396,12 +399,87 @@ static void test_refused(void)
     CHECK_INT(jitrl_agent_config_init_env(&cfg, NULL), JITRL_EINVAL);
 }
 
+/* ---- out of memory ---- */
+
+static void test_oom(void)
+{
+    jitrl_env_methods m;
+    fl_methods(&m, 1);
+    const char *const fb[2] = {"wait", "look"};
+    const jitrl_field_spec specs[2] = {{"here", 2, 0.5}, {"history", 1, 0.5}};
+    jitrl_env_info in;
+    jitrl_env_info_init(&in);
+    in.kind = "flaky";
+    in.name = "oom";
+    in.preset = "web";
+    in.system_prompt = "sys";
+    in.action_hint = "hint";
+    in.fallback_actions = fb;
+    in.n_fallback = 2;
+    in.fields = specs;
+    in.n_fields = 2;
+    int fails = 0, rc = JITRL_ENOMEM;
+    for (long n = 0; rc == JITRL_ENOMEM && n < 100; n++) {
+        flaky f;
+        memset(&f, 0, sizeof f);
+        jitrl_env *env = NULL;
+        jr_alloc_fail_after(n);
+        rc = jitrl_env_create(&m, &in, &f, &env, NULL, 0);
+        jr_alloc_fail_after(-1);
+        CHECK(rc == JITRL_OK || rc == JITRL_ENOMEM);
+        if (rc) {
+            fails++;
+            CHECK(env == NULL);
+            CHECK_INT(f.closed, 0);
+        } else {
+            CHECK_STR(jitrl_env_info_get(env)->fallback_actions[1], "look");
+            jitrl_env_close(env);
+        }
+    }
+    CHECK_INT(rc, JITRL_OK);
+    CHECK(fails > 5);
+    /* an agent episode on the chain, failing at each allocation in turn */
+    fails = 0;
+    rc = JITRL_ENOMEM;
+    for (long n = 0; rc == JITRL_ENOMEM && n < 5000; n++) {
+        char err[256];
+        jitrl_env *env = NULL;
+        jitrl_memory *mem = NULL;
+        jitrl_agent *ag = NULL;
+        jitrl_memory_options mo;
+        jitrl_memory_options_init(&mo);
+        mo.fields[0] = chain_spec[0];
+        mo.n_fields = 1;
+        CHECK_INT(chain_open(&env, err, sizeof err), JITRL_OK);
+        CHECK_INT(jitrl_memory_open(NULL, &mo, &mem, err, sizeof err), JITRL_OK);
+        jitrl_agent_config cfg;
+        jitrl_agent_config_init_env(&cfg, env);
+        cfg.max_steps = 6;
+        CHECK_INT(jitrl_agent_open(env, mem, &cfg, &ag, err, sizeof err), JITRL_OK);
+        jitrl_episode_result r;
+        jr_alloc_fail_after(n);
+        rc = ag ? jitrl_agent_run_episode(ag, 0, &r) : JITRL_EINVAL;
+        jr_alloc_fail_after(-1);
+        CHECK_MSG(rc == JITRL_OK || rc == JITRL_ENOMEM || rc == JITRL_EDB, "n %ld: rc %d %s", n, rc,
+                  jitrl_agent_errmsg(ag));
+        if (rc == JITRL_EDB) rc = JITRL_ENOMEM;   /* SQLite's own allocation failed: reported as such */
+        fails += rc != JITRL_OK;
+        jitrl_agent_close(ag);
+        jitrl_memory_close(mem);
+        jitrl_env_close(env);
+    }
+    CHECK_INT(rc, JITRL_OK);
+    CHECK(fails > 10);
+    printf("FIGURE env custom oom: an agent episode fails cleanly at each of its first %d allocations\n", fails);
+}
+
 int main(void)
 {
     test_refused();
     test_errors();
     test_no_actions();
     test_not_zgame();
+    test_oom();
     test_learns();
     return tu_done();
 }
