@@ -1,7 +1,7 @@
 /*
  * llm_int.h -- the model backend's private header, shared by its files:
  *   llm_openai.c  the handle, the chat-completions exchange, retries, accounting
- *   llm_curl.c    the default libcurl transport
+ *   llm_curl.c    the default transport, over the HTTP layer (src/net/)
  *   prompt.c      the prompt texts
  *   prior.c       token / verbal / propose modes
  *   evaluator.c   the after-episode reflective scorer
@@ -16,6 +16,7 @@
 #include "base/buf.h"
 #include "base/rng.h"
 #include "jitrl/llm.h"
+#include "net/http.h"
 
 /* Largest reply body we accept; a bigger one is treated as unusable. */
 #define LLM_MAX_REPLY (4u << 20)
@@ -33,8 +34,7 @@ struct jitrl_llm {
     char *base_url, *model, *api_key, *url;
     json_t *extra;                 /* parsed extra_json object, or NULL */
     jitrl_llm_transport tr;        /* post/sleep always set after open */
-    void *curl;                    /* CURL * of the default transport, or NULL */
-    struct llm_curl_api *curl_api; /* libcurl, loaded with dlopen on first use */
+    net_transport net;             /* the default transport's HTTP layer (src/net/), or zero */
     jr_rng rng;                    /* backoff jitter */
     jitrl_llm_stats stats;
     int failed_in_row;             /* calls in a row with no usable reply (see llm_ask) */
