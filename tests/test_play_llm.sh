@@ -58,7 +58,7 @@ print('FIGURE faults 1 in 5 rotating: %d steps, %d calls, %d fallbacks, all 4 ep
 " || fail "faulty run summary"
 grep -q 'fallback\|retry\|retrying' "$T/f.err" || fail "no log line for the faults"
 $J play --memory "$T/f.db" --episodes 1 --quiet --summary "$T/fc.json" >/dev/null 2>&1 || fail "reopen faulty memory"
-py "import json; assert len(json.load(open('$T/fc.json'))['runs'][0]['scores'])==4" || fail "stored episodes"
+py "import json; r=json.load(open('$T/fc.json'))['runs'][0]; assert r['stored_before']==4 and len(r['scores'])==1, r" || fail "stored episodes (4 before, the first --episodes 1 of them in the curve)"
 
 # ---- evaluator, verbal and propose priors ----
 start_server --mode oracle
