@@ -93,6 +93,11 @@ typedef struct jitrl_memory_options {
     int read_only;        /* open the file read-only (it must exist) */
     int create;           /* create the file if missing (ignored when read_only) */
     int busy_timeout_ms;  /* wait this long for another process's lock; 0 = 10000 */
+    /* Do not build the retrieval index (tools that export, import, check
+     * or prune): open reads no episode, rows it could not index do not
+     * stop it, decide refuses, refresh does nothing; episodes added are
+     * stored but not indexed. */
+    int no_index;
 } jitrl_memory_options;
 
 /* Fill *opt with the defaults: size, text-game fields (n_fields 2),

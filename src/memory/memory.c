@@ -424,8 +424,9 @@ int jitrl_memory_open(const char *uri, const jitrl_memory_options *opt, jitrl_me
     if ((rc = mem_index_init(&mem->ix, mem->spec, mem->n_spec))) goto bad_spec;
     /* The spec's names now live in the index; point at them. */
     for (size_t f = 0; f < mem->n_spec; f++) mem->spec[f].name = mem->ix.names[f];
-    if ((rc = load_all(mem))) goto out;
-    mem->ix_ok = 1;
+    mem->indexed = !o.no_index;
+    if (mem->indexed && (rc = load_all(mem))) goto out;
+    mem->ix_ok = mem->indexed;
     goto out;
 bad_spec:
     mem_set_err(mem, rc == JITRL_EINVAL ? "bad field specs (1..%d fields, ngram 1..16, weights >= 0, sum > 0)"
@@ -559,7 +560,7 @@ int mem_insert_episode(jitrl_memory *mem, const jitrl_episode_info *info, const 
         mem_set_err(mem, "%s is open read-only", mem->name);
         return JITRL_ESTATE;
     }
-    if (!mem->ix_ok) {
+    if (mem->indexed && !mem->ix_ok) {
         mem_set_err(mem, "the memory's index is unusable after an earlier failure");
         return JITRL_ESTATE;
     }
@@ -619,6 +620,12 @@ int mem_insert_episode(jitrl_memory *mem, const jitrl_episode_info *info, const 
     if (mem_grow((void **)&mem->own, &mem->cap_own, mem->n_own + 1, sizeof *mem->own)) {
         mem_set_err(mem, "out of memory");
         rc = JITRL_ENOMEM;
+        goto out;
+    }
+    if (!mem->indexed) {   /* no index to keep in step: the store alone */
+        rc = mem->ops->append(mem->st, &ep, want_id, ids, NULL, NULL, &eid, &seq);
+        if (rc) mem_store_fail(mem, rc, mem->name);
+        else if (episode_id) *episode_id = eid;
         goto out;
     }
     /* The index grows while the store appends (index_pending runs before
@@ -722,6 +729,7 @@ static int refresh(jitrl_memory *mem);
 int jitrl_memory_refresh(jitrl_memory *mem)
 {
     if (!mem) return JITRL_EINVAL;
+    if (!mem->indexed) return JITRL_OK;
     mem_write_begin(mem);
     int rc = refresh(mem);
     mem_write_end(mem);

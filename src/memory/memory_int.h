@@ -38,6 +38,7 @@ struct jitrl_memory {
     mem_store *st;
     char *name;                /* the path or URI as opened, for messages */
     int read_only;
+    int indexed;               /* 0: opened with no_index (no index is kept) */
     char err[512];
     /* The RAM index and what it was built from.  Decisions read only
      * these fields (through mem_memory_index), under sync.ix read-locked;

@@ -121,7 +121,7 @@ static int export_episode(void *ctx, const mem_ep_rec *ep)
     }
     int e = x->write(x->wctx, x->b.data, x->b.len);
     if (e) {
-        mem_set_err(mem, "export: write failed: %s", e > 0 ? strerror(e) : "the writer refused");
+        mem_set_err(mem, "write failed: %s", e > 0 ? strerror(e) : "the writer refused");
         return JITRL_EIO;
     }
     return JITRL_OK;
@@ -180,17 +180,22 @@ static int export_path(jitrl_memory *mem, const char *path, unsigned flags, size
     }
     FILE *f = fopen(path, "wb");
     if (!f) {
-        mem_set_err(mem, "export: %s: %s", path, strerror(errno));
+        mem_set_err(mem, "%s: %s", path, strerror(errno));
         return JITRL_EIO;
     }
     int rc = export_cb(mem, write_file, f, flags, n_skipped);
+    if (rc == JITRL_EIO) {   /* the writer's failure: name the file */
+        char why[sizeof mem->err];
+        snprintf(why, sizeof why, "%s", mem->err);
+        mem_set_err(mem, "%s: %s", path, why);
+    }
     errno = 0;
     if ((fflush(f) != 0 || ferror(f)) && !rc) {
-        mem_set_err(mem, "export: %s: write failed: %s", path, strerror(errno ? errno : EIO));
+        mem_set_err(mem, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
         rc = JITRL_EIO;
     }
     if (fclose(f) != 0 && !rc) {
-        mem_set_err(mem, "export: %s: write failed: %s", path, strerror(errno));
+        mem_set_err(mem, "%s: write failed: %s", path, strerror(errno));
         rc = JITRL_EIO;
     }
     return rc;
@@ -492,7 +497,7 @@ static int prune(jitrl_memory *mem, int64_t max_age_s, size_t keep_count, int64_
         goto out;
     }
     if (n_removed) *n_removed = removed;
-    if (removed && (rc = mem_rebuild(mem)))
+    if (removed && mem->indexed && (rc = mem_rebuild(mem)))
         mem_set_err(mem, "prune: rebuilding the index failed (%s); reopen the memory", jitrl_strerror(rc));
 out:
     jr_free(h.v);

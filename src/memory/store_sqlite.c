@@ -328,7 +328,7 @@ static int sq_open(const mem_store_cfg *cfg, mem_store **out, char *err, size_t 
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, cfg->busy_timeout_ms);
     if (!s->read_only && sqlite3_db_readonly(s->db, "main") == 1) {
-        set_err(s, "the file is read-only, so it can be read but not written (stats and export still work)");
+        set_err(s, "the file is read-only: it can be opened for reading, not for writing");
         rc = JITRL_EIO;
         goto out;
     }
@@ -668,6 +668,27 @@ static int sq_check(mem_store *s)
     return rc;
 }
 
+/* Give the pages prune freed back to the file system: files made since
+ * schema 2 use incremental auto-vacuum; an older file is converted by one
+ * VACUUM once a quarter of it is free.  The WAL is then checkpointed so
+ * the file shrinks now, not at the last close.  Failing here (another
+ * reader holds a snapshot, the disk is full) loses nothing: the space is
+ * reused by later episodes and given back by a later prune. */
+static void give_back(mem_store *s)
+{
+    int64_t av = 0, free_pages = 0, pages = 0;
+    if (query_int(s, "PRAGMA auto_vacuum", 0, &av, "vacuum")) return;
+    if (av == 0) {
+        if (query_int(s, "PRAGMA freelist_count", 0, &free_pages, "vacuum") ||
+            query_int(s, "PRAGMA page_count", 0, &pages, "vacuum") || free_pages * 4 < pages)
+            return;
+        sqlite3_exec(s->db, "PRAGMA auto_vacuum=INCREMENTAL; VACUUM", NULL, NULL, NULL);
+    } else {
+        sqlite3_exec(s->db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
+    }
+    sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+}
+
 static int sq_remove(mem_store *s, const int64_t *ids, size_t n, size_t *removed)
 {
     *removed = 0;
@@ -706,9 +727,7 @@ out:
         return rc;
     }
     *removed = gone;
-    /* Give the freed pages back (files created with incremental
-     * auto-vacuum; a no-op otherwise).  Failing here loses nothing. */
-    if (gone) sqlite3_exec(s->db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
+    if (gone) give_back(s);
     return JITRL_OK;
 }
 
