@@ -90,6 +90,16 @@ int bench_play(int argc, char **argv)
                    "  built-in game (default 5 runs of 50 episodes x 60 steps each)\n");
             return 0;
         }
+        /* an unknown flag is unknown, not one that "needs a value" */
+        static const char *const known[] = {"--runs", "--episodes", "--max-steps", "--history", "--k", "--beta",
+                                            "--games", "--preset", "--kl-budget", "--explore", "--ucb-c",
+                                            "--tabular-c"};
+        int is_known = 0;
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) is_known |= !strcmp(a, known[k]);
+        if (!is_known) {
+            fprintf(stderr, "jitrl bench play: unknown option '%s' (see jitrl bench play --help)\n", a);
+            return 2;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "jitrl bench play: %s needs a value\n", a);
             return 2;

@@ -24,6 +24,8 @@ expect 2 "unknown option '--unknown-flag'" $J play --unknown-flag
 grep -q "needs a value" "$T/err" && fail "an unknown flag is not a flag that needs a value"
 expect 2 "unknown option '--bogus'" $J play --bogus 3
 expect 2 "--episodes needs a value" $J play --episodes
+expect 2 "unknown option '--unknown-flag'" $J bench play --unknown-flag
+expect 2 "--runs needs a value" $J bench play --runs
 for fv in "--threshold inf" "--alpha nan" "--keep-above nan" "--beta inf" "--gamma -inf" "--lambda nan"; do
     set -- $fv
     expect 2 "$1 needs a finite number" $J play --quiet --episodes 1 --max-steps 2 $fv
