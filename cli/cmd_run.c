@@ -1,6 +1,8 @@
 /*
  * cmd_run.c -- `jitrl run STORY [--seed N]`: play a story like
  * `dfrotz -m -p -q -s N`: commands from stdin, game text to stdout.
+ * With --save-dir DIR the game's own SAVE / RESTORE write and read Quetzal
+ * files in DIR (dfrotz uses the current directory); without it they fail.
  *
  * A thin client of include/jitrl/zvm.h: run until the machine waits, print
  * what it wrote, read a line, feed it, repeat.  At end of input the
@@ -15,8 +17,9 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: jitrl run STORY [--seed N] [--width W] [--height H]\n"
-               "Plays STORY like `dfrotz -m -p -q -s N`: commands from stdin, game text to stdout.\n");
+    fprintf(f, "usage: jitrl run STORY [--seed N] [--width W] [--height H] [--save-dir DIR]\n"
+               "Plays STORY like `dfrotz -m -p -q -s N`: commands from stdin, game text to stdout.\n"
+               "--save-dir DIR: the game's SAVE/RESTORE use files in DIR (none: they fail).\n");
 }
 
 static int parse_int(const char *s, long lo, long hi, long *out)
@@ -52,6 +55,8 @@ int cmd_run(int argc, char **argv)
         } else if (!strcmp(argv[i], "--height") && i + 1 < argc) {
             if (parse_int(argv[++i], 1, 255, &v)) { usage(stderr); return 2; }
             opt.screen_height = (uint16_t)v;
+        } else if (!strcmp(argv[i], "--save-dir") && i + 1 < argc) {
+            opt.save_dir = argv[++i];
         } else if (argv[i][0] == '-' || story) {
             usage(stderr);
             return 2;

@@ -32,34 +32,36 @@ for src in "$ROOT"/tests/games/*.inf; do
         [ -f "$story" ] || { echo "FAIL $name.$v: not built ($story)"; fails=$((fails + 1)); continue; }
         exp=$ROOT/tests/games/$name.$v.expected
         [ -f "$exp" ] || exp=$ROOT/tests/games/$name.expected
-        # Each run gets its own scratch directory: stream 2 writes a file.
+        # Each run gets its own scratch directory, where its transcript and
+        # the files it writes (stream 2, the game's save files) go.
         mkdir -p "$T/$name.$v.d" "$T/$name.$v.j"
-        (cd "$T/$name.$v.d" && run_dfrotz "$story" "$walk" "$T/$name.$v.dfrotz")
+        D=$T/$name.$v.d/transcript J=$T/$name.$v.j/transcript
+        run_dfrotz "$story" "$walk" "$D"
         if [ "${JITRL_UPDATE_EXPECTED:-}" = 1 ]; then
             base=$ROOT/tests/games/$name
             if [ $v = z5 ]; then
-                cp "$T/$name.$v.dfrotz" "$base.expected"; echo "wrote $base.expected"
-            elif same_words "$name.$v" "$base.expected" "$T/$name.$v.dfrotz" >/dev/null; then
+                cp "$D" "$base.expected"; echo "wrote $base.expected"
+            elif same_words "$name.$v" "$base.expected" "$D" >/dev/null; then
                 rm -f "$base.z8.expected"
             else
-                cp "$T/$name.$v.dfrotz" "$base.z8.expected"; echo "wrote $base.z8.expected"
+                cp "$D" "$base.z8.expected"; echo "wrote $base.z8.expected"
             fi
             continue
         fi
         [ -f "$exp" ] || { echo "FAIL $name.$v: no transcript $name.expected"; fails=$((fails + 1)); continue; }
         checked=$((checked + 1))
-        same_words "$name.$v dfrotz vs expected" "$exp" "$T/$name.$v.dfrotz" || fails=$((fails + 1))
+        same_words "$name.$v dfrotz vs expected" "$exp" "$D" || fails=$((fails + 1))
 
         if [ $jitrl_ok = unknown ]; then
             if have_jitrl_run; then jitrl_ok=yes; else jitrl_ok=no; fi
         fi
         [ $jitrl_ok = yes ] || continue
-        (cd "$T/$name.$v.j" && run_jitrl "$story" "$walk" "$T/$name.$v.jitrl")
+        run_jitrl "$story" "$walk" "$J"
         rc=$?
-        [ $rc -eq 0 ] || { echo "FAIL $name.$v: jitrl run exited $rc: $(head -c 300 "$T/$name.$v.jitrl.err")"; fails=$((fails + 1)); }
+        [ $rc -eq 0 ] || { echo "FAIL $name.$v: jitrl run exited $rc: $(head -c 300 "$J.err")"; fails=$((fails + 1)); }
         jchecked=$((jchecked + 1))
         differs=$ROOT/tests/games/$name.jitrl-differs
-        if same_words "$name.$v jitrl vs dfrotz" "$T/$name.$v.dfrotz" "$T/$name.$v.jitrl"; then
+        if same_words "$name.$v jitrl vs dfrotz" "$D" "$J"; then
             [ -f "$differs" ] && echo "note: $name.jitrl-differs is stale: jitrl now matches dfrotz on $name.$v"
         elif [ -f "$differs" ]; then
             known=$((known + 1))

@@ -36,6 +36,19 @@ typedef struct jitrl_zvm_options {
     uint16_t screen_width, screen_height;
     /* Nonzero: ignore `seed` and seed from the clock, like frotz without -s. */
     uint8_t seed_from_time;
+    /* The game's own @save / @restore (not snapshots): NULL or "" = they
+     * fail, as a game sees a failed save.  Otherwise the directory the
+     * save files live in (copied at open; at most 1023 bytes, else open
+     * fails with JITRL_EINVAL): the machine asks for a file name as dfrotz
+     * does ("Please enter a filename [NAME]: ", then waits at
+     * JITRL_ZVM_INPUT for the line; an existing file needs "y" to
+     * "Overwrite existing file? "), writes and reads Quetzal files, and
+     * refuses names with '/', '\\', a leading '.' or control characters. */
+    const char *save_dir;
+    /* The name offered first (NULL: the story file's name with .qzl, as
+     * dfrotz offers, or "story.qzl" for jitrl_zvm_open_buffer); at most
+     * 63 bytes. */
+    const char *save_name;
 } jitrl_zvm_options;
 
 /* Why jitrl_zvm_run() returned. */

@@ -206,9 +206,31 @@ void zm_reset_machine(jitrl_zvm *vm)
 
 /* ---- input (§15 read, read_char) ---- */
 
+/* The line answering a @save / @restore question: finish the op as §15
+ * says (v3 branch on success, v4+ store 0, 1 or 2) at the PC it waited at,
+ * which after a restore is the save's. */
+static void file_done(jitrl_zvm *vm, const char *line, size_t n)
+{
+    int res = zm_file_finish(vm, line, n);
+    if (res < 0) return;   /* another question: the machine still waits */
+    vm->r.wait = 0;
+    uint32_t pc = vm->r.pc;
+    if (vm->version <= 3) {
+        vm->r.pc = branch(vm, pc, res != 0);
+    } else {
+        unsigned var = zm_rb(vm, pc);
+        vm->r.pc = pc + 1;
+        write_var(vm, var, (uint16_t)res);
+    }
+}
+
 int zm_finish_read(jitrl_zvm *vm, const char *line)
 {
     size_t n = strcspn(line, "\r\n");
+    if (vm->r.file_op) {
+        file_done(vm, line, n);
+        return vm->halted ? JITRL_EVM : JITRL_OK;
+    }
     if (vm->r.wait == JITRL_ZVM_CHAR) {
         /* dumb frotz reads a whole line for a key: an empty line is Return,
          * otherwise its characters are the next keys, one per @read_char */
@@ -465,8 +487,13 @@ void zm_execute(jitrl_zvm *vm)
             ret(vm, 1); pc = vm->r.pc;
             NEXT;
         CASE(0x04) NEXT;                                          /* nop */
-        CASE(0x05) CASE(0x06)                                      /* save / restore: unsupported -> fail */
-            if (v <= 3) pc = branch(vm, pc, 0);
+        CASE(0x05) CASE(0x06)                                      /* save / restore (v3 branch, v4 store) */
+            /* with a sandbox: ask for a file name and wait, the PC on the
+             * branch or store byte (file_done completes the op) */
+            if (v <= 4 && zm_file_begin(vm, op == 0x05 ? ZM_FILE_SAVE : ZM_FILE_RESTORE)) {
+                vm->r.wait = JITRL_ZVM_INPUT;
+                vm->brk = 1;
+            } else if (v <= 3) pc = branch(vm, pc, 0);
             else if (v == 4) STORE(0);
             else illegal(vm, op);
             NEXT;
@@ -655,7 +682,7 @@ void zm_execute(jitrl_zvm *vm)
         CASE(0x52) zm_buffer_mode(vm, a0); NEXT;                  /* buffer_mode */
         CASE(0x53) zm_output_stream(vm, (int16_t)a0, a1); NEXT;   /* output_stream */
         CASE(0x54) NEXT;                                          /* input_stream */
-        CASE(0x55) NEXT;                                          /* sound_effect */
+        CASE(0x55) if (n && (a0 == 1 || a0 == 2)) zm_beep(vm, a0); NEXT; /* sound_effect: bleeps only */
         CASE(0x56)                                                 /* read_char */
             if (vm->r.nkeys) {
                 uint16_t k = (unsigned char)vm->r.keys[0];
@@ -701,7 +728,13 @@ void zm_execute(jitrl_zvm *vm)
             NEXT;
         CASE(0x5f) pc = branch(vm, pc, a0 <= vm->frames[vm->r.nframes - 1].argc); NEXT; /* check_arg_count */
         /* ---- EXT (v5+) ---- */
-        CASE(0x60) CASE(0x61) STORE(0); NEXT;                 /* save / restore: fail */
+        CASE(0x60) CASE(0x61)                                      /* save / restore */
+            /* the auxiliary-file forms (with operands) are not offered */
+            if (n == 0 && zm_file_begin(vm, op == 0x60 ? ZM_FILE_SAVE : ZM_FILE_RESTORE)) {
+                vm->r.wait = JITRL_ZVM_INPUT;
+                vm->brk = 1;
+            } else STORE(0);
+            NEXT;
         CASE(0x62) {                                               /* log_shift */
             int16_t sh = (int16_t)a1;
             STORE(sh >= 16 || sh <= -16 ? 0 : sh >= 0 ? (uint16_t)(a0 << sh) : (uint16_t)(a0 >> -sh));

@@ -132,8 +132,32 @@ static int check_story(const uint8_t *story, size_t len, uint32_t *mlen_out, cha
  * pages as it can: the story is used where it was read, only dynamic memory
  * is copied as the pristine image (static memory never changes), and the
  * large arrays of the handle (stack, frames) are left for the run to touch. */
-static int build(uint8_t *mem, uint32_t mlen, const jitrl_zvm_options *opt, jitrl_zvm **out, char *errmsg,
-                 size_t errlen)
+/* The save sandbox and the first name offered (saveio.c), copied from the
+ * options: "NAME.qzl" from the story's file name, as dfrotz offers it. */
+static int set_save_names(jitrl_zvm *vm, const jitrl_zvm_options *opt, const char *path)
+{
+    const char *dir = opt ? opt->save_dir : NULL, *name = opt ? opt->save_name : NULL;
+    vm->opt.save_dir = vm->opt.save_name = NULL;   /* the caller's strings are not kept */
+    if (dir && strlen(dir) >= sizeof vm->save_dir) return 0;
+    if (name && strlen(name) >= sizeof vm->r.file_default) return 0;
+    if (dir) strcpy(vm->save_dir, dir);
+    if (name) {
+        strcpy(vm->r.file_default, name);
+    } else if (path) {
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        const char *dot = strrchr(base, '.');
+        size_t n = dot && dot > base ? (size_t)(dot - base) : strlen(base);
+        if (n > sizeof vm->r.file_default - 5) n = sizeof vm->r.file_default - 5;
+        snprintf(vm->r.file_default, sizeof vm->r.file_default, "%.*s.qzl", (int)n, base);
+    } else {
+        strcpy(vm->r.file_default, "story.qzl");
+    }
+    return 1;
+}
+
+static int build(uint8_t *mem, uint32_t mlen, const jitrl_zvm_options *opt, const char *path, jitrl_zvm **out,
+                 char *errmsg, size_t errlen)
 {
     memset(mem + mlen, 0, ZM_PAD);
     jitrl_zvm *vm = jr_malloc(sizeof *vm);
@@ -185,6 +209,10 @@ static int build(uint8_t *mem, uint32_t mlen, const jitrl_zvm_options *opt, jitr
      * serial, checksum, sizes) is enough, and cheap */
     vm->story_id = (uint32_t)XXH3_64bits(story, 64);
     if (opt) vm->opt = *opt;
+    if (!set_save_names(vm, opt, path)) {
+        jitrl_zvm_close(vm);
+        return open_fail(errmsg, errlen, JITRL_EINVAL, "save_dir or save_name too long");
+    }
     vm->qmark_to_space = blanks_question_mark(story);
     jr_buf_init(&vm->out, ZM_OUT_MAX);
     zm_obj_init(vm);
@@ -208,7 +236,7 @@ int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_opti
     uint8_t *mem = jr_malloc((size_t)mlen + ZM_PAD);
     if (!mem) return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory");
     memcpy(mem, story, mlen);
-    return build(mem, mlen, opt, out, errmsg, errlen);
+    return build(mem, mlen, opt, NULL, out, errmsg, errlen);
 }
 
 int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zvm **out,
@@ -243,7 +271,7 @@ int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zv
         jr_free(buf);
         return rc;
     }
-    return build(buf, mlen, opt, out, errmsg, errlen);
+    return build(buf, mlen, opt, path, out, errmsg, errlen);
 }
 
 void jitrl_zvm_close(jitrl_zvm *vm)

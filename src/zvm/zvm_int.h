@@ -89,6 +89,11 @@ struct zm_regs {
     uint8_t quit;
     uint8_t nkeys;        /* keys typed ahead for @read_char (dumb frotz reads lines) */
     char keys[62];
+    /* a game's @save / @restore dialogue (saveio.c): which question is
+     * waiting for its line, the name dfrotz offers, the name to overwrite */
+    uint8_t file_op;      /* 0 none, or ZM_FILE_* */
+    char file_default[64];
+    char file_pending[64];
 };
 
 struct jitrl_zvm {
@@ -119,6 +124,7 @@ struct jitrl_zvm {
     uint8_t qmark_to_space; /* frotz blanks '?' in input for early Infocom games */
     int halted;
     char err[256];
+    char save_dir[1024];  /* sandbox of the game's save files; "" = saving fails */
 
     /* budget for one run call */
     uint64_t stop_at;
@@ -248,6 +254,17 @@ void zm_warn(jitrl_zvm *vm, int code, const char *what);
 int zm_save_undo(jitrl_zvm *vm);      /* 1 on success */
 int zm_restore_undo(jitrl_zvm *vm);   /* 1 on success; the machine is then back at the save */
 void zm_free_undo(jitrl_zvm *vm);
+
+/* ---- saveio.c: the game's @save / @restore files, bleeps ---- */
+enum { ZM_FILE_SAVE = 1, ZM_FILE_RESTORE = 2, ZM_FILE_OVERWRITE = 3 };
+void zm_beep(jitrl_zvm *vm, unsigned which);      /* @sound_effect 1 or 2 */
+/* Ask for a file name, as dfrotz does; 0 if there is no sandbox (then the
+ * op just fails).  The machine then waits for a line (JITRL_ZVM_INPUT). */
+int zm_file_begin(jitrl_zvm *vm, int op);
+/* The line for the question waiting: the op's result (0 failed, 1 saved,
+ * 2 restored: the machine is then at the save's store/branch byte), or -1
+ * when another question was asked (overwrite?) and a line is awaited. */
+int zm_file_finish(jitrl_zvm *vm, const char *line, size_t n);
 
 /* ---- random.c ---- */
 void zm_rng_seed(jitrl_zvm *vm, int32_t value);

@@ -36,8 +36,11 @@ run_dfrotz() {
     (cd "$(dirname "$_o")" && "$DFROTZ" -m -p -q -s 1 "$_s" <"$_i" >"$_o" 2>"$_o.err")
 }
 
-# run_jitrl STORY INPUT OUT -- the same through `jitrl run`.
-run_jitrl() { timeout 60 "$JITRL_BIN" run --seed 1 "$1" <"$2" >"$3" 2>"$3.err"; }
+# run_jitrl STORY INPUT OUT -- the same through `jitrl run`; the game's own
+# save files (SAVE / RESTORE) go to OUT's folder, as dfrotz's do.
+run_jitrl() {
+    timeout 60 "$JITRL_BIN" run --seed 1 --save-dir "$(dirname "$3")" "$1" <"$2" >"$3" 2>"$3.err"
+}
 
 # have_jitrl_run -- true once the CLI has a working `jitrl run` (its --help
 # names it).  After that, any failure of `jitrl run` is a test failure.
