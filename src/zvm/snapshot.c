@@ -79,6 +79,8 @@ int jitrl_zvm_restore(jitrl_zvm *vm, const void *buf, size_t len)
     if (h.magic != SNAP_MAGIC || h.total != len || h.dyn_size != vm->dyn_size || h.mem_len != vm->mem_len ||
         h.story != vm->story_id || h.version != vm->version || h.cells != cells)
         return JITRL_ECORRUPT;
+    /* a file-name question (saveio.c) waits only as line input */
+    if (r.file_op > ZM_FILE_OVERWRITE || (r.file_op && r.wait != JITRL_ZVM_INPUT)) return JITRL_ECORRUPT;
     if (r.sp > ZM_STACK_WORDS || r.nframes < 1 || r.nframes > ZM_MAX_FRAMES ||
         len != sizeof h + sizeof r + scr_head() + cells * 5 + vm->dyn_size + r.sp * sizeof(uint16_t) +
                    r.nframes * sizeof(struct zm_frame))
