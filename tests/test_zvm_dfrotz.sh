@@ -6,6 +6,7 @@
 #  - CZECH v3/v4/v5/v8 report "Failed: 0" and match czech.outN outside the
 #    header block; Praxix prints "All tests passed.";
 #  - the project's own Inform games (games/, tests/games/) match too;
+#  - zork1's SAVE and RESTORE (v3) match, and the save file is dfrotz's;
 #  - etude, gntests, unicode, random, strictz and crashme run to the end of
 #    their scripted input without crashing, and (but crashme and strictz)
 #    give dfrotz's words.
@@ -73,11 +74,28 @@ for g in "$B"/games/*.z5 "$B"/tests/games/*.z5 "$B"/tests/games/*.z8; do
     w=$ROOT/games/$base.walk; [ -f "$w" ] || w=$ROOT/tests/games/$base.walk
     [ -f "$w" ] || continue
     { echo; cat "$w"; echo score; } > "$T/in"
-    timeout 60 "$D" -m -p -q -s 0 "$g" < "$T/in" > "$T/b" 2>/dev/null &
-    timeout 60 "$J" run "$g" < "$T/in" > "$T/a" 2>"$T/err" || { echo "FAIL $base: jitrl exit $?"; cat "$T/err"; fail=1; }
+    # t_saveio saves and restores: each interpreter gets an empty folder
+    rm -rf "$T/sd" "$T/sj"; mkdir "$T/sd" "$T/sj"
+    (cd "$T/sd" && timeout 60 "$D" -m -p -q -s 0 "$g" < "$T/in" > "$T/b" 2>/dev/null) &
+    timeout 60 "$J" run "$g" --save-dir "$T/sj" < "$T/in" > "$T/a" 2>"$T/err" || { echo "FAIL $base: jitrl exit $?"; cat "$T/err"; fail=1; }
     wait
     same "$(basename "$g")" "$T/a" "$T/b"
 done
+
+# a version 3 game's SAVE and RESTORE (the branch forms): zork1 saves,
+# moves on, restores, overwrites its save, fails to restore a missing file;
+# same words as dfrotz, and the Quetzal file is byte for byte dfrotz's
+Z1=$S/jericho/games/zork1.z5
+if [ -f "$Z1" ]; then
+    printf 'open mailbox\nsave\n\ntake leaflet\nn\nrestore\n\nlook\ninventory\nsave\n\ny\nrestore\nnothere\n' > "$T/in"
+    rm -rf "$T/sd" "$T/sj"; mkdir "$T/sd" "$T/sj"
+    (cd "$T/sd" && timeout 60 "$D" -m -p -q -s 0 "$Z1" < "$T/in" > "$T/b" 2>/dev/null)
+    timeout 60 "$J" run "$Z1" --save-dir "$T/sj" < "$T/in" > "$T/a" 2>"$T/err" || { echo "FAIL zork1 save: jitrl exit $?"; fail=1; }
+    grep -q "Please enter a filename \[zork1.qzl\]" "$T/a" || { echo "FAIL zork1 save: no file name asked"; fail=1; }
+    same "zork1 save/restore" "$T/a" "$T/b"
+    if cmp -s "$T/sd/zork1.qzl" "$T/sj/zork1.qzl"; then echo "ok   zork1.qzl identical to dfrotz's"
+    else echo "FAIL zork1.qzl differs from dfrotz's"; fail=1; fi
+fi
 
 Z=$S/zmachine-tests
 for v in 3 4 5 8; do
