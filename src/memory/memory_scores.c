@@ -46,11 +46,8 @@ static int take_score(void *ctx, const mem_ep_rec *ep)
     return JITRL_OK;
 }
 
-int jitrl_memory_scores(jitrl_memory *mem, const char *task, double **scores, size_t *n)
+static int read_scores(jitrl_memory *mem, const char *task, double **scores, size_t *n)
 {
-    if (scores) *scores = NULL;
-    if (n) *n = 0;
-    if (!mem || !scores || !n) return JITRL_EINVAL;
     scores_ctx c = {mem, task, NULL, 0, 0};
     mem->err[0] = '\0';
     int rc = mem->ops->read_begin(mem->st);
@@ -70,4 +67,17 @@ int jitrl_memory_scores(jitrl_memory *mem, const char *task, double **scores, si
     *scores = c.v;
     *n = c.n;
     return JITRL_OK;
+}
+
+/* The writer's turn (query.c), like every call that uses the store: the
+ * connection and the handle's message are not shared with other threads. */
+int jitrl_memory_scores(jitrl_memory *mem, const char *task, double **scores, size_t *n)
+{
+    if (scores) *scores = NULL;
+    if (n) *n = 0;
+    if (!mem || !scores || !n) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = read_scores(mem, task, scores, n);
+    mem_write_end(mem);
+    return rc;
 }
