@@ -86,7 +86,7 @@ typedef struct jitrl_params {
  * threshold 0.8, lambda 0.05.  These three: beta 2 (see docs/method.md),
  * fixed beta (kl_budget 0), lambda exploration.  "offline": chosen by
  * measurement for a uniform prior (docs/method.md section 6): "text" with
- * k 0 (no limit), kl_budget 0.8, UCB exploration with ucb_c 0.3.  All:
+ * k 0 (no limit), kl_budget 0.98, UCB exploration with ucb_c 0.1.  All:
  * keep_above off (2.0), eps 1e-8, sample mode, unweighted means, indexed
  * retrieval, augmentation on.  Unknown preset = "text" and returns
  * JITRL_EINVAL. */

@@ -57,9 +57,9 @@ int jitrl_params_default(jitrl_params *p, const char *preset)
         /* docs/method.md section 6: measured on the built-in game and the
          * Jericho games with a uniform prior */
         p->k = 0;
-        p->kl_budget = 0.8;
+        p->kl_budget = 0.98;
         p->explore = JITRL_EXPLORE_UCB;
-        p->ucb_c = 0.3;
+        p->ucb_c = 0.1;
         return JITRL_OK;
     }
     if (!strcmp(preset, "web")) {
