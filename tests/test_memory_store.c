@@ -175,6 +175,57 @@ static void test_v1(const char *dir)
     CHECK_MSG(strstr(err, "current:3:0.7") != NULL, "message: %s", err);
 }
 
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+/* Prune gives space back on a file from before schema 2 too (made without
+ * auto-vacuum): one VACUUM converts it. */
+static void test_v1_space(const char *dir)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s", tu_path(dir, "v1-space.db"));
+    write_v1(path);
+    jitrl_memory *m = NULL;
+    CHECK_INT(jitrl_memory_open(path, NULL, &m, err, sizeof err), JITRL_OK);
+    if (!m) return;
+    size_t big_len = 20000;
+    char *big = malloc(big_len + 1);
+    for (size_t i = 0; big && i < big_len; i++) big[i] = (char)('a' + (i * 7 + i / 13) % 26);
+    if (big) big[big_len] = '\0';
+    for (int e = 0; big && e < 100; e++) {
+        jitrl_field f[1] = {{"current", big}};
+        jitrl_step st[1] = {{{f, 1}, "wait", 0}};
+        jitrl_episode_info info = {"g", e, 2000 + e};
+        CHECK_INT(jitrl_memory_add_episode(m, &info, st, 1, 0.5, NULL), JITRL_OK);
+    }
+    free(big);
+    jitrl_memory_close(m);
+    m = NULL;
+    long before = file_size(path);
+    CHECK_INT(jitrl_memory_open(path, NULL, &m, err, sizeof err), JITRL_OK);
+    size_t removed = 0;
+    if (m) CHECK_INT(jitrl_memory_prune(m, 0, 1, 0, &removed), JITRL_OK);
+    CHECK_INT(removed, 101);
+    jitrl_memory_close(m);
+    long after = file_size(path);
+    CHECK_MSG(before > 1000000 && after < before / 4, "prune of a version 1 file: %ld -> %ld bytes", before, after);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        CHECK_INT(sqlite3_column_int(st, 0), 2);   /* incremental from now on */
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    printf("FIGURE prune of a version 1 file to 1 episode: %ld -> %ld bytes\n", before, after);
+}
+
 /* Commit order, not id order: a second handle's refresh sees every
  * episode exactly once. */
 static void test_commit_order(const char *dir)
@@ -367,6 +418,7 @@ int main(void)
     const char *dir = tu_tmpdir();
     test_spec(dir);
     test_v1(dir);
+    test_v1_space(dir);
     test_commit_order(dir);
     test_uri(dir);
     test_io(dir);
