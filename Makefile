@@ -140,12 +140,13 @@ check: all
 # ThreadSanitizer by scripts/test.sh (a later threaded test joins the list).
 THREAD_TESTS := test_concurrency
 tsan-check: $(THREAD_TESTS:%=$(BUILD)/tests/%)
-	@for t in $(THREAD_TESTS); do \
+	@pass=0; fail=0; for t in $(THREAD_TESTS); do \
 	    echo "tsan: $$t"; \
-	    TSAN_OPTIONS="halt_on_error=1 exitcode=66 $$TSAN_OPTIONS" JITRL_ROOT=$(CURDIR) JITRL_BUILD=$(abspath $(BUILD)) \
-	        $(BUILD)/tests/$$t > $(BUILD)/tests/$$t.log 2>&1 || { tail -n 60 $(BUILD)/tests/$$t.log; exit 1; }; \
-	    grep -h '^FIGURE' $(BUILD)/tests/$$t.log; tail -n 1 $(BUILD)/tests/$$t.log; \
-	done
+	    if TSAN_OPTIONS="halt_on_error=1 exitcode=66 $$TSAN_OPTIONS" JITRL_ROOT=$(CURDIR) JITRL_BUILD=$(abspath $(BUILD)) \
+	        $(BUILD)/tests/$$t > $(BUILD)/tests/$$t.log 2>&1; then \
+	        pass=$$((pass+1)); grep -h '^FIGURE' $(BUILD)/tests/$$t.log; tail -n 1 $(BUILD)/tests/$$t.log; \
+	    else fail=$$((fail+1)); echo "FAIL $$t under ThreadSanitizer:"; tail -n 60 $(BUILD)/tests/$$t.log; fi; \
+	done; echo "$$pass $$fail 0" > $(BUILD)/tests/tsan-tally; echo "tsan: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 clean:
 	rm -rf $(BUILD) build-san build-tsan

@@ -59,5 +59,6 @@ for t in $list; do
     else fail=$((fail+1))
     fi
 done
+echo "$pass $fail $skip" >"$L/tally"   # for scripts/test.sh's grand total
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
