@@ -172,7 +172,8 @@ static int bench_game(const char *shared, const char *game, const char *file, in
         if (!e) break;
         p = e + 1;
     }
-    jitrl_zvm_options opt = {0};
+    jitrl_zvm_options opt;
+    jitrl_zvm_options_init(&opt);
     opt.seed = seed;
     memset(r, 0, sizeof *r);
     snprintf(r->game, sizeof r->game, "%s", game);

@@ -111,7 +111,8 @@ int cmd_inspect(int argc, char **argv)
     if (argc != 3) { usage(stderr); return 2; }
     jitrl_zvm *vm = NULL;
     char err[256];
-    jitrl_zvm_options opt = {0};
+    jitrl_zvm_options opt;
+    jitrl_zvm_options_init(&opt);
     if (jitrl_zvm_open_file(argv[1], &opt, &vm, err, sizeof err)) {
         fprintf(stderr, "jitrl inspect: %s\n", err);
         return 1;

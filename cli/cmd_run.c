@@ -42,7 +42,8 @@ static void flush_output(jitrl_zvm *vm)
 int cmd_run(int argc, char **argv)
 {
     const char *story = NULL;
-    jitrl_zvm_options opt = {0};
+    jitrl_zvm_options opt;
+    jitrl_zvm_options_init(&opt);
     for (int i = 1; i < argc; i++) {
         long v;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }

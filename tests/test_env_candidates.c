@@ -29,7 +29,8 @@ static int open_at(const char *game, int32_t seed, size_t steps, story *s)
     snprintf(path, sizeof path, "%s/jericho/games/%s.z5", tu_shared(), game);
     snprintf(walk, sizeof walk, "%s/jericho/walkthroughs/%s.txt", tu_shared(), game);
     memset(s, 0, sizeof *s);
-    jitrl_zvm_options opt = {0};
+    jitrl_zvm_options opt;
+    jitrl_zvm_options_init(&opt);
     opt.seed = seed;
     if (jitrl_zvm_open_file(path, &opt, &s->vm, err, sizeof err)) {
         CHECK_MSG(0, "%s: %s", path, err);

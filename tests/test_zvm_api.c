@@ -3,11 +3,14 @@
  * bad stories give clean errors (truncated, bad header, version 6, random
  * garbage, illegal opcode, stack overflow and underflow, division by zero),
  * the budget stops a runaway loop, snapshots refuse foreign or short
- * buffers, accessors never touch the machine.
+ * buffers, accessors never touch the machine; jitrl_zvm_options from an
+ * older (smaller) struct leave the newer fields at their defaults, and a
+ * size of 0 is refused.
  */
 #include "testutil.h"
 #include "jitrl/zvm.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,11 +220,43 @@ static void test_garbage(void)
     printf("FIGURE zvm garbage stories opened and run without a crash: %d of %d\n", opened, rounds);
 }
 
+/* The options' size: the fields past it are not read.  A save_dir longer
+ * than 1023 bytes fails open when read; in an older caller's struct that
+ * ends before save_dir it is ignored. */
+static void test_options_size(void)
+{
+    uint8_t m[LEN];
+    const uint8_t quit[] = {0xba};
+    jitrl_zvm *vm = NULL;
+    char err[200], longdir[1100];
+    memset(longdir, 'd', sizeof longdir - 1);
+    longdir[sizeof longdir - 1] = '\0';
+    make_story(m, quit, sizeof quit);
+
+    jitrl_zvm_options o;
+    jitrl_zvm_options_init(&o);
+    CHECK(o.size == sizeof o && o.seed == 0 && o.save_dir == NULL && o.screen_width == 0);
+    o.save_dir = longdir;
+    CHECK_INT(jitrl_zvm_open_buffer(m, LEN, &o, &vm, err, sizeof err), JITRL_EINVAL);
+    CHECK(vm == NULL);
+    o.size = offsetof(jitrl_zvm_options, save_dir);
+    CHECK_INT(jitrl_zvm_open_buffer(m, LEN, &o, &vm, err, sizeof err), JITRL_OK);
+    jitrl_zvm_close(vm);
+    vm = NULL;
+    o.size = 0;
+    CHECK_INT(jitrl_zvm_open_buffer(m, LEN, &o, &vm, err, sizeof err), JITRL_EINVAL);
+    CHECK(vm == NULL && strstr(err, "jitrl_zvm_options_init") != NULL);
+    CHECK_INT(jitrl_zvm_open_file("/nonexistent/story.z5", &o, &vm, err, sizeof err), JITRL_EINVAL);
+    o.size = sizeof o + 8;
+    CHECK_INT(jitrl_zvm_open_buffer(m, LEN, &o, &vm, err, sizeof err), JITRL_EINVAL);
+}
+
 int main(void)
 {
     test_bad_headers();
     test_runtime_faults();
     test_state_calls();
     test_garbage();
+    test_options_size();
     return tu_done();
 }

@@ -83,7 +83,8 @@ static char **load_script(const char *shared, const struct game *g, int *count)
 
 static jitrl_zvm *open_game(const char *shared, const struct game *g)
 {
-    jitrl_zvm_options opt = {0};
+    jitrl_zvm_options opt;
+    jitrl_zvm_options_init(&opt);
     opt.seed = g->seed;
     jitrl_zvm *vm = NULL;
     char err[256];

@@ -35,7 +35,8 @@ static const char *step(jitrl_zvm *vm, const char *line)
 
 static jitrl_zvm *open_game(const char *dir)
 {
-    jitrl_zvm_options o = {0};
+    jitrl_zvm_options o;
+    jitrl_zvm_options_init(&o);
     o.save_dir = dir;
     jitrl_zvm *vm = NULL;
     char err[200];
@@ -145,7 +146,8 @@ static void test_long_dir(void)
     char dir[2000];
     memset(dir, 'a', sizeof dir - 1);
     dir[sizeof dir - 1] = '\0';
-    jitrl_zvm_options o = {0};
+    jitrl_zvm_options o;
+    jitrl_zvm_options_init(&o);
     o.save_dir = dir;
     jitrl_zvm *vm = (jitrl_zvm *)1;
     char err[200];

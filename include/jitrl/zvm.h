@@ -28,6 +28,7 @@ extern "C" {
 typedef struct jitrl_zvm jitrl_zvm;
 
 typedef struct jitrl_zvm_options {
+    size_t size;          /* sizeof the struct the caller was built with: set by _init */
     /* frotz-compatible RNG seed, exactly as `dfrotz -s N` (so 0 means the
      * generator state 0, as `dfrotz -s 0` does, and is reproducible). */
     int32_t seed;
@@ -51,6 +52,10 @@ typedef struct jitrl_zvm_options {
     const char *save_name;
 } jitrl_zvm_options;
 
+/* Fill *opt with the defaults: size set, every other field 0 / NULL (seed
+ * 0, 80x24 screen, no save directory).  Cannot fail. */
+JITRL_API void jitrl_zvm_options_init(jitrl_zvm_options *opt);
+
 /* Why jitrl_zvm_run() returned. */
 typedef enum jitrl_zvm_stop {
     JITRL_ZVM_INPUT = 1,   /* waiting for a line (@read / @sread) */
@@ -61,7 +66,8 @@ typedef enum jitrl_zvm_stop {
 } jitrl_zvm_stop;
 
 /* Open a story.  The bytes are copied; the caller's buffer may be freed at
- * once.  Errors: JITRL_ECORRUPT (truncated/bad header), JITRL_EUNSUPPORTED
+ * once.  opt: NULL for the defaults, or filled by jitrl_zvm_options_init
+ * first (a size out of range gives JITRL_EINVAL).  Errors: JITRL_ECORRUPT (truncated/bad header), JITRL_EUNSUPPORTED
  * (version 1, 2, 6 or >8), JITRL_EIO, JITRL_ENOMEM.  On error *out is NULL
  * and, if errmsg is non-NULL, a static or caller-owned message is written
  * to errmsg[0..errlen). */

@@ -10,6 +10,7 @@
  */
 #include "zvm/zvm_int.h"
 #include "base/alloc.h"
+#include "base/opts.h"
 
 #include <errno.h>
 #include <xxhash.h>
@@ -156,6 +157,21 @@ static int set_save_names(jitrl_zvm *vm, const jitrl_zvm_options *opt, const cha
     return 1;
 }
 
+void jitrl_zvm_options_init(jitrl_zvm_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->size = sizeof *opt;
+}
+
+/* The caller's options (NULL = defaults) over the defaults, into *o. */
+static int load_options(jitrl_zvm_options *o, const jitrl_zvm_options *opt, char *errmsg, size_t errlen)
+{
+    jitrl_zvm_options_init(o);
+    if (jr_opts_load(o, sizeof *o, opt))
+        return open_fail(errmsg, errlen, JITRL_EINVAL, "bad jitrl_zvm_options size (call jitrl_zvm_options_init)");
+    return JITRL_OK;
+}
+
 static int build(uint8_t *mem, uint32_t mlen, const jitrl_zvm_options *opt, const char *path, jitrl_zvm **out,
                  char *errmsg, size_t errlen)
 {
@@ -230,13 +246,16 @@ int jitrl_zvm_open_buffer(const uint8_t *story, size_t len, const jitrl_zvm_opti
 {
     if (!out) return JITRL_EINVAL;
     *out = NULL;
+    jitrl_zvm_options o;
+    int rc = load_options(&o, opt, errmsg, errlen);
+    if (rc) return rc;
     uint32_t mlen;
-    int rc = check_story(story, len, &mlen, errmsg, errlen);
+    rc = check_story(story, len, &mlen, errmsg, errlen);
     if (rc) return rc;
     uint8_t *mem = jr_malloc((size_t)mlen + ZM_PAD);
     if (!mem) return open_fail(errmsg, errlen, JITRL_ENOMEM, "out of memory");
     memcpy(mem, story, mlen);
-    return build(mem, mlen, opt, NULL, out, errmsg, errlen);
+    return build(mem, mlen, &o, NULL, out, errmsg, errlen);
 }
 
 int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zvm **out,
@@ -245,6 +264,9 @@ int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zv
     char msg[300];
     if (!out || !path) return JITRL_EINVAL;
     *out = NULL;
+    jitrl_zvm_options o;
+    int orc = load_options(&o, opt, errmsg, errlen);
+    if (orc) return orc;
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(msg, sizeof msg, "cannot open %s: %s", path, strerror(errno));
@@ -271,7 +293,7 @@ int jitrl_zvm_open_file(const char *path, const jitrl_zvm_options *opt, jitrl_zv
         jr_free(buf);
         return rc;
     }
-    return build(buf, mlen, opt, path, out, errmsg, errlen);
+    return build(buf, mlen, &o, path, out, errmsg, errlen);
 }
 
 void jitrl_zvm_close(jitrl_zvm *vm)

@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[160];
     size_t nlines = sizeof lines / sizeof lines[0];
 
-    memset(&opt, 0, sizeof opt);
+    jitrl_zvm_options_init(&opt);
     opt.seed = 12345;
     if (jitrl_zvm_open_buffer(data, size, &opt, &vm, err, sizeof err) != JITRL_OK) {
         if (vm) abort(); /* contract: *out is NULL on error */

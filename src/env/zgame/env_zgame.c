@@ -372,7 +372,7 @@ static int env_open(const uint8_t *story, size_t len, const jitrl_zgame_options 
     else snprintf(e->name, sizeof e->name, "story");
     e->opt.name = NULL;   /* the caller's string: copied above, not kept */
 
-    memset(&e->zopt, 0, sizeof e->zopt);
+    jitrl_zvm_options_init(&e->zopt);
     e->zopt.seed = e->opt.seed >= 0 ? e->opt.seed : e->facts.known ? e->facts.seed : 0;
     rc = jitrl_zvm_open_buffer(story, len, &e->zopt, &e->vm, err, errlen);
     if (rc) goto fail;
