@@ -11,8 +11,12 @@
  *     JSON trace.
  *  4. Out-of-memory on every allocation of a decision: JITRL_ENOMEM, no
  *     leak (ASan's leak checker runs at exit in the SAN build).
+ *  5. jitrl_params.size: a caller built against an older (smaller) struct
+ *     gets the defaults for the fields it does not know; size 0 or one
+ *     larger than the library's is refused.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,9 +289,10 @@ static void test_modes_and_trace(void)
     jitrl_memory_close(mem);
 }
 
-/* Similarity weights and keep_above, on a memory whose similarities are
- * known exactly: one field, 1-grams, so sim = Jaccard of word sets. */
-static void test_weighted_and_keep_above(void)
+/* A memory whose similarities are known exactly: one field, 1-grams, so
+ * sim = Jaccard of word sets.  Three one-step episodes; sims to the query
+ * "a b c": 1 ("a b c", x, 6), 3/4 ("a b c d", x, 2), 1/2 ("a b e", y, 9). */
+static jitrl_memory *sim_memory(void)
 {
     jitrl_memory_options o;
     jitrl_memory_options_init(&o);
@@ -296,8 +301,7 @@ static void test_weighted_and_keep_above(void)
     jitrl_memory *mem = NULL;
     char err[256];
     CHECK_INT(jitrl_memory_open(NULL, &o, &mem, err, sizeof err), JITRL_OK);
-    if (!mem) return;
-    /* sims to the query "a b c": 1, 3/4 ("a b c d"), 1/2 ("a b e") */
+    if (!mem) return NULL;
     const char *texts[3] = {"a b c", "a b c d", "a b e"};
     double rewards[3] = {6, 2, 9};
     for (int i = 0; i < 3; i++) {
@@ -305,6 +309,14 @@ static void test_weighted_and_keep_above(void)
         jitrl_step st[1] = {{{f, 1}, i == 2 ? "y" : "x", rewards[i]}};
         CHECK_INT(jitrl_memory_add_episode(mem, NULL, st, 1, 0.5, NULL), JITRL_OK);
     }
+    return mem;
+}
+
+/* Similarity weights and keep_above, on sim_memory(). */
+static void test_weighted_and_keep_above(void)
+{
+    jitrl_memory *mem = sim_memory();
+    if (!mem) return;
     jitrl_params p;
     jitrl_params_default(&p, "text");
     p.threshold = 0.5;
@@ -414,6 +426,65 @@ static void test_out_of_memory(void)
     jitrl_memory_close(mem);
 }
 
+/* An older caller's jitrl_params (the struct before kl_budget, explore and
+ * ucb_c were added): whatever lies past its size is not read, so values
+ * that would be refused there are ignored and the decision is the one
+ * with the defaults. */
+static void test_params_size(void)
+{
+    jitrl_memory *mem = sim_memory();
+    if (!mem) return;
+    jitrl_params p;
+    jitrl_params_default(&p, "text");
+    CHECK(p.size == sizeof p);
+    p.threshold = 0.5;
+    p.mode = JITRL_MODE_ARGMAX;
+    p.lambda = 0;   /* no draw for an unseen action: no rng needed */
+    jitrl_field qf[1] = {{"current", "a b c"}};
+    jitrl_state q = {qf, 1};
+    const char *cand[2] = {"x", "y"};
+    jitrl_decision *d0 = NULL, *d1 = NULL;
+    CHECK_INT(jitrl_decide(mem, &p, &q, cand, NULL, 2, NULL, &d0), JITRL_OK);
+
+    jitrl_params old = p;
+    old.kl_budget = -1;                       /* refused if it were read */
+    old.explore = (jitrl_explore)99;
+    CHECK_INT(jitrl_decide(mem, &old, &q, cand, NULL, 2, NULL, &d1), JITRL_EINVAL);
+    old.size = offsetof(jitrl_params, kl_budget);
+    CHECK_INT(jitrl_decide(mem, &old, &q, cand, NULL, 2, NULL, &d1), JITRL_OK);
+    CHECK(d0 && d1);
+    if (d0 && d1) {
+        CHECK_INT(d1->n_actions, d0->n_actions);
+        CHECK_INT(d1->chosen, d0->chosen);
+        CHECK_NEAR(d1->beta, d0->beta, 0);
+        for (size_t i = 0; i < d0->n_actions && i < d1->n_actions; i++) CHECK_NEAR(d1->probs[i], d0->probs[i], 0);
+    }
+    jitrl_decision_free(d1);
+    d1 = NULL;
+    /* a shorter caller still has its own fields read: threshold 1 keeps
+     * only the exact match, so V changes */
+    old.threshold = 1.0;
+    CHECK_INT(jitrl_decide(mem, &old, &q, cand, NULL, 2, NULL, &d1), JITRL_OK);
+    if (d0 && d1) CHECK(d1->n_neighbours == 1 && d0->n_neighbours == 3);
+    jitrl_decision_free(d1);
+    d1 = NULL;
+
+    old.size = 0;
+    CHECK_INT(jitrl_decide(mem, &old, &q, cand, NULL, 2, NULL, &d1), JITRL_EINVAL);
+    CHECK(d1 == NULL);
+    CHECK(strstr(jitrl_memory_errmsg(mem), "jitrl_params.size is 0; call jitrl_params_default first") != NULL);
+    old.size = sizeof old + 8;
+    CHECK_INT(jitrl_decide(mem, &old, &q, cand, NULL, 2, NULL, &d1), JITRL_EINVAL);
+    jitrl_query *qh = NULL;
+    CHECK_INT(jitrl_query_open(mem, &qh), JITRL_OK);
+    old.size = 0;
+    CHECK_INT(jitrl_query_decide(qh, &old, &q, cand, NULL, 2, NULL, &d1), JITRL_EINVAL);
+    CHECK(strstr(jitrl_query_errmsg(qh), "jitrl_params.size is 0") != NULL);
+    jitrl_query_close(qh);
+    jitrl_decision_free(d0);
+    jitrl_memory_close(mem);
+}
+
 int main(void)
 {
     test_update_properties();
@@ -421,5 +492,6 @@ int main(void)
     test_modes_and_trace();
     test_weighted_and_keep_above();
     test_out_of_memory();
+    test_params_size();
     return tu_done();
 }

@@ -71,6 +71,7 @@ typedef enum jitrl_agent_kind {
 } jitrl_agent_kind;
 
 typedef struct jitrl_agent_config {
+    size_t size;               /* sizeof the struct the caller was built with: set by _init */
     jitrl_agent_kind kind;
     int max_steps;             /* actions per episode; default 60 (the paper's) */
     uint64_t seed;             /* the run's seed */

@@ -72,6 +72,7 @@ typedef struct jitrl_llm_transport {
 } jitrl_llm_transport;
 
 typedef struct jitrl_llm_config {
+    size_t size;              /* sizeof the struct the caller was built with: set by _init */
     const char *base_url;     /* e.g. "https://api.openai.com/v1"; "/chat/completions" is appended */
     const char *model;        /* e.g. "gpt-4o-mini"; required */
     const char *api_key;      /* NULL = none (the library reads no environment; the CLI takes

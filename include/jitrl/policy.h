@@ -60,6 +60,7 @@ typedef enum jitrl_explore {
 } jitrl_explore;
 
 typedef struct jitrl_params {
+    size_t size;         /* sizeof the struct the caller was built with: set by jitrl_params_default */
     double gamma;        /* discount used by callers when adding episodes */
     size_t k;            /* top-k neighbours (0 = no limit) */
     double threshold;    /* minimum similarity of a neighbour */

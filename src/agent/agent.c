@@ -23,8 +23,10 @@
 #include "jitrl/agent.h"
 
 #include "agent/tabular.h"
+#include "engine/params.h"
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/opts.h"
 #include "base/rng.h"
 
 #include <math.h>
@@ -73,6 +75,7 @@ static void set_err(jitrl_agent *ag, const char *fmt, ...)
 void jitrl_agent_config_init(jitrl_agent_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    cfg->size = sizeof *cfg;
     cfg->kind = JITRL_AGENT_JITRL;
     cfg->max_steps = 60;
     cfg->seed = 1;
@@ -95,6 +98,23 @@ int jitrl_agent_open(jitrl_env *env, jitrl_memory *mem, const jitrl_agent_config
 {
     *out = NULL;
     const char *why = NULL;
+    /* the caller's config over the defaults, and its params over theirs:
+     * a caller built against an older header gets the defaults for the
+     * fields it does not know */
+    jitrl_agent_config c;
+    char perr[96];
+    jitrl_agent_config_init(&c);
+    if (cfg && jr_opts_load(&c, sizeof c, cfg)) {
+        if (err && errlen)
+            snprintf(err, errlen, "jitrl_agent_config.size is %zu; call jitrl_agent_config_init first", cfg->size);
+        return JITRL_EINVAL;
+    }
+    jitrl_params given = c.params;
+    if (cfg && jr_params_load(&c.params, &given, perr, sizeof perr)) {
+        if (err && errlen) snprintf(err, errlen, "%s", perr);
+        return JITRL_EINVAL;
+    }
+    if (cfg) cfg = &c;
     if (!env || !cfg) why = "an agent needs an environment and a config";
     else if (cfg->kind == JITRL_AGENT_JITRL && !mem) why = "the jitrl agent needs a memory";
     else if (cfg->kind != JITRL_AGENT_JITRL && cfg->kind != JITRL_AGENT_STATIC && cfg->kind != JITRL_AGENT_TABULAR)

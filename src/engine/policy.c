@@ -14,11 +14,13 @@
  * out-of-memory paths stay few.
  */
 #include "engine/mem_int.h"
+#include "engine/params.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/opts.h"
 #include "base/rng.h"
 
 void jitrl_rng_seed(jitrl_rng *rng, uint64_t seed)
@@ -42,6 +44,7 @@ double jitrl_rng_uniform(jitrl_rng *rng) { return (double)(jitrl_rng_next(rng) >
 int jitrl_params_default(jitrl_params *p, const char *preset)
 {
     memset(p, 0, sizeof *p);
+    p->size = sizeof *p;
     p->gamma = 0.5;
     p->k = 10;
     p->threshold = 0.95;
@@ -69,6 +72,17 @@ int jitrl_params_default(jitrl_params *p, const char *preset)
         return JITRL_OK;
     }
     return JITRL_EINVAL;
+}
+
+int jr_params_load(jitrl_params *dst, const jitrl_params *src, char *err, size_t errlen)
+{
+    jitrl_params_default(dst, NULL);
+    if (jr_opts_load(dst, sizeof *dst, src)) {
+        if (err && errlen)
+            snprintf(err, errlen, "jitrl_params.size is %zu; call jitrl_params_default first", src->size);
+        return JITRL_EINVAL;
+    }
+    return JITRL_OK;
 }
 
 void jitrl_policy_update(const double *logits, const double *adv, size_t n, double beta, double *probs)

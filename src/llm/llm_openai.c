@@ -27,10 +27,12 @@
 #include <time.h>
 
 #include "base/alloc.h"
+#include "base/opts.h"
 
 void jitrl_llm_config_init(jitrl_llm_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    cfg->size = sizeof *cfg;
     cfg->mode = JITRL_LLM_TOKEN;
     cfg->temperature = 1.0;
     cfg->top_logprobs = 20;
@@ -112,6 +114,16 @@ int jitrl_llm_open(const jitrl_llm_config *cfg, jitrl_llm **out, char *errmsg, s
     jitrl_llm *llm = NULL;
     *out = NULL;
     if (!cfg) { rc = JITRL_EINVAL; why = "no configuration"; goto out; }
+    /* the caller's fields over the defaults: a caller built against an
+     * older header gets the defaults for the fields it does not know */
+    jitrl_llm_config c;
+    jitrl_llm_config_init(&c);
+    if (jr_opts_load(&c, sizeof c, cfg)) {
+        rc = JITRL_EINVAL;
+        why = "bad jitrl_llm_config size (call jitrl_llm_config_init first)";
+        goto out;
+    }
+    cfg = &c;
     if ((why = config_problem(cfg)) != NULL) { rc = JITRL_EINVAL; goto out; }
     llm = jr_calloc(1, sizeof *llm);
     if (!llm) { rc = JITRL_ENOMEM; why = "out of memory"; goto out; }

@@ -21,6 +21,7 @@
  * its scratch is reused across calls without the caller holding a handle.
  */
 #include "memory/memory_int.h"
+#include "engine/params.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -102,6 +103,11 @@ int mem_memory_decide(jitrl_memory *mem, mem_scratch *sc, const jitrl_params *p,
                       const char *const *cand, const double *logits, size_t n, jitrl_rng *rng, char *err,
                       size_t errlen, jitrl_decision **out)
 {
+    /* every decide path (jitrl_decide, query handles, the JSON surface's
+     * pool) comes through here: the caller's params over the defaults */
+    jitrl_params pp;
+    if (jr_params_load(&pp, p, err, errlen)) return JITRL_EINVAL;
+    p = &pp;
     /* Each pass either decides or builds the shingle postings, which then
      * stay built -- unless a prune rebuilt the index meanwhile, hence a
      * bound rather than a single retry. */
