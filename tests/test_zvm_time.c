@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jitrl.h"
 #include "testutil.h"
@@ -52,6 +53,17 @@ static void test_zvm(void)
     CHECK_INT(jitrl_zvm_out_of_time(vm), 0);
     CHECK_INT(jitrl_zvm_run(vm, 1000, &stop), JITRL_OK);
     CHECK_INT(jitrl_zvm_instructions(vm) - before, 1000);
+    /* the bound is CPU time the machine spent, not time that passed: a
+     * pause longer than the whole bound between two short runs (a thread
+     * waiting for a core on a loaded machine) does not end the turn */
+    jitrl_zvm_set_deadline(vm, 40);
+    CHECK_INT(jitrl_zvm_run(vm, 1000, &stop), JITRL_OK);
+    struct timespec pause = {0, 120 * 1000000L};
+    nanosleep(&pause, NULL);
+    before = jitrl_zvm_instructions(vm);
+    CHECK_INT(jitrl_zvm_run(vm, 1000, &stop), JITRL_OK);
+    CHECK_INT(jitrl_zvm_instructions(vm) - before, 1000);
+    CHECK_INT(jitrl_zvm_out_of_time(vm), 0);
     jitrl_zvm_close(vm);
 }
 

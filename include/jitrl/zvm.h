@@ -85,14 +85,17 @@ JITRL_API const char *jitrl_zvm_errmsg(const jitrl_zvm *vm);
  * for want of memory, so what it printed is short; restore to retry. */
 JITRL_API int jitrl_zvm_run(jitrl_zvm *vm, uint64_t budget, jitrl_zvm_stop *stop);
 
-/* A wall-clock bound as well as the instruction budget (a story that
- * loops without asking for input): from now on, until the next call, each
- * jitrl_zvm_run reads the monotonic clock at its start and every 65536
- * instructions and, once `ms` milliseconds from this call have passed,
- * returns JITRL_OK with *stop = JITRL_ZVM_BUDGET (resumable, like the
- * instruction budget) and jitrl_zvm_out_of_time() = 1.  ms = 0 clears the
- * deadline (the default: no clock reads).  The deadline lives in the
- * handle: no global state, and it does not go into snapshots. */
+/* A time bound as well as the instruction budget (a story that loops
+ * without asking for input): from now on, until the next call, the runs
+ * of this machine may spend `ms` milliseconds of CPU time in all (the
+ * running thread's CPU clock, read at each jitrl_zvm_run's start and every
+ * 65536 instructions; time spent waiting for a core on a loaded machine
+ * does not count, so the bound depends on the story, not on the load).
+ * Past it, jitrl_zvm_run returns JITRL_OK with *stop = JITRL_ZVM_BUDGET
+ * (resumable, like the instruction budget) and jitrl_zvm_out_of_time() =
+ * 1.  ms = 0 clears the bound (the default: no clock reads).  The bound
+ * lives in the handle: no global state, and it does not go into
+ * snapshots. */
 JITRL_API void jitrl_zvm_set_deadline(jitrl_zvm *vm, uint64_t ms);
 /* 1 if a run stopped on the deadline since it was last set, else 0. */
 JITRL_API int jitrl_zvm_out_of_time(const jitrl_zvm *vm);

@@ -128,9 +128,9 @@ struct jitrl_zvm {
 
     /* budget for one run call */
     uint64_t stop_at;
-    /* wall-clock deadline (CLOCK_MONOTONIC ns, 0 = none) and whether a run
-     * stopped on it, see jitrl_zvm_set_deadline */
-    uint64_t deadline_ns;
+    /* CPU-time bound (ns, 0 = none), the CPU time its runs spent since it
+     * was set, and whether a run stopped on it: jitrl_zvm_set_deadline */
+    uint64_t cpu_budget_ns, cpu_used_ns;
     int out_of_time;
     uint8_t brk;          /* the loop must stop: halted, waiting or quit */
     /* cached from frames[nframes-1] by zm_sync_frame */

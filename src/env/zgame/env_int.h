@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A turn's wall-clock limit, as well as its instruction budget: one
+/* A turn's time limit (CPU time), as well as its instruction budget: one
  * command run to the next input (reset, step), or one state's valid
  * actions (all its candidates together), gets at most ENV_TURN_MS
  * milliseconds (jitrl_zvm_set_deadline; the clock is read every 65536
