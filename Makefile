@@ -33,12 +33,16 @@ endif
 # libcurl is compiled against but loaded with dlopen on first use
 # (src/llm/llm_curl.c), so runs without a model do not load its ~30 libraries.
 LINKPKGS := sqlite3 jansson libxxhash
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(LINKPKGS)) -lm -lpthread -ldl
+# The service (src/serve/): libmicrohttpd and nettle's SHA-256, linked
+# dynamically everywhere (libmicrohttpd's static archive needs GnuTLS's).
+SRVPKGS := libmicrohttpd nettle
+SRV_LIBS := $(shell pkg-config --libs $(SRVPKGS))
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SRVPKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(LINKPKGS)) $(SRV_LIBS) -lm -lpthread -ldl
 # The CLI links sqlite3, jansson and xxhash statically (Debian's -dev
 # packages ship the .a files): resolving three more shared libraries cost
 # ~1.5 ms per start, a sixth of a whole `jitrl run` of the zork1 walkthrough.
-CLI_LIBS   := -Wl,-Bstatic $(shell pkg-config --libs $(LINKPKGS)) -Wl,-Bdynamic -lm -lpthread -ldl
+CLI_LIBS   := -Wl,-Bstatic $(shell pkg-config --libs $(LINKPKGS)) -Wl,-Bdynamic $(SRV_LIBS) -lm -lpthread -ldl
 TEST_CFLAGS := -Itests/support $(shell pkg-config --cflags $(TESTPKGS))
 TEST_LIBS   := $(shell pkg-config --libs $(TESTPKGS))
 ALL_CFLAGS := $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
@@ -94,7 +98,7 @@ $(BUILD)/libjitrl.so: $(BUILD)/libjitrl.so.$(SOVERSION)
 $(BUILD)/libjitrl.pc: libjitrl.pc.in
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(abspath $(BUILD))|' -e 's|@INCLUDE@|$(abspath include)|' \
-	    -e 's|@REQUIRES@|$(LINKPKGS)|' $< > $@
+	    -e 's|@REQUIRES@|$(LINKPKGS) $(SRVPKGS)|' $< > $@
 
 # The built-in default game is compiled by inform6 and embedded in the CLI.
 $(BUILD)/gen/default_game.c: $(BUILD)/games/jitrl_cave.z5 scripts/embed.sh
@@ -138,7 +142,7 @@ check: all
 
 # The tests that run threads on shared handles, run again under
 # ThreadSanitizer by scripts/test.sh (a later threaded test joins the list).
-THREAD_TESTS := test_concurrency
+THREAD_TESTS := test_concurrency test_serve_threads
 tsan-check: $(THREAD_TESTS:%=$(BUILD)/tests/%)
 	@pass=0; fail=0; for t in $(THREAD_TESTS); do \
 	    echo "tsan: $$t"; \

@@ -16,6 +16,7 @@ int cmd_report(int argc, char **argv);   /* cmd_report.c: HTML report from summa
 int cmd_memory(int argc, char **argv);   /* cmd_memory.c: stats|export|import|prune */
 int cmd_inspect(int argc, char **argv);  /* cmd_inspect.c: objects, dictionary, header */
 int cmd_bench(int argc, char **argv);    /* cmd_bench.c: dispatches to bench_*.c */
+int cmd_serve(int argc, char **argv);    /* cmd_serve.c: the HTTP service */
 
 int bench_zvm(int argc, char **argv);
 int bench_memory(int argc, char **argv);

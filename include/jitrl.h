@@ -30,5 +30,6 @@
 #include "jitrl/summary.h"
 #include "jitrl/report.h"
 #include "jitrl/agent.h"
+#include "jitrl/serve.h"
 
 #endif

@@ -37,7 +37,7 @@ grep -n 'FILE *\*' "$ROOT"/include/jitrl.h "$ROOT"/include/jitrl/*.h && fail "FI
 
 # 4. Options/config structs start with size_t size.
 for t in jitrl_env_methods jitrl_env_info jitrl_zgame_options jitrl_memory_options jitrl_zvm_options \
-         jitrl_llm_config jitrl_agent_config jitrl_params; do
+         jitrl_llm_config jitrl_agent_config jitrl_params jitrl_serve_options; do
     first=$(awk -v t="$t" '/typedef struct/ && $3 == t {getline; print; exit}' "$ROOT"/include/jitrl/*.h)
     printf '%s\n' "$first" | grep -q 'size_t size;' || fail "$t does not start with size_t size: '$first'"
 done

@@ -36,7 +36,7 @@ void api_fail(api_err *e, int rc, const char *path, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *err_code(int rc)
+const char *api_err_code(int rc)
 {
     switch (rc) {
     case JITRL_EPARSE: return "malformed_json";
@@ -58,7 +58,7 @@ static void ascii_only(char *s)
         if ((unsigned char)*s >= 0x80) *s = '?';
 }
 
-static char *error_json(api_err *e)
+char *api_error_json(api_err *e)
 {
     /* Messages quote the request (a key, jansson's "near '...'"), which may
      * be the invalid UTF-8 being complained about, or cut mid-character:
@@ -67,7 +67,7 @@ static char *error_json(api_err *e)
     ascii_only(e->path);
     jr_buf b;
     jr_buf_init(&b, 4096);
-    int rc = jr_buf_printf(&b, "{\"error\":{\"code\":\"%s\",\"message\":", err_code(e->rc));
+    int rc = jr_buf_printf(&b, "{\"error\":{\"code\":\"%s\",\"message\":", api_err_code(e->rc));
     if (!rc) rc = jr_buf_json_str(&b, e->msg);
     if (!rc && e->path[0]) rc = jr_buf_puts(&b, ",\"path\":");
     if (!rc && e->path[0]) rc = jr_buf_json_str(&b, e->path);
@@ -84,7 +84,7 @@ int api_finish(api_err *e, jr_buf *ok, char **response)
         *response = jr_buf_steal(ok);
         if (!*response) api_fail(e, JITRL_ENOMEM, NULL, "out of memory");
     }
-    if (e->rc) *response = error_json(e);
+    if (e->rc) *response = api_error_json(e);
     jr_buf_free(ok);
     return e->rc;
 }
@@ -391,6 +391,11 @@ int api_parse_decide(const char *request, api_decide *d, api_err *e)
         d->seed = fresh_seed();
     }
     if ((v = json_object_get(r, "trace")) && boolean(v, "trace", &d->trace, e)) return -1;
+    if ((v = json_object_get(r, "namespace")) && !(d->ns = api_string(v, "namespace", 256, 1, e))) return -1;
+    if ((v = json_object_get(r, "task")) && !(d->task = api_string(v, "task", JITRL_JSON_MAX_TEXT, 0, e))) return -1;
+    if ((v = json_object_get(r, "observation")) &&
+        !(d->observation = api_string(v, "observation", JITRL_JSON_MAX_TEXT, 0, e)))
+        return -1;
     return 0;
 }
 
@@ -419,9 +424,13 @@ static int put_nums(jr_buf *b, const char *key, const double *x, size_t n)
     return rc;
 }
 
-int api_decision_json(const jitrl_decision *dc, uint64_t seed, int trace, jr_buf *b)
+int api_decision_json(const jitrl_decision *dc, uint64_t seed, int trace, const char *decision_id, jr_buf *b)
 {
-    int rc = jr_buf_puts(b, "{\"choice\":");
+    int rc = jr_buf_putc(b, '{');
+    if (!rc && decision_id) rc = jr_buf_puts(b, "\"decision_id\":");
+    if (!rc && decision_id) rc = jr_buf_json_str(b, decision_id);
+    if (!rc && decision_id) rc = jr_buf_putc(b, ',');
+    if (!rc) rc = jr_buf_puts(b, "\"choice\":");
     if (!rc) rc = jr_buf_json_str(b, dc->actions[dc->chosen]);
     if (!rc) rc = jr_buf_printf(b, ",\"index\":%zu,\"actions\":[", dc->chosen);
     for (size_t i = 0; !rc && i < dc->n_actions; i++) {
@@ -459,7 +468,7 @@ int jitrl_decide_json(jitrl_memory *mem, const char *request, char **response)
         int rc = mem_pool_decide(mem, &d.p, &d.st, d.cand, d.have_logits ? d.logits : NULL, d.n, &rng, err,
                                    sizeof err, &dc);
         if (rc) api_fail(&e, rc, NULL, "%s", err);
-        else if ((rc = api_decision_json(dc, d.seed, d.trace, &b)))
+        else if ((rc = api_decision_json(dc, d.seed, d.trace, NULL, &b)))
             api_fail(&e, rc, NULL, rc == JITRL_ETOOBIG ? "the answer is over 1 GiB" : "out of memory");
     }
     api_decide_free(&d);

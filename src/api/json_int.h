@@ -54,10 +54,32 @@ typedef struct api_decide {
     int have_logits;
     uint64_t seed;
     int trace;
+    /* read for the service (NULL when absent); borrowed from root */
+    const char *ns, *task, *observation;
 } api_decide;
 
 int api_parse_decide(const char *request, api_decide *d, api_err *e);
 void api_decide_free(api_decide *d);   /* a zeroed d is fine */
-/* The success answer of a decision, appended to b. */
-int api_decision_json(const jitrl_decision *dc, uint64_t seed, int trace, jr_buf *b);
+/* The success answer of a decision, appended to b; decision_id (NULL =
+ * none) leads it as "decision_id" (the service's). */
+int api_decision_json(const jitrl_decision *dc, uint64_t seed, int trace, const char *decision_id, jr_buf *b);
+
+/* A parsed episode (jitrl_record_json's request); strings borrowed from
+ * root.  ns and episode_key are NULL when absent. */
+typedef struct api_record {
+    json_t *root;
+    jitrl_episode_info info;
+    double gamma;
+    jitrl_step *steps;
+    jitrl_field *fields;      /* n_steps * JITRL_JSON_MAX_FIELDS */
+    size_t n;
+    const char *ns, *episode_key;
+} api_record;
+
+int api_parse_record(const char *text, api_record *r, api_err *e);
+void api_record_free(api_record *r);   /* a zeroed r is fine */
+/* The error object of e (code, message, path?) as a fresh string, NULL
+ * when out of memory; its "code" names e->rc. */
+char *api_error_json(api_err *e);
+const char *api_err_code(int rc);
 #endif

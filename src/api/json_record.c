@@ -12,15 +12,6 @@
 #include "base/alloc.h"
 #include "engine/mem_int.h"
 
-typedef struct api_record {
-    json_t *root;
-    jitrl_episode_info info;
-    double gamma;
-    jitrl_step *steps;
-    jitrl_field *fields;      /* n_steps * JITRL_JSON_MAX_FIELDS */
-    size_t n;
-} api_record;
-
 static int parse_step(json_t *s, size_t t, api_record *r, api_err *e)
 {
     static const char *const known[] = {"state", "action", "reward", NULL};
@@ -51,15 +42,19 @@ static int parse_step(json_t *s, size_t t, api_record *r, api_err *e)
     return 0;
 }
 
-static int parse_record(const char *text, api_record *r, api_err *e)
+int api_parse_record(const char *text, api_record *r, api_err *e)
 {
     static const char *const known[] = {"task", "score", "time", "gamma", "steps",
                                         /* read by the service, ignored here (docs/api.md) */
                                         "namespace", "episode_key", NULL};
+    memset(r, 0, sizeof *r);
     r->gamma = 0.5;
     if (!(r->root = api_load(text, e))) return -1;
     json_t *o = r->root, *v;
     if (api_known_keys(o, known, "", e)) return -1;
+    if ((v = json_object_get(o, "namespace")) && !(r->ns = api_string(v, "namespace", 256, 1, e))) return -1;
+    if ((v = json_object_get(o, "episode_key")) && !(r->episode_key = api_string(v, "episode_key", 256, 1, e)))
+        return -1;
     if ((v = json_object_get(o, "task")) && !(r->info.task = api_string(v, "task", 4096, 0, e))) return -1;
     if ((v = json_object_get(o, "gamma")) && api_number(v, "gamma", 0, 1, &r->gamma, e)) return -1;
     if ((v = json_object_get(o, "time"))) {
@@ -98,6 +93,14 @@ static int parse_record(const char *text, api_record *r, api_err *e)
     return 0;
 }
 
+void api_record_free(api_record *r)
+{
+    jr_free(r->steps);
+    jr_free(r->fields);
+    json_decref(r->root);
+    memset(r, 0, sizeof *r);
+}
+
 int jitrl_record_json(jitrl_memory *mem, const char *episode, char **response)
 {
     if (!response) return JITRL_EINVAL;
@@ -107,7 +110,7 @@ int jitrl_record_json(jitrl_memory *mem, const char *episode, char **response)
     jr_buf b;
     jr_buf_init(&b, 4096);
     if (!mem) api_fail(&e, JITRL_EINVAL, NULL, "no memory handle (NULL)");
-    if (!e.rc && !parse_record(episode, &r, &e)) {
+    if (!e.rc && !api_parse_record(episode, &r, &e)) {
         int64_t id = 0;
         char err[320] = "";
         int rc = mem_add_episode_err(mem, &r.info, r.steps, r.n, r.gamma, &id, err, sizeof err);
@@ -115,8 +118,6 @@ int jitrl_record_json(jitrl_memory *mem, const char *episode, char **response)
         else if (jr_buf_printf(&b, "{\"episode_id\":%lld,\"steps\":%zu}", (long long)id, r.n))
             api_fail(&e, JITRL_ENOMEM, NULL, "out of memory");
     }
-    jr_free(r.steps);
-    jr_free(r.fields);
-    json_decref(r.root);
+    api_record_free(&r);
     return api_finish(&e, &b, response);
 }

@@ -319,6 +319,17 @@ int mem_pool_decide(jitrl_memory *mem, const jitrl_params *p, const jitrl_state 
  * handle's own message is left as it was. */
 int mem_add_episode_err(jitrl_memory *mem, const jitrl_episode_info *info, const jitrl_step *steps, size_t n,
                         double gamma, int64_t *episode_id, char *err, size_t errlen);
+/* As mem_add_episode_err, idempotent by key: the first call with a key
+ * stores the episode and, in the same transaction, the key (store
+ * metadata "episode_key:KEY" -> id); a later call with that key stores
+ * nothing and answers the first one's id with *replayed = 1.  The key
+ * outlives a prune of its episode.  Needs an indexed memory. */
+int mem_add_episode_keyed(jitrl_memory *mem, const char *key, const jitrl_episode_info *info,
+                          const jitrl_step *steps, size_t n, double gamma, int64_t *episode_id, int *replayed,
+                          char *err, size_t errlen);
+/* The handle's message, copied under the writers' lock (a thread that
+ * shares the handle reads it without racing the other writing calls). */
+void mem_errmsg_copy(jitrl_memory *mem, char *buf, size_t len);
 void mem_set_err(jitrl_memory *mem, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -549,6 +549,12 @@ static int index_pending(void *ctx, int64_t episode_id, const int64_t *step_ids)
         p->rc = mem_index_prepare(&p->mem->ix, &p->states[t], p->recs[t].action, p->recs[t].ret, step_ids[t],
                                   episode_id);
     if (p->rc) mem_set_err(p->mem, "indexing the episode: %s", jitrl_strerror(p->rc));
+    if (!p->rc && p->mem->key_meta) {   /* the episode_key, committed with the episode */
+        char idtext[24];
+        snprintf(idtext, sizeof idtext, "%lld", (long long)episode_id);
+        int rc = p->mem->ops->meta_set(p->mem->st, p->mem->key_meta, idtext);
+        if (rc) p->rc = mem_store_fail(p->mem, rc, "recording the episode key");
+    }
     return p->rc;
 }
 
@@ -722,6 +728,59 @@ int mem_add_episode_err(jitrl_memory *mem, const jitrl_episode_info *info, const
     memcpy(mem->err, saved, sizeof saved);
     mem_write_end(mem);
     return rc;
+}
+
+int mem_add_episode_keyed(jitrl_memory *mem, const char *key, const jitrl_episode_info *info,
+                          const jitrl_step *steps, size_t n, double gamma, int64_t *episode_id, int *replayed,
+                          char *err, size_t errlen)
+{
+    *replayed = 0;
+    if (!mem->indexed) {
+        snprintf(err, errlen, "episode keys need an indexed memory");
+        return JITRL_EINVAL;
+    }
+    jr_buf mk;
+    jr_buf_init(&mk, 1024);
+    if (jr_buf_puts(&mk, "episode_key:") || jr_buf_puts(&mk, key)) {
+        jr_buf_free(&mk);
+        snprintf(err, errlen, "the episode key is over 1000 bytes");
+        return JITRL_ETOOBIG;
+    }
+    mem_write_begin(mem);
+    char saved[sizeof mem->err];
+    memcpy(saved, mem->err, sizeof saved);
+    char *v = NULL;
+    int rc = mem->ops->meta_get(mem->st, mk.data, &v);
+    if (rc == JITRL_OK) {   /* stored before: answer with its id */
+        char *end = NULL;
+        long long id = strtoll(v, &end, 10);
+        if (end == v || *end || id <= 0) {
+            rc = JITRL_ECORRUPT;
+            mem_set_err(mem, "the stored id of episode key '%.64s' is '%.32s'", key, v);
+        } else {
+            *episode_id = id;
+            *replayed = 1;
+        }
+    } else if (rc == JITRL_ENOTFOUND) {
+        mem->key_meta = mk.data;
+        rc = add_episode(mem, info, steps, n, gamma, episode_id);
+        mem->key_meta = NULL;
+    } else {
+        mem_store_fail(mem, rc, "reading the episode key");
+    }
+    jr_free(v);
+    if (rc) snprintf(err, errlen, "%s", mem->err);
+    memcpy(mem->err, saved, sizeof saved);
+    mem_write_end(mem);
+    jr_buf_free(&mk);
+    return rc;
+}
+
+void mem_errmsg_copy(jitrl_memory *mem, char *buf, size_t len)
+{
+    mem_write_begin(mem);
+    snprintf(buf, len, "%s", mem->err);
+    mem_write_end(mem);
 }
 
 static int refresh(jitrl_memory *mem);

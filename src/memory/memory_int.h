@@ -53,6 +53,10 @@ struct jitrl_memory {
     int64_t generation;        /* the store's generation the index was built at */
     /* scratch of the add path: the state JSON texts being appended */
     jr_buf sbuf;
+    /* set by mem_add_episode_keyed for one append (under the write lock):
+     * the metadata key recording its episode_key, written in the append's
+     * own transaction */
+    const char *key_meta;
 };
 
 /* mem->err from the store's last failure, after `what` (may be NULL). */
