@@ -20,7 +20,7 @@ static const struct {
     {"memory", cmd_memory, "stats|export|import|prune a memory store"},
     {"inspect", cmd_inspect, "dump a story's header, objects, dictionary, grammar"},
     {"serve", cmd_serve, "JitRL as an HTTP service (JSON, tokens, namespaces)"},
-    {"bench", cmd_bench, "benchmarks: zvm | memory | actions | play"},
+    {"bench", cmd_bench, "benchmarks: zvm | memory | actions | play | serve"},
 };
 
 static void usage(FILE *f)

@@ -11,6 +11,9 @@
 #   summary  tests/fuzz/fuzz_summary.c: any bytes as a run summary file
 #         (jitrl_summary_parse, then the JSON writer and the HTML report);
 #         seeds tests/fuzz/summary_corpus/, dictionary json.dict;
+#   serve  tests/fuzz/fuzz_serve.c: any bytes as a request body, URL or
+#         tokens file for `jitrl serve`'s routes (src/serve/), called
+#         in-process; seeds tests/fuzz/serve_corpus/, dictionary json.dict;
 #   import  tests/fuzz/fuzz_import.c: any bytes as JSON Lines for the
 #         memory importer (jitrl_memory_import_cb), then export -> import
 #         -> export must round-trip; seeds tests/fuzz/import_corpus/.
@@ -23,7 +26,7 @@
 # $FUZZ_BUILD/artifacts/ and its path is printed), 2 when the harness
 # cannot be built.
 #
-#   FUZZ_TARGET zvm, json, summary or import (default zvm)
+#   FUZZ_TARGET zvm, json, summary, import or serve (default zvm)
 #   FUZZ_BUILD  build/scratch dir (default build-fuzz)
 #   FUZZ_JOBS   compile jobs (default 2)
 #   FUZZ_SRC    source files to instrument (default: the target's)
@@ -38,7 +41,8 @@ case "$T" in
     json) DEFSRC=$(ls src/base/*.c src/engine/*.c src/memory/*.c src/api/*.c 2>/dev/null) ;;
     summary) DEFSRC=$(ls src/base/*.c src/report/*.c 2>/dev/null) ;;
     import) DEFSRC=$(ls src/base/*.c src/engine/*.c src/memory/*.c 2>/dev/null) ;;
-    *) echo "fuzz: unknown FUZZ_TARGET $T (zvm, json, summary, import)"; exit 2 ;;
+    serve) DEFSRC=$(ls src/base/*.c src/engine/*.c src/memory/*.c src/api/*.c src/serve/*.c src/llm/*.c src/net/*.c 2>/dev/null) ;;
+    *) echo "fuzz: unknown FUZZ_TARGET $T (zvm, json, summary, import, serve)"; exit 2 ;;
 esac
 SRC=${FUZZ_SRC:-$DEFSRC}
 BIN="$OUT/fuzz_$T"
@@ -48,7 +52,7 @@ FLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address
 
 # The library's external packages (xxhash for the world hash, ...), as the
 # Makefile finds them.
-PKGS="sqlite3 libcurl jansson libxxhash"
+PKGS="sqlite3 libcurl jansson libxxhash libmicrohttpd nettle"
 FLAGS="$FLAGS $(pkg-config --cflags $PKGS 2>/dev/null)"
 LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lm -lpthread"
 

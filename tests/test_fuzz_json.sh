@@ -17,7 +17,10 @@ if ! command -v clang >/dev/null 2>&1; then
     [ "${CI:-}" = true ] && { echo "clang is missing (scripts/bootstrap.sh installs it)"; exit 1; }
     echo "clang is missing: cannot build the fuzz harness"; exit 77
 fi
-FUZZ_TARGET=json FUZZ_BUILD="$BUILD/fuzz" sh "$ROOT/scripts/fuzz.sh" "${JITRL_FUZZ_SECONDS:-30}"
+# FUZZ_TARGET=serve is tests/test_fuzz_serve.sh (its own scratch dir: the two run side by side)
+T=${FUZZ_TARGET:-json}
+D="$BUILD/fuzz"; [ "$T" = json ] || D="$BUILD/fuzz-$T"
+FUZZ_TARGET=$T FUZZ_BUILD="$D" sh "$ROOT/scripts/fuzz.sh" "${JITRL_FUZZ_SECONDS:-30}"
 rc=$?
 [ $rc -eq 2 ] && echo "the fuzz harness could not be built"
 exit $rc

@@ -4,7 +4,8 @@
  * (a token granted `a` can neither read nor write `b`, an unknown token is
  * 401, a namespace outside the grant 403); malformed JSON, invalid UTF-8,
  * wrong types, a NUL byte, huge bodies, wrong media types and methods, a
- * slow client (408, and an idle one closed); episode_key idempotency across
+ * slow client (408, and an idle one closed), a chunked body past the limit
+ * (413); /readyz following the memory directory; episode_key idempotency across
  * a restart on the same memory directory; two servers side by side; the
  * options' size rule and refusals at open.
  */
@@ -14,6 +15,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +283,43 @@ static void test_slow(jitrl_server *s)
     close(fd);
 }
 
+/* A chunked body (no Content-Length to refuse it by) past the limit: 413 as
+ * soon as it passes, and the connection closed. */
+static void test_chunked_too_big(jitrl_server *s)
+{
+    int fd = su_connect(jitrl_server_address(s));
+    CHECK(fd >= 0);
+    const char *head = "POST /v1/episodes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-a\r\n"
+                       "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    CHECK(write(fd, head, strlen(head)) == (ssize_t)strlen(head));
+    static char chunk[65536 + 16];
+    int n = snprintf(chunk, sizeof chunk, "10000\r\n");
+    memset(chunk + n, ' ', 65536);
+    memcpy(chunk + n + 65536, "\r\n", 2);
+    for (int i = 0; i < 40; i++)   /* 2.5 MiB, or until the server closes */
+        if (write(fd, chunk, (size_t)n + 65538) < 0) break;
+    int closed = 0;
+    char *got = su_read_all(fd, 5000, &closed);
+    CHECK_MSG(got && strstr(got, " 413 ") && strstr(got, "\"too_large\""), "chunked: %s", got ? got : "(null)");
+    free(got);
+    close(fd);
+}
+
+/* /readyz follows the memory directory: gone -> 503, back -> 200. */
+static void test_ready(jitrl_server *s)
+{
+    char away[160];
+    snprintf(away, sizeof away, "%s.away", memdir);
+    json_t *js;
+    CHECK(rename(memdir, away) == 0);
+    CHECK_INT(call(s, "GET", "/readyz", NULL, NULL, &js), 503);
+    CHECK_STR(err_code(js), "unavailable");
+    json_decref(js);
+    CHECK_INT(call(s, "GET", "/healthz", NULL, NULL, NULL), 200);
+    CHECK(rename(away, memdir) == 0);
+    CHECK_INT(call(s, "GET", "/readyz", NULL, NULL, NULL), 200);
+}
+
 static void test_open_refusals(void)
 {
     jitrl_serve_options o;
@@ -318,6 +357,7 @@ static void test_open_refusals(void)
 
 int main(void)
 {
+    signal(SIGPIPE, SIG_IGN);   /* writes to a connection the server closed (413) */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     snprintf(memdir, sizeof memdir, "%s", tu_tmpdir());
     snprintf(tokfile, sizeof tokfile, "%s/tokens", tu_tmpdir());
@@ -334,6 +374,8 @@ int main(void)
     test_isolation(s);
     test_bad_input(s);
     test_slow(s);
+    test_chunked_too_big(s);
+    test_ready(s);
     jitrl_server_close(s);
 
     /* restart on the same directory: the key is remembered, the episodes kept */

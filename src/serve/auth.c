@@ -109,14 +109,9 @@ static int parse_line(char *s, grant *g, char *why, size_t whylen)
     return 0;
 }
 
-int srv_auth_load(const char *path, srv_auth **out, char *err, size_t errlen)
+int srv_auth_parse(FILE *f, const char *path, srv_auth **out, char *err, size_t errlen)
 {
     *out = NULL;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "tokens file %s: %s", path, strerror(errno));
-        return errno == ENOENT ? JITRL_ENOTFOUND : JITRL_EIO;
-    }
     srv_auth *a = jr_calloc(1, sizeof *a);
     size_t cap = 0;
     int rc = a ? JITRL_OK : JITRL_ENOMEM;
@@ -153,7 +148,6 @@ int srv_auth_load(const char *path, srv_auth **out, char *err, size_t errlen)
         snprintf(err, errlen, "tokens file %s: read error", path);
         rc = JITRL_EIO;
     }
-    fclose(f);
     if (rc == JITRL_ENOMEM) snprintf(err, errlen, "out of memory");
     if (rc) {
         srv_auth_free(a);
@@ -161,6 +155,19 @@ int srv_auth_load(const char *path, srv_auth **out, char *err, size_t errlen)
     }
     *out = a;
     return JITRL_OK;
+}
+
+int srv_auth_load(const char *path, srv_auth **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "tokens file %s: %s", path, strerror(errno));
+        return errno == ENOENT ? JITRL_ENOTFOUND : JITRL_EIO;
+    }
+    int rc = srv_auth_parse(f, path, out, err, errlen);
+    fclose(f);
+    return rc;
 }
 
 int srv_auth_grant(const srv_auth *a, const char *authorization)

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/buf.h"
 #include "jitrl/llm.h"
@@ -48,6 +49,8 @@ typedef struct srv_auth srv_auth;
 /* Load a tokens file: "SHA256HEX  glob[,glob...]" per line, '#' starts a
  * comment.  JITRL_ENOTFOUND, JITRL_EIO, JITRL_EINVAL (the line named). */
 int srv_auth_load(const char *path, srv_auth **out, char *err, size_t errlen);
+/* The same from an open stream; path names it in messages. */
+int srv_auth_parse(FILE *f, const char *path, srv_auth **out, char *err, size_t errlen);
 void srv_auth_free(srv_auth *a);
 /* The grant of the token in an Authorization header value ("Bearer T"):
  * its index >= 0, or -1 (no header, another scheme, unknown token).  The
@@ -145,7 +148,10 @@ void srv_route(struct jitrl_server *srv, srv_request *rq, srv_reply *rp);
 /* A JSON error reply {"error": {"code", "message"}}. */
 void srv_error(srv_reply *rp, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* A query argument of the request, NULL when absent. */
+/* A request with no body, headers or id yet (conn NULL: made up in-process). */
+srv_request srv_request_make(const char *method, const char *url, void *conn);
+/* A query argument of the request, NULL when absent (or when rq->conn is
+ * NULL: a request made up in-process, as the fuzz harness does). */
 const char *srv_query_arg(srv_request *rq, const char *key);
 
 #endif

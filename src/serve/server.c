@@ -75,9 +75,21 @@ void srv_error(srv_reply *rp, int status, const char *code, const char *fmt, ...
     jr_buf_free(&b);
 }
 
+srv_request srv_request_make(const char *method, const char *url, void *conn)
+{
+    srv_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.method = method;
+    rq.url = url;
+    rq.conn = conn;
+    rq.body = "";
+    rq.route = SRV_R_OTHER;
+    return rq;
+}
+
 const char *srv_query_arg(srv_request *rq, const char *key)
 {
-    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+    return rq->conn ? MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key) : NULL;
 }
 
 static uint64_t now_us(void)
@@ -156,12 +168,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     struct jitrl_server *srv = cls;
     conn_req *cr = *con_cls;
-    srv_request rq;
-    memset(&rq, 0, sizeof rq);
-    rq.method = method;
-    rq.url = url;
-    rq.conn = c;
-    rq.route = SRV_R_OTHER;
+    srv_request rq = srv_request_make(method, url, c);
     srv_reply rp = {0};
     if (!cr) {   /* the headers are in: the first call for this request */
         if (!(cr = jr_calloc(1, sizeof *cr))) return MHD_NO;
