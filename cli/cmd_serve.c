@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jitrl.h"
 #include "jitrl/serve.h"
@@ -43,7 +44,11 @@ static void on_signal(int sig)
 static void log_line(void *ctx, const char *line)
 {
     (void)ctx;
-    fprintf(stderr, "%s\n", line);
+    char ts[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    fprintf(stderr, "%s %s\n", ts, line);
 }
 
 static int num_arg(const char *flag, const char *v, unsigned long long lo, unsigned long long hi,

@@ -33,6 +33,29 @@ fails=0
 $PY "$ROOT/tests/serve_api.py" "$ADDR" "$TOK" api other || fails=$((fails + 1))
 $PY "$ROOT/clients/python/example_agent.py" --url "http://$ADDR" --token "$TOK" --namespace doors || {
     echo "FAIL: the example agent did not learn"; fails=$((fails + 1)); }
+# the client's other calls, and its errors
+$PY - "$ADDR" "$TOK" "$ROOT/clients/python" <<'PY' || { echo "FAIL: the Python client"; fails=$((fails + 1)); }
+import sys
+sys.path.insert(0, sys.argv[3])
+from jitrl_client import Client, JitrlError
+c = Client("http://" + sys.argv[1], token=sys.argv[2], namespace="doors")
+eps = c.export()
+assert len(eps) == c.stats()["episodes"] > 0
+assert c.import_episodes(eps, namespace="api-client") == len(eps)
+assert c.prune(keep=1, namespace="api-client") == len(eps) - 1
+assert c.healthz()["status"] == "ok" and c.readyz()["status"] == "ready" and "jitrl_requests_total" in c.metrics()
+try:
+    c.stats(namespace="other")
+    raise SystemExit("no error for a namespace outside the grant")
+except JitrlError as e:
+    assert e.status == 403 and e.code == "forbidden", e
+try:
+    Client("http://" + sys.argv[1], token="nope").stats()
+    raise SystemExit("no error for an unknown token")
+except JitrlError as e:
+    assert e.status == 401, e
+print("client ok")
+PY
 grep -q "$TOK" "$T/log" && { echo "FAIL: the token appears in the log"; fails=$((fails + 1)); }
 grep -q ' POST /v1/decide 200 ' "$T/log" || { echo "FAIL: no access log line"; fails=$((fails + 1)); }
 kill "$PID"
