@@ -54,7 +54,10 @@ typedef struct conn {
     size_t cap;
 } conn;
 
-static int conn_open(conn *c)
+static int conn_open_t(conn *c, long timeout_s);
+static int conn_open(conn *c) { return conn_open_t(c, 10); }
+
+static int conn_open_t(conn *c, long timeout_s)
 {
     char host[64];
     const char *colon = strrchr(c->addr, ':');
@@ -69,7 +72,7 @@ static int conn_open(conn *c)
     if (c->fd < 0) return -1;
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct timeval tv = {10, 0};
+    struct timeval tv = {timeout_s, 0};
     setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (connect(c->fd, (struct sockaddr *)&a, sizeof a)) {
@@ -330,7 +333,8 @@ static int preload(const char *addr, size_t have, size_t want, uint64_t seed)
 {
     conn c = {-1, "", NULL, 0};
     snprintf(c.addr, sizeof c.addr, "%s", addr);
-    size_t cap = (size_t)16 << 20, n = 0;
+    size_t cap = (size_t)2 << 20, n = 0;
+    if (conn_open_t(&c, 300)) return -1;   /* an import chunk may take a while on a busy machine */
     char *b = malloc(cap + 65536), st[1024];
     if (!b) return -1;
     int rc = 0;
@@ -388,7 +392,7 @@ static long missing_acked(const char *addr, agent *ag, int n_ag, size_t *exporte
     snprintf(c.addr, sizeof c.addr, "%s", addr);
     size_t len = 0;
     long missing = -1;
-    if (http(&c, "GET", "/v1/namespaces/bench/episodes", "application/json", "", 0, &len) == 200) {
+    if (!conn_open_t(&c, 300) && http(&c, "GET", "/v1/namespaces/bench/episodes", "application/json", "", 0, &len) == 200) {
         size_t n = 0, cap = 1 << 16;
         long long *ids = malloc(cap * sizeof *ids);
         for (const char *p = c.buf; ids && (p = strstr(p, "{\"id\":")); p += 6) {
