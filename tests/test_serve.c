@@ -320,6 +320,36 @@ static void test_ready(jitrl_server *s)
     CHECK_INT(call(s, "GET", "/readyz", NULL, NULL, NULL), 200);
 }
 
+/* Past max_connections open connections a request is answered 503 at once;
+ * once they close, requests are served again. */
+static void test_overload(void)
+{
+    jitrl_serve_options o;
+    jitrl_serve_options_init(&o);
+    o.listen = "127.0.0.1:0";
+    o.max_connections = 2;
+    o.threads = 1;
+    jitrl_server *s = NULL;
+    char err[256];
+    CHECK_INT(jitrl_server_open(&o, &s, err, sizeof err), JITRL_OK);
+    if (!s) return;
+    int fd[3];
+    for (int i = 0; i < 3; i++) fd[i] = su_connect(jitrl_server_address(s));
+    usleep(200000);   /* accepted by the server's event loop */
+    json_t *js;
+    CHECK_INT(call(s, "GET", "/healthz", NULL, NULL, &js), 503);
+    CHECK_STR(err_code(js), "overloaded");
+    json_decref(js);
+    for (int i = 0; i < 3; i++) close(fd[i]);
+    long st = 0;
+    for (int i = 0; i < 50 && st != 200; i++) {   /* the closes reach the server */
+        usleep(50000);
+        st = call(s, "GET", "/healthz", NULL, NULL, NULL);
+    }
+    CHECK_INT(st, 200);
+    jitrl_server_close(s);
+}
+
 static void test_open_refusals(void)
 {
     jitrl_serve_options o;
@@ -399,6 +429,7 @@ int main(void)
     jitrl_server_close(s2);
     jitrl_server_close(s);
     test_open_refusals();
+    test_overload();
     jitrl_server_close(NULL);
     curl_global_cleanup();
     return tu_done();

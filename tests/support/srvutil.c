@@ -55,7 +55,9 @@ long su_http(const char *addr, const char *method, const char *path, const char 
     } else {
         hs = curl_slist_append(hs, "Content-Type:");   /* none, not curl's form type */
     }
-    hs = curl_slist_append(hs, "Expect:");
+    /* small bodies go at once; a large one waits for 100 Continue, so a
+     * server that refuses it (413) is heard rather than reset mid-upload */
+    if (len < ((size_t)1 << 20)) hs = curl_slist_append(hs, "Expect:");
     sink s = {0};
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
