@@ -124,6 +124,10 @@ static void test_not_zgame(void)
     CHECK_INT(jitrl_zgame_known(env), 0);
     CHECK_STR(jitrl_zgame_intro(env), "");
     CHECK(jitrl_zgame_vm(env) == NULL);
+    CHECK_INT(jitrl_zgame_player(env), 0);
+    int pv[5] = {7, 7, 7, 7, 7};
+    CHECK_INT(jitrl_zgame_progress(env, &pv[0], &pv[1], &pv[2], &pv[3], &pv[4]), JITRL_EINVAL);
+    for (int i = 0; i < 5; i++) CHECK_INT(pv[i], 0);
     /* what the kind does not have */
     char buf[16];
     size_t len = 5;

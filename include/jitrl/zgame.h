@@ -137,6 +137,17 @@ JITRL_API int jitrl_zgame_known(const jitrl_env *env);
  * replaying walkthroughs. */
 JITRL_API const char *jitrl_zgame_intro(const jitrl_env *env);
 
+/* Jericho's accessors (for the Python FrotzEnv and other bindings).
+ * jitrl_zgame_player: the player's object number (found at reset, and at
+ * set_state on a fresh handle), 0 when unknown (a story without a
+ * grammar we read) and for another kind.  jitrl_zgame_progress: the
+ * current state's score, moves, done, victory and death as reset, step
+ * and set_state left them (any pointer may be NULL; all 0 before reset);
+ * JITRL_EINVAL for another kind (the outputs then 0). */
+JITRL_API unsigned jitrl_zgame_player(const jitrl_env *env);
+JITRL_API int jitrl_zgame_progress(const jitrl_env *env, int *score, int *moves, int *done, int *victory,
+                                   int *death);
+
 /* The underlying machine, for inspection only (do not run or restore it).
  * NULL for another kind. */
 JITRL_API const jitrl_zvm *jitrl_zgame_vm(const jitrl_env *env);

@@ -11,7 +11,7 @@
 
 const char *jitrl_version(void)
 {
-    return JR_STR(JITRL_ABI_VERSION) ".3.0";
+    return JR_STR(JITRL_ABI_VERSION) ".4.0";
 }
 
 /* Everything the library hands over as the caller's comes from malloc

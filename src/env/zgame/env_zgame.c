@@ -881,3 +881,22 @@ int32_t jitrl_zgame_seed(const jitrl_env *env) { const zgame *e = of(env); retur
 int jitrl_zgame_known(const jitrl_env *env) { const zgame *e = of(env); return e ? e->facts.known : 0; }
 const char *jitrl_zgame_intro(const jitrl_env *env) { const zgame *e = of(env); return e ? e->facts.intro : ""; }
 const jitrl_zvm *jitrl_zgame_vm(const jitrl_env *env) { const zgame *e = of(env); return e ? e->vm : NULL; }
+
+unsigned jitrl_zgame_player(const jitrl_env *env)
+{
+    const zgame *e = of(env);
+    return e && e->have_grammar && e->started ? e->world.player : 0;
+}
+
+int jitrl_zgame_progress(const jitrl_env *env, int *score, int *moves, int *done, int *victory, int *death)
+{
+    const zgame *e = of(env);
+    int v[5] = {0};
+    if (e && e->started) {
+        v[0] = e->score, v[1] = e->moves, v[2] = e->done, v[3] = e->victory, v[4] = e->death;
+    }
+    int *out[5] = {score, moves, done, victory, death};
+    for (int i = 0; i < 5; i++)
+        if (out[i]) *out[i] = v[i];
+    return e ? JITRL_OK : JITRL_EINVAL;
+}
