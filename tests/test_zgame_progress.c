@@ -4,7 +4,8 @@
  * victory, game_over and get_player_object from: on the built-in game,
  * before reset, along the winning walkthrough (each step's progress equals
  * the step's observation), at the victory, and after set_state into a
- * fresh handle (the progress of the saved state, not of the fresh one).
+ * fresh handle (the progress of the saved state, not of the fresh one,
+ * and the saving handle's world hash).
  */
 #include "jitrl/zgame.h"
 #include "testutil.h"
@@ -59,6 +60,7 @@ int main(void)
     unsigned char *mid = NULL;
     size_t mid_len = 0;
     int mid_score = -1, mid_moves = -1;
+    uint64_t mid_hash = 0;
     for (size_t i = 0; i < nwalk && !o.done; i++) {
         CHECK_INT(jitrl_env_step(e, walk[i], &o), JITRL_OK);
         expect_progress(e, &o);
@@ -68,6 +70,7 @@ int main(void)
             mid = malloc(mid_len);
             CHECK_INT(jitrl_env_get_state(e, mid, mid_len, &mid_len), JITRL_OK);
             jitrl_zgame_progress(e, &mid_score, &mid_moves, NULL, NULL, NULL);
+            mid_hash = jitrl_env_hash(e);
         }
     }
     CHECK_INT(o.done, 1);
@@ -90,6 +93,9 @@ int main(void)
         CHECK_INT(d, 0);
         CHECK_INT(v, 0);
         CHECK_INT(jitrl_zgame_player(f), player);
+        /* and hashes as the saving handle did (the built-in game keeps its
+         * score by verb: the fresh handle finds its turn counter at set_state) */
+        CHECK(mid_hash != 0 && jitrl_env_hash(f) == mid_hash);
     }
     free(mid);
     jitrl_env_close(e);

@@ -753,11 +753,18 @@ static int zg_set_state(void *ctx, const void *buf, size_t len)
     e->score = (int)get32(p + 36);
     e->moves = (int)get32(p + 40);
     e->max_score = (int)get32(p + 44);
-    if (!e->started && e->have_grammar && !e->world.nobj) env_world_init(e->vm, &e->gram, &e->world);
+    int fresh = !e->started;
+    if (fresh && e->have_grammar && !e->world.nobj) env_world_init(e->vm, &e->gram, &e->world);
     e->started = 1;
     e->va_valid = 0;
     env_clear_output(e->vm);
-    return JITRL_OK;
+    /* a handle never reset has not found the turn counter(s) the hash
+     * leaves out (score by verb): find them now, from this state, so the
+     * hash equals the saving handle's */
+    if (fresh && e->score_mode == SCORE_VERB && (rc = ensure_actions(e)) == JITRL_OK)
+        if ((rc = env_actions_counters(e->acts, e->vm, e->snap, e->snap_len, e->counters)))
+            seterr(e, "turn counter: %s", jitrl_strerror(rc));
+    return rc;
 }
 
 static uint64_t zg_hash(void *ctx)
