@@ -41,6 +41,27 @@ class JitrlError(RuntimeError):
         super().__init__("%s (%s)" % (self.message, self.name))
 
 
+class Closable:
+    """close() on garbage collection and at the end of a with block: every
+    handle class of the package (FrotzEnv, Memory, Agent) frees its C handle
+    this one way."""
+
+    def close(self):
+        raise NotImplementedError
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:   # at interpreter shutdown the library may be gone
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def strerror(code):
     try:
         return LIB.jitrl_strerror(int(code)).decode("utf-8", "replace")

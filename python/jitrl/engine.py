@@ -20,7 +20,7 @@ import math
 import os
 
 from . import _lib
-from ._lib import LIB, JitrlError, check, cstr, text, take_string
+from ._lib import LIB, Closable, JitrlError, check, cstr, text, take_string
 
 DEFAULT_FIELDS = (("current", 4, 0.7), ("history", 1, 0.3))
 
@@ -120,7 +120,7 @@ def episode_request(steps, gamma=None, task=None, score=None):
     return req
 
 
-class Memory:
+class Memory(Closable):
     """A JitRL memory: a SQLite file (a path or sqlite:PATH), or RAM only
     (None or ":memory:").
 
@@ -164,18 +164,6 @@ class Memory:
         if getattr(self, "_mem", None):
             LIB.jitrl_memory_close(self._mem)
             self._mem = None
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _json(self, fn, req):
         resp = ctypes.c_void_p()
@@ -371,7 +359,7 @@ class _PyWorld:
 KINDS = {"jitrl": 0, "static": 1, "tabular": 2}
 
 
-class Agent:
+class Agent(Closable):
     """The C JitRL agent (or "static", "tabular") on a FrotzEnv or on any
     Python object with reset() -> obs | (obs, info), step(action) ->
     (obs, reward, done, info), and valid_actions() (or get_valid_actions())
@@ -481,14 +469,3 @@ class Agent:
             LIB.jitrl_env_close(self._own_env)
             self._own_env = None
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -17,7 +17,7 @@ import os
 import warnings
 
 from . import _lib
-from ._lib import LIB, JitrlError, check, cstr, text
+from ._lib import LIB, Closable, JitrlError, check, cstr, text
 
 # Jericho sends at most 200 - 2 bytes of a command (its input buffer less
 # the newline and the terminator) and truncates longer ones with a warning.
@@ -127,7 +127,7 @@ def _walkthrough_file(name, story_file):
     return None
 
 
-class FrotzEnv:
+class FrotzEnv(Closable):
     """A Z-machine game with Jericho's interface.
 
     :param story_file: path to a Z-machine story (.z3 .z4 .z5 .z7 .z8).
@@ -183,19 +183,8 @@ class FrotzEnv:
 
     def close(self):
         """Free the game; a later reset() starts it again."""
-        self._close_handle()
-
-    def __del__(self):
-        try:
+        if getattr(self, "_env", None):
             self._close_handle()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _handle(self):
         if not self._env:
