@@ -5,6 +5,7 @@ health, 401 / 403 with the server's message, a dead server as JitrlError."""
 import hashlib
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -38,7 +39,9 @@ def free_port():
 
 
 class LiveServe:
-    """`jitrl serve` on a loopback port with a tokens file: a grants a*, b grants b."""
+    """`jitrl serve` on a loopback port it picks (--listen 127.0.0.1:0, read
+    back from its "listening on ADDR:PORT" line), with a tokens file: a
+    grants a*, b grants b; each namespace a SQLite memory in a temp dir."""
 
     def __init__(self, binary):
         self.dir = tempfile.mkdtemp(prefix="jitrl-py-serve-")
@@ -46,23 +49,25 @@ class LiveServe:
         with open(tokens, "w") as f:
             f.write("# test grants\n%s a*\n%s b\n" % (hashlib.sha256(TOKEN_A.encode()).hexdigest(),
                                                      hashlib.sha256(TOKEN_B.encode()).hexdigest()))
-        last = None
-        for _ in range(5):   # another test may take the port between bind and listen
-            port = free_port()
-            self.proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:%d" % port, "--memory",
-                                          os.path.join(self.dir, "m.db"), "--tokens", tokens],
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            self.url = "http://127.0.0.1:%d" % port
-            c = Client(self.url)
-            for _ in range(100):
-                if self.proc.poll() is not None:
-                    break
-                if c.health():
+        os.mkdir(os.path.join(self.dir, "mem"))
+        self.log = open(os.path.join(self.dir, "serve.log"), "w+")
+        self.proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--memory",
+                                      os.path.join(self.dir, "mem"), "--tokens", tokens],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        self.url = None
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            self.log.seek(0)
+            m = re.search(r"listening on (\S+):(\d+)", self.log.read())
+            if m:
+                self.url = "http://127.0.0.1:%s" % m.group(2)
+                if Client(self.url).health():
                     return
-                time.sleep(0.05)
-            last = self.proc.stdout.read().decode(errors="replace") if self.proc.poll() is not None else "timeout"
-            self.close()
-        raise RuntimeError("jitrl serve did not start: %s" % last)
+            time.sleep(0.05)
+        self.log.seek(0)
+        out = self.log.read()
+        self.close()
+        raise RuntimeError("jitrl serve did not start: %s" % out[-500:])
 
     def close(self):
         if self.proc.poll() is None:
@@ -72,6 +77,8 @@ class LiveServe:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -109,9 +116,11 @@ def test_client_round_trip(server):
     text = c.export()
     assert text.count("\n") == 1 and '"dig"' in text
     c2 = Client(server.url, TOKEN_A, namespace="a2")
-    c2.import_(text)
-    assert c2.stats()["steps"] == 2
-    c2.prune(keep=0)
+    assert c2.import_(text)["imported"] == 1
+    assert c2.stats()["steps"] == 2 and c2.export() == text
+    c2.record([(STATE, "west", -1.0)])
+    assert c2.prune(keep=1)["removed"] == 1          # the worse episode goes
+    assert c2.stats()["episodes"] == 1
 
 
 def test_client_errors(server):
