@@ -62,6 +62,8 @@ class Client:
             try:
                 err = json.loads(payload)["error"]
                 code, msg = err.get("code", code), err.get("message", msg)
+                if err.get("path"):
+                    msg = "%s: %s" % (err["path"], msg)
             except Exception:
                 pass
             ex = JitrlError(_STATUS_RC.get(e.code, 9), "%s %s: HTTP %d %s: %s" % (method, path, e.code, code, msg))
