@@ -59,6 +59,12 @@ LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lm -lpthread"
 command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC not found (scripts/bootstrap.sh installs clang)"; exit 2; }
 mkdir -p "$OUT/obj" "$OUT/artifacts" "$OUT/work-$T" "$OUT/seeds-$T"
 
+# Targets share $OUT/obj, and the test runner runs two fuzz tests at once:
+# the compile and link below hold a lock on the directory, so one target
+# never links objects another is rewriting (or has just removed).
+exec 9>"$OUT/.build.lock"
+flock 9
+
 # Compile each source that changed since its object (2 at a time); a
 # changed header (say, the machine's struct) rebuilds everything.
 if [ -f "$BIN" ] && [ -n "$(find src include -name '*.h' -newer "$BIN" 2>/dev/null)" ]; then
@@ -75,6 +81,7 @@ for f in $SRC; do objs="$objs $OUT/obj/$(echo "$f" | tr '/' '_' | sed 's/\.c$/.o
 # shellcheck disable=SC2086
 $CC $FLAGS -fsanitize=fuzzer "tests/fuzz/fuzz_$T.c" $objs $LIBS -o "$BIN" || {
     echo "fuzz: linking the harness failed"; exit 2; }
+exec 9>&-
 
 # Seeds: the checked-in corpus plus our test games, compiled here when
 # inform6 is present (a missing compiler only means fewer seeds).
