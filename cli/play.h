@@ -64,6 +64,10 @@ const char *play_preset_of(int argc, char **argv);
 int play_parse_learning(play_opts *o, const char *flag, const char *val, int *bad);
 
 #define PLAY_MAX_WORKERS 16
+/* Lanes of a batch (see play_batch.c): runs of one lane hand on their
+ * valid-actions cache; a fixed number, so results do not depend on the
+ * machine's cores. */
+#define PLAY_LANES 2
 
 /* A resolved story: bytes in memory plus a display name. */
 typedef struct play_story {

@@ -3,15 +3,24 @@
  * story, on up to two worker threads, with a live progress line.
  *
  * Each run owns every handle it touches (environment, memory, model client,
- * agent); runs share nothing else but the progress line and the log file,
- * so a run's result depends on its seed alone, never on which thread ran
- * it or when.  Scores are kept per run in the order episodes were played; a run
+ * agent), with one exception: the static baseline's runs are dealt to
+ * PLAY_LANES lanes (run r to lane r % PLAY_LANES), and the runs of a lane,
+ * played one after another in run order, hand on one valid-actions cache
+ * (jitrl_zgame_cache): a state an earlier run of the lane computed costs the
+ * next nothing, and computing valid actions is most of a run's time.  A
+ * worker thread takes a whole lane, so a run's result depends on its seed
+ * (and a static run's on its lane's earlier runs), never on which thread
+ * ran it or when.  Only static shares: fast valid actions are approximate
+ * and their errors grow with the states a handle has seen (docs/method.md
+ * 6.7), which a random walk does not mind but a learner does (a jitrl run
+ * after another on one cache fell from 24 to 10.5 on the built-in game).  Scores are kept per run in the order episodes were played; a run
  * resumed from its memory file first reads back the scores of the episodes
  * already stored there.
  */
 #include "cli.h"
 #include "play.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -154,7 +163,8 @@ typedef struct batch {
     play_story *story;
     play_progress *prog;
     run_slot *slots;
-    int next_job;
+    int next_lane, lanes;
+    int static_kind, static_lanes;   /* the static kind's index (-1: none) and its lanes */
     pthread_mutex_t lock;
     int workers;
     int log_errno;            /* first write error on o->log (under lock) */
@@ -279,7 +289,7 @@ int play_check_llm(const play_opts *o)
     return 1;
 }
 
-static int run_one(batch *b, int job)
+static int run_one(batch *b, int job, jitrl_zgame_cache *cache)
 {
     const play_opts *o = b->o;
     int run = job % o->runs;
@@ -307,6 +317,7 @@ static int run_one(batch *b, int job)
         jitrl_zgame_options_init(&eo);
         if (b->workers > 1) eo.threads = 1;
         eo.fast_actions = 1;
+        eo.actions_cache = cache;
         eo.name = b->story->name;   /* the built-in game is "jitrl_cave" in the trace and memory too */
         cli_zgame_env(&eo);
         if ((rc = jitrl_zgame_open_buffer(b->story->bytes, b->story->len, &eo, &env, err, sizeof err))) goto out;
@@ -416,12 +427,23 @@ static void *worker(void *arg)
     int jobs = b->o->runs * b->n_kinds;
     for (;;) {
         pthread_mutex_lock(&b->lock);
-        int d = b->next_job < jobs ? b->next_job++ : -1;
+        int lane = b->next_lane < b->lanes ? b->next_lane++ : -1;
         pthread_mutex_unlock(&b->lock);
-        if (d < 0) break;
-        /* the last kind's runs first (jitrl's, the slower), so the pool's
-         * tail, where one core idles, is a short run */
-        run_one(b, (b->n_kinds - 1 - d / b->o->runs) * b->o->runs + d % b->o->runs);
+        if (lane < 0) break;
+        if (lane < b->static_lanes) {
+            /* no cache (out of memory): the lane's runs compute alone, as
+             * they would have with one, only slower */
+            jitrl_zgame_cache *cache = NULL;
+            (void)jitrl_zgame_cache_open(&cache);
+            for (int r = lane; r < b->o->runs; r += b->static_lanes) run_one(b, b->static_kind * b->o->runs + r, cache);
+            jitrl_zgame_cache_close(cache);
+            continue;
+        }
+        /* the other runs, one per lane, after static's (the longest) */
+        int d = lane - b->static_lanes;
+        int j = d + (b->static_kind >= 0 && d >= b->static_kind * b->o->runs ? b->o->runs : 0);
+        assert(j < jobs);
+        run_one(b, j, NULL);
     }
     return NULL;
 }
@@ -469,7 +491,7 @@ int play_batches(const play_opts *o, const jitrl_agent_kind *kinds, int n_kinds,
                  play_progress *prog, jitrl_summary **out)
 {
     for (int k = 0; k < n_kinds; k++) out[k] = NULL;
-    batch b = {o, kinds, n_kinds, story, prog, NULL, 0, PTHREAD_MUTEX_INITIALIZER, 1, 0};
+    batch b = {o, kinds, n_kinds, story, prog, NULL, 0, 1, -1, 0, PTHREAD_MUTEX_INITIALIZER, 1, 0};
     int jobs = o->runs * n_kinds;
     b.slots = calloc((size_t)(jobs > 0 ? jobs : 1), sizeof *b.slots);
     if (!b.slots) {
@@ -479,7 +501,13 @@ int play_batches(const play_opts *o, const jitrl_agent_kind *kinds, int n_kinds,
     for (int j = 0; j < jobs; j++) b.slots[j].seed = o->seed + (uint64_t)(j % o->runs);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int workers = o->threads > 0 ? o->threads : (ncpu >= 2 ? 2 : 1);
-    if (workers > jobs) workers = jobs;
+    /* the lanes do not depend on the machine (PLAY_LANES) */
+    for (int k = 0; k < n_kinds; k++)
+        if (kinds[k] == JITRL_AGENT_STATIC && b.static_kind < 0) b.static_kind = k;
+    b.static_lanes = b.static_kind < 0 ? 0 : o->runs < PLAY_LANES ? o->runs : PLAY_LANES;
+    b.lanes = b.static_lanes + jobs - (b.static_kind < 0 ? 0 : o->runs);
+    if (b.lanes < 1) b.lanes = 1;
+    if (workers > b.lanes) workers = b.lanes;
     if (workers < 1) workers = 1;
     if (workers > PLAY_MAX_WORKERS) workers = PLAY_MAX_WORKERS;
     b.workers = workers;

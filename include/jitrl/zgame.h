@@ -46,6 +46,10 @@
 extern "C" {
 #endif
 
+/* A valid-actions cache that environments of one story, used one after
+ * another, hand on (see jitrl_zgame_options.actions_cache). */
+typedef struct jitrl_zgame_cache jitrl_zgame_cache;
+
 typedef struct jitrl_zgame_options {
     size_t size;           /* sizeof(jitrl_zgame_options), set by _init */
     int32_t seed;          /* the game's RNG seed as `dfrotz -s N`; -1 = from the facts (0 if unknown) */
@@ -66,6 +70,15 @@ typedef struct jitrl_zgame_options {
     unsigned log_mask;
     void (*log)(void *log_ctx, unsigned kind, const char *line);
     void *log_ctx;
+    /* NULL = the handle's own valid-actions memo (the default).  Else the
+     * handle's valid actions (memo, what fast mode learnt, the worker
+     * machines) live in this cache: the next handle opened with it starts
+     * where this one ended, so a state one computed costs the next nothing.
+     * One handle at a time (a second one's jitrl_env_actions() fails with
+     * JITRL_ESTATE until the first is closed); one story and one
+     * fast_actions setting per cache (else JITRL_EINVAL).  Answers then
+     * depend on the states every earlier handle saw, in the order used. */
+    jitrl_zgame_cache *actions_cache;
 } jitrl_zgame_options;
 
 /* Kinds of jitrl_zgame_options.log lines. */
@@ -75,6 +88,12 @@ enum {
     JITRL_ZGAME_LOG_STATS = 4,       /* one line per computed state: ms, candidates, groups */
     JITRL_ZGAME_LOG_DUMP = 8,        /* per computed state: the keyed world region in hex and the noun key */
 };
+
+/* A cache for jitrl_zgame_options.actions_cache; close it after the last
+ * handle using it is closed.  JITRL_OK, JITRL_EINVAL (NULL out) or
+ * JITRL_ENOMEM. */
+JITRL_API int jitrl_zgame_cache_open(jitrl_zgame_cache **out);
+JITRL_API void jitrl_zgame_cache_close(jitrl_zgame_cache *c);   /* NULL is a no-op */
 
 /* Fill *opt with the defaults: seed -1, use_facts 1, step_budget 0,
  * threads 0, fast_actions 0, name NULL, no log, size set.  NULL options to open mean the

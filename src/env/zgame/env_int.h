@@ -176,6 +176,15 @@ int env_actions_create(const uint8_t *story, size_t len, const jitrl_zvm_options
                        const env_grammar *g, const env_world *w, const env_facts *f, int threads,
                        uint64_t budget, env_actions **out, char *err, size_t errlen);
 void env_actions_free(env_actions *a);
+/* jitrl_zgame_cache (actions_cache.c): take the cache's valid actions for
+ * an environment of the story with this md5 (*out NULL: none yet; the
+ * caller creates them and gives them back), bound to its grammar, world
+ * and facts; JITRL_ESTATE while another handle holds them, JITRL_EINVAL
+ * for another story or fast setting (err filled).  give hands them back
+ * (NULL: nothing was taken or created). */
+int env_cache_take(jitrl_zgame_cache *c, const uint8_t md5[16], int fast, const env_grammar *g,
+                   const env_world *w, const env_facts *f, env_actions **out, char *err, size_t errlen);
+void env_cache_give(jitrl_zgame_cache *c, env_actions *a);
 /* Approximate for speed (jitrl_zgame_options.fast_actions). */
 void env_actions_set_fast(env_actions *a, int fast);
 /* Where the debugging output goes (copied). */

@@ -49,6 +49,7 @@ struct zgame {
     char gram_err[160];
     env_world world;
     env_actions *acts;
+    int cache_held;           /* acts came from / go back to opt.actions_cache */
     char err[256];
 
     int started, done, victory, death, score, moves, max_score;
@@ -460,7 +461,8 @@ static void zg_close(void *ctx)
 {
     zgame *e = ctx;
     if (!e) return;
-    env_actions_free(e->acts);
+    if (e->cache_held) env_cache_give(e->opt.actions_cache, e->acts);
+    else env_actions_free(e->acts);
     env_grammar_free(&e->gram);
     jitrl_zvm_close(e->vm);
     jr_free(e->story);
@@ -580,7 +582,16 @@ static int zg_step(void *ctx, const char *action, jitrl_obs *out)
 static int ensure_actions(zgame *e)
 {
     if (e->acts) return JITRL_OK;
-    int rc = env_actions_create(e->story, e->story_len, &e->zopt, &e->gram, &e->world, &e->facts,
+    int rc = JITRL_OK;
+    if (e->opt.actions_cache && !e->cache_held) {
+        /* the cache's actions, else our own, given to it at close */
+        if ((rc = env_cache_take(e->opt.actions_cache, e->md5, e->opt.fast_actions != 0, &e->gram, &e->world,
+                                 &e->facts, &e->acts, e->err, sizeof e->err)))
+            return rc;
+        e->cache_held = 1;
+    }
+    if (!e->acts)
+        rc = env_actions_create(e->story, e->story_len, &e->zopt, &e->gram, &e->world, &e->facts,
                                 e->opt.threads, budget(e), &e->acts, e->err, sizeof e->err);
     if (!rc) env_actions_set_fast(e->acts, e->opt.fast_actions);
     if (!rc) {
