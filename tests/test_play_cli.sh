@@ -74,6 +74,17 @@ import json
 a=json.load(open('$T/again.json')); b=json.load(open('$T/one.json'))
 assert [r['scores'] for r in a['runs']]==[r['scores'] for r in b['runs']]
 " || fail "1 thread and 2 threads differ"
+# static's runs share a valid-actions cache per lane (runs 1 and 3 share one):
+# still the same with 1 thread as with 2
+for t in 1 2; do
+    $J play --agent static --runs 3 --episodes 4 --max-steps 20 --seed 11 --threads $t --quiet \
+        --summary "$T/static$t.json" >/dev/null 2>&1 || fail "static run, $t threads"
+done
+py "
+import json
+a, b = (json.load(open('$T/static%d.json' % t)) for t in (1, 2))
+assert [r['scores'] for r in a['runs']] == [r['scores'] for r in b['runs']]
+" || fail "static's lanes: 1 thread and 2 threads differ"
 
 # ---- the report in headless Chromium ----
 $J report "$T/both.json" -o "$T/report.html" --title "test report" >/dev/null 2>&1 || fail "jitrl report"
