@@ -11,7 +11,7 @@
 BUILD   ?= build
 CC      ?= cc
 PKGS    := sqlite3 libcurl jansson libxxhash
-TESTPKGS := libmicrohttpd libcurl
+TESTPKGS := libmicrohttpd libcurl nettle
 OPT     ?= -O2
 CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
                -D_GNU_SOURCE -Iinclude -Isrc -fPIC -fvisibility=hidden
@@ -33,16 +33,16 @@ endif
 # libcurl is compiled against but loaded with dlopen on first use
 # (src/llm/llm_curl.c), so runs without a model do not load its ~30 libraries.
 LINKPKGS := sqlite3 jansson libxxhash
-# The service (src/serve/): libmicrohttpd and nettle's SHA-256, linked
-# dynamically everywhere (libmicrohttpd's static archive needs GnuTLS's).
+# The service (src/serve/) is compiled against libmicrohttpd and nettle
+# but loads them with dlopen when a server opens (src/serve/lib.c): linked,
+# libmicrohttpd would bring GnuTLS and eight more libraries to every start.
 SRVPKGS := libmicrohttpd nettle
-SRV_LIBS := $(shell pkg-config --libs $(SRVPKGS))
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SRVPKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(LINKPKGS)) $(SRV_LIBS) -lm -lpthread -ldl
+PKG_LIBS   := $(shell pkg-config --libs $(LINKPKGS)) -lm -lpthread -ldl
 # The CLI links sqlite3, jansson and xxhash statically (Debian's -dev
 # packages ship the .a files): resolving three more shared libraries cost
 # ~1.5 ms per start, a sixth of a whole `jitrl run` of the zork1 walkthrough.
-CLI_LIBS   := -Wl,-Bstatic $(shell pkg-config --libs $(LINKPKGS)) -Wl,-Bdynamic $(SRV_LIBS) -lm -lpthread -ldl
+CLI_LIBS   := -Wl,-Bstatic $(shell pkg-config --libs $(LINKPKGS)) -Wl,-Bdynamic -lm -lpthread -ldl
 TEST_CFLAGS := -Itests/support $(shell pkg-config --cflags $(TESTPKGS))
 TEST_LIBS   := $(shell pkg-config --libs $(TESTPKGS))
 ALL_CFLAGS := $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
@@ -98,7 +98,7 @@ $(BUILD)/libjitrl.so: $(BUILD)/libjitrl.so.$(SOVERSION)
 $(BUILD)/libjitrl.pc: libjitrl.pc.in
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(abspath $(BUILD))|' -e 's|@INCLUDE@|$(abspath include)|' \
-	    -e 's|@REQUIRES@|$(LINKPKGS) $(SRVPKGS)|' $< > $@
+	    -e 's|@REQUIRES@|$(LINKPKGS)|' $< > $@
 
 # The built-in default game is compiled by inform6 and embedded in the CLI.
 $(BUILD)/gen/default_game.c: $(BUILD)/games/jitrl_cave.z5 scripts/embed.sh

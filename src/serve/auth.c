@@ -14,7 +14,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +32,7 @@ typedef struct grant {
 struct srv_auth {
     grant *g;
     size_t n;
+    const srv_lib *lib;   /* SHA-256 */
 };
 
 void srv_auth_free(srv_auth *a)
@@ -109,10 +109,11 @@ static int parse_line(char *s, grant *g, char *why, size_t whylen)
     return 0;
 }
 
-int srv_auth_parse(FILE *f, const char *path, srv_auth **out, char *err, size_t errlen)
+int srv_auth_parse(const srv_lib *lib, FILE *f, const char *path, srv_auth **out, char *err, size_t errlen)
 {
     *out = NULL;
     srv_auth *a = jr_calloc(1, sizeof *a);
+    if (a) a->lib = lib;
     size_t cap = 0;
     int rc = a ? JITRL_OK : JITRL_ENOMEM;
     char line[8192];
@@ -157,7 +158,7 @@ int srv_auth_parse(FILE *f, const char *path, srv_auth **out, char *err, size_t 
     return JITRL_OK;
 }
 
-int srv_auth_load(const char *path, srv_auth **out, char *err, size_t errlen)
+int srv_auth_load(const srv_lib *lib, const char *path, srv_auth **out, char *err, size_t errlen)
 {
     *out = NULL;
     FILE *f = fopen(path, "r");
@@ -165,7 +166,7 @@ int srv_auth_load(const char *path, srv_auth **out, char *err, size_t errlen)
         snprintf(err, errlen, "tokens file %s: %s", path, strerror(errno));
         return errno == ENOENT ? JITRL_ENOTFOUND : JITRL_EIO;
     }
-    int rc = srv_auth_parse(f, path, out, err, errlen);
+    int rc = srv_auth_parse(lib, f, path, out, err, errlen);
     fclose(f);
     return rc;
 }
@@ -179,9 +180,9 @@ int srv_auth_grant(const srv_auth *a, const char *authorization)
     if (!n || n > AUTH_MAX_TOKEN) return -1;
     struct sha256_ctx c;
     uint8_t d[SHA256_DIGEST_SIZE];
-    sha256_init(&c);
-    sha256_update(&c, n, (const uint8_t *)tok);
-    sha256_digest(&c, sizeof d, d);
+    a->lib->h_init(&c);
+    a->lib->h_update(&c, n, (const uint8_t *)tok);
+    a->lib->h_digest(&c, sizeof d, d);
     /* every byte of every grant, whatever matched */
     int found = -1;
     for (size_t i = 0; i < a->n; i++) {

@@ -18,6 +18,7 @@
 #include "jitrl/llm.h"
 #include "jitrl/memory.h"
 #include "jitrl/serve.h"
+#include "serve/lib.h"
 
 /* ---------- metrics.c ---------- */
 
@@ -48,9 +49,10 @@ int srv_metrics_render(struct jitrl_server *srv, jr_buf *b);
 typedef struct srv_auth srv_auth;
 /* Load a tokens file: "SHA256HEX  glob[,glob...]" per line, '#' starts a
  * comment.  JITRL_ENOTFOUND, JITRL_EIO, JITRL_EINVAL (the line named). */
-int srv_auth_load(const char *path, srv_auth **out, char *err, size_t errlen);
-/* The same from an open stream; path names it in messages. */
-int srv_auth_parse(FILE *f, const char *path, srv_auth **out, char *err, size_t errlen);
+int srv_auth_load(const srv_lib *lib, const char *path, srv_auth **out, char *err, size_t errlen);
+/* The same from an open stream; path names it in messages.  lib (its
+ * SHA-256) must outlive the result. */
+int srv_auth_parse(const srv_lib *lib, FILE *f, const char *path, srv_auth **out, char *err, size_t errlen);
 void srv_auth_free(srv_auth *a);
 /* The grant of the token in an Authorization header value ("Bearer T"):
  * its index >= 0, or -1 (no header, another scheme, unknown token).  The
@@ -107,6 +109,7 @@ typedef struct srv_request {
     const char *content_type;  /* NULL when absent */
     const char *authorization;
     void *conn;                /* the MHD connection (query arguments) */
+    const srv_lib *lib;        /* to read them */
     const char *id;            /* request id */
     int route;                 /* set by routes.c for the metrics */
     char ns[SRV_NS_MAX + 1];   /* the namespace, once known, for the access log */
@@ -124,6 +127,7 @@ typedef struct srv_reply {
 
 struct jitrl_server {
     jitrl_serve_options o;     /* strings below are our copies */
+    srv_lib lib;               /* libmicrohttpd and nettle, loaded at open */
     char *s_listen, *s_memory, *s_tokens, *s_llm_url, *s_llm_model, *s_llm_key;
     struct MHD_Daemon *d;
     char addr[96];
@@ -149,7 +153,7 @@ void srv_route(struct jitrl_server *srv, srv_request *rq, srv_reply *rp);
 void srv_error(srv_reply *rp, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* A request with no body, headers or id yet (conn NULL: made up in-process). */
-srv_request srv_request_make(const char *method, const char *url, void *conn);
+srv_request srv_request_make(const char *method, const char *url, void *conn, const srv_lib *lib);
 /* A query argument of the request, NULL when absent (or when rq->conn is
  * NULL: a request made up in-process, as the fuzz harness does). */
 const char *srv_query_arg(srv_request *rq, const char *key);

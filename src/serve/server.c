@@ -20,7 +20,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,13 +74,14 @@ void srv_error(srv_reply *rp, int status, const char *code, const char *fmt, ...
     jr_buf_free(&b);
 }
 
-srv_request srv_request_make(const char *method, const char *url, void *conn)
+srv_request srv_request_make(const char *method, const char *url, void *conn, const srv_lib *lib)
 {
     srv_request rq;
     memset(&rq, 0, sizeof rq);
     rq.method = method;
     rq.url = url;
     rq.conn = conn;
+    rq.lib = lib;
     rq.body = "";
     rq.route = SRV_R_OTHER;
     return rq;
@@ -89,7 +89,7 @@ srv_request srv_request_make(const char *method, const char *url, void *conn)
 
 const char *srv_query_arg(srv_request *rq, const char *key)
 {
-    return rq->conn ? MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key) : NULL;
+    return rq->conn ? rq->lib->lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key) : NULL;
 }
 
 static uint64_t now_us(void)
@@ -112,21 +112,21 @@ static enum MHD_Result send_reply(struct jitrl_server *srv, struct MHD_Connectio
 {
     if (!rp->body) srv_error(rp, 500, "out_of_memory", "out of memory");
     struct MHD_Response *r =
-        rp->body ? MHD_create_response_from_buffer_with_free_callback(rp->len, rp->body, jr_free)
-                 : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        rp->body ? srv->lib.create_response_with_free(rp->len, rp->body, jr_free)
+                 : srv->lib.create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!r) {
         jr_free(rp->body);
         return MHD_NO;
     }
     size_t len = rp->len;
     rp->body = NULL;   /* the response owns it now */
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rp->ctype ? rp->ctype : "application/json");
-    MHD_add_response_header(r, "X-Request-Id", cr->id);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (rp->allow) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rp->allow);
-    if (close) MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result ok = MHD_queue_response(c, (unsigned)rp->status, r);
-    MHD_destroy_response(r);
+    srv->lib.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rp->ctype ? rp->ctype : "application/json");
+    srv->lib.add_response_header(r, "X-Request-Id", cr->id);
+    srv->lib.add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (rp->allow) srv->lib.add_response_header(r, MHD_HTTP_HEADER_ALLOW, rp->allow);
+    if (close) srv->lib.add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ok = srv->lib.queue_response(c, (unsigned)rp->status, r);
+    srv->lib.destroy_response(r);
     uint64_t us = now_us() - cr->t0;
     srv_metrics_count(&srv->m, rq->route, rp->status, us);
     srv_log(srv, "%s %s %.200s %d %zu %lluus ns=%s", cr->id, rq->method, rq->url, rp->status, len,
@@ -142,7 +142,7 @@ static enum MHD_Result send_reply(struct jitrl_server *srv, struct MHD_Connectio
 static enum MHD_Result reply_and_close(struct jitrl_server *srv, struct MHD_Connection *c, conn_req *cr,
                                        srv_request *rq, srv_reply *rp)
 {
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ci = srv->lib.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     char head[512];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nX-Request-Id: %s\r\n"
@@ -168,7 +168,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     struct jitrl_server *srv = cls;
     conn_req *cr = *con_cls;
-    srv_request rq = srv_request_make(method, url, c);
+    srv_request rq = srv_request_make(method, url, c, &srv->lib);
     srv_reply rp = {0};
     if (!cr) {   /* the headers are in: the first call for this request */
         if (!(cr = jr_calloc(1, sizeof *cr))) return MHD_NO;
@@ -184,7 +184,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             srv_error(&rp, 503, "overloaded", "over %u open connections; retry later", srv->o.max_connections);
             return send_reply(srv, c, cr, &rq, &rp, 1);
         }
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl = srv->lib.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > limit) {
             srv_error(&rp, 413, "too_large", "the body is %s bytes; at most %zu", cl, limit);
             return send_reply(srv, c, cr, &rq, &rp, 1);
@@ -203,8 +203,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     rq.body = jr_buf_str(&cr->body);
     rq.body_len = cr->body.len;
-    rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    rq.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    rq.content_type = srv->lib.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    rq.authorization = srv->lib.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     srv_route(srv, &rq, &rp);
     return send_reply(srv, c, cr, &rq, &rp, 0);
 }
@@ -373,7 +373,8 @@ int jitrl_server_open(const jitrl_serve_options *opt, jitrl_server **out, char *
         rc = JITRL_EINVAL;
         goto fail;
     }
-    if (o->tokens_file && (rc = srv_auth_load(o->tokens_file, &srv->auth, errmsg, errlen))) goto fail;
+    if ((rc = srv_lib_open(&srv->lib, errmsg, errlen))) goto fail;
+    if (o->tokens_file && (rc = srv_auth_load(&srv->lib, o->tokens_file, &srv->auth, errmsg, errlen))) goto fail;
     if ((rc = srv_ns_open(o, &srv->ns, errmsg, errlen))) goto fail;
     if (o->llm_url && (rc = srv_llm_open(o, o->threads, &srv->llm, errmsg, errlen))) goto fail;
     if (getrandom(&srv->instance, sizeof srv->instance, GRND_NONBLOCK) != (ssize_t)sizeof srv->instance)
@@ -385,7 +386,7 @@ int jitrl_server_open(const jitrl_serve_options *opt, jitrl_server **out, char *
     }
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
-    srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+    srv->d = srv->lib.start_daemon(flags, 0, NULL, NULL, on_request, srv,
                               MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                               MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
@@ -400,7 +401,7 @@ int jitrl_server_open(const jitrl_serve_options *opt, jitrl_server **out, char *
         rc = JITRL_EIO;
         goto fail;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *di = srv->lib.get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = di ? di->port : 0;
     char host[64] = "";
     if (ss.ss_family == AF_INET6)
@@ -446,7 +447,7 @@ void jitrl_server_stop(jitrl_server *srv)
 void jitrl_server_close(jitrl_server *srv)
 {
     if (!srv) return;
-    if (srv->d) MHD_stop_daemon(srv->d);
+    if (srv->d) srv->lib.stop_daemon(srv->d);
     if (srv->sync_on) {
         pthread_mutex_lock(&srv->sync_mu);
         srv->sync_stop = 1;
@@ -459,6 +460,7 @@ void jitrl_server_close(jitrl_server *srv)
     srv_llm_close(srv->llm);
     srv_ns_close(srv->ns);
     srv_auth_free(srv->auth);
+    srv_lib_close(&srv->lib);
     for (int i = 0; i < 2; i++)
         if (srv->stop_pipe[i] >= 0) close(srv->stop_pipe[i]);
     if (srv->s_llm_key) memset(srv->s_llm_key, 0, strlen(srv->s_llm_key));

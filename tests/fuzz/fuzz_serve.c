@@ -55,7 +55,7 @@ static void check_reply(const srv_reply *rp)
 
 static void route(const char *method, const char *url, const char *body, size_t len)
 {
-    srv_request rq = srv_request_make(method, url, NULL);
+    srv_request rq = srv_request_make(method, url, NULL, &srv->lib);
     rq.body = body;
     rq.body_len = len;
     rq.id = "fuzz";
@@ -72,7 +72,7 @@ static void tokens(const char *text, size_t len)
     if (!f) return;
     srv_auth *a = NULL;
     char err[256];
-    if (!srv_auth_parse(f, "fuzz", &a, err, sizeof err)) {
+    if (!srv_auth_parse(&srv->lib, f, "fuzz", &a, err, sizeof err)) {
         char hdr[512];
         snprintf(hdr, sizeof hdr, "Bearer %.400s", nl ? nl + 1 : text);
         int g = srv_auth_grant(a, hdr);
