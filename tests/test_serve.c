@@ -10,6 +10,7 @@
  * options' size rule and refusals at open.
  */
 #include "jitrl/serve.h"
+#include "serve/serve_int.h"
 #include "srvutil.h"
 #include "testutil.h"
 
@@ -385,6 +386,17 @@ static void test_open_refusals(void)
     unlink(bad);
 }
 
+/* URI passwords never reach a client or the log. */
+static void test_redact(void)
+{
+    char m[] = "postgres://app:s3cr3t@db.example:5432/jitrl?sslmode=require&password=hunter2 failed; "
+               "postgresql:///x?host=/tmp&user=u ok";
+    srv_redact_uri(m);
+    CHECK_MSG(!strstr(m, "s3cr3t") && !strstr(m, "hunter2"), "%s", m);
+    CHECK(strstr(m, "postgres://app:******@db.example:5432") != NULL);
+    CHECK(strstr(m, "postgresql:///x?host=/tmp&user=u ok") != NULL);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);   /* writes to a connection the server closed (413) */
@@ -430,6 +442,7 @@ int main(void)
     jitrl_server_close(s);
     test_open_refusals();
     test_overload();
+    test_redact();
     jitrl_server_close(NULL);
     curl_global_cleanup();
     return tu_done();

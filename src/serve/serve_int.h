@@ -149,7 +149,10 @@ struct jitrl_server {
 void srv_log(struct jitrl_server *srv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Answer one complete request. */
 void srv_route(struct jitrl_server *srv, srv_request *rq, srv_reply *rp);
-/* A JSON error reply {"error": {"code", "message"}}. */
+/* Star out the password of any URI (user:PASSWORD@, password=...) in msg. */
+void srv_redact_uri(char *msg);
+/* A JSON error reply {"error": {"code", "message"}}; the message's URI
+ * passwords starred out. */
 void srv_error(srv_reply *rp, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* A request with no body, headers or id yet (conn NULL: made up in-process). */

@@ -52,6 +52,22 @@ void srv_log(struct jitrl_server *srv, const char *fmt, ...)
     srv->o.log(srv->o.log_ctx, line);
 }
 
+/* Messages may quote a store's URI (postgres://user:PASSWORD@host/db?
+ * password=...): its secrets are starred out before a client or the log
+ * sees them. */
+void srv_redact_uri(char *msg)
+{
+    for (char *p = msg; (p = strstr(p, "://")); p += 3) {
+        char *end = p + 3 + strcspn(p + 3, " \"'/?");
+        char *at = memchr(p + 3, '@', (size_t)(end - p - 3));
+        char *colon = at ? memchr(p + 3, ':', (size_t)(at - p - 3)) : NULL;
+        if (colon)
+            for (char *q = colon + 1; q < at; q++) *q = '*';
+    }
+    for (char *p = msg; (p = strstr(p, "password=")); p += 9)
+        for (char *q = p + 9; *q && *q != '&' && *q != ' ' && *q != '"' && *q != '\''; q++) *q = '*';
+}
+
 void srv_error(srv_reply *rp, int status, const char *code, const char *fmt, ...)
 {
     char msg[512];
@@ -59,6 +75,7 @@ void srv_error(srv_reply *rp, int status, const char *code, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    srv_redact_uri(msg);
     for (char *p = msg; *p; p++)   /* messages may quote a client's bytes: keep the JSON valid */
         if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20) *p = '?';
     jr_free(rp->body);

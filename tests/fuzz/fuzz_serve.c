@@ -7,7 +7,8 @@
  * Why shaped so: the routes are called in-process on a real server handle
  * (srv_route with a made-up request, no socket), so each input costs
  * microseconds and reaches the same code a client's request does.  The
- * first byte picks what the rest is; every answer must be a JSON object,
+ * first byte picks what the rest is (8: a message whose URI passwords are
+ * starred out); every answer must be a JSON object,
  * and an error status must carry {"error": {"code", "message"}} -- anything
  * else aborts, which libFuzzer reports.  The server is re-opened every 512
  * inputs so its namespaces (each a RAM memory) stay few and small.
@@ -93,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     body[size - 1] = 0;
     size_t len = size - 1;
     char url[256];
-    switch (data[0] % 8) {
+    switch (data[0] % 9) {
     case 0: route("POST", "/v1/decide", body, len); break;
     case 1: route("POST", "/v1/episodes", body, len); break;
     case 2: route("POST", "/v1/namespaces/fz/episodes:import", body, len); break;
@@ -102,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         route("GET", url, "", 0);
         break;
     case 4: tokens(body, len); break;
+    case 8: srv_redact_uri(body); break;
     case 5: route("DELETE", "/v1/namespaces/fz/episodes", body, len); break;
     case 6: route("GET", "/v1/namespaces/fz/episodes", "", 0); break;
     default: route(len && body[0] == 'P' ? "POST" : "GET", body, "", 0); break;
