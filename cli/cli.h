@@ -17,6 +17,7 @@ int cmd_memory(int argc, char **argv);   /* cmd_memory.c: stats|export|import|pr
 int cmd_inspect(int argc, char **argv);  /* cmd_inspect.c: objects, dictionary, header */
 int cmd_bench(int argc, char **argv);    /* cmd_bench.c: dispatches to bench_*.c */
 int cmd_serve(int argc, char **argv);    /* cmd_serve.c: the HTTP service */
+int cmd_sites(int argc, char **argv);    /* cmd_sites.c: serve the local web sites */
 
 int bench_zvm(int argc, char **argv);
 int bench_memory(int argc, char **argv);

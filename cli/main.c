@@ -21,6 +21,7 @@ static const struct {
     {"inspect", cmd_inspect, "dump a story's header, objects, dictionary, grammar"},
     {"serve", cmd_serve, "JitRL as an HTTP service (JSON, tokens, namespaces)"},
     {"bench", cmd_bench, "benchmarks: zvm | memory | actions | play | serve"},
+    {"sites", cmd_sites, "serve the local web sites (shop, forum, admin) for web tasks"},
 };
 
 static void usage(FILE *f)
