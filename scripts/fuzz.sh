@@ -17,6 +17,9 @@
 #   import  tests/fuzz/fuzz_import.c: any bytes as JSON Lines for the
 #         memory importer (jitrl_memory_import_cb), then export -> import
 #         -> export must round-trip; seeds tests/fuzz/import_corpus/.
+#   form  tests/fuzz/fuzz_form.c: any bytes as a query string or form
+#         body for the local web sites' parser (src/env/web/sites/form.c);
+#         seeds tests/fuzz/form_corpus/, dictionary tests/fuzz/form.dict.
 #
 # libFuzzer needs everything instrumented by clang, so the target's
 # sources (FUZZ_SRC overrides) are compiled here into their own directory
@@ -26,7 +29,7 @@
 # $FUZZ_BUILD/artifacts/ and its path is printed), 2 when the harness
 # cannot be built.
 #
-#   FUZZ_TARGET zvm, json, summary, import or serve (default zvm)
+#   FUZZ_TARGET zvm, json, summary, import, serve or form (default zvm)
 #   FUZZ_BUILD  build/scratch dir (default build-fuzz)
 #   FUZZ_JOBS   compile jobs (default 2)
 #   FUZZ_SRC    source files to instrument (default: the target's)
@@ -42,7 +45,8 @@ case "$T" in
     summary) DEFSRC=$(ls src/base/*.c src/report/*.c 2>/dev/null) ;;
     import) DEFSRC=$(ls src/base/*.c src/engine/*.c src/memory/*.c 2>/dev/null) ;;
     serve) DEFSRC=$(ls src/base/*.c src/engine/*.c src/memory/*.c src/api/*.c src/serve/*.c src/llm/*.c src/net/*.c 2>/dev/null) ;;
-    *) echo "fuzz: unknown FUZZ_TARGET $T (zvm, json, summary, import, serve)"; exit 2 ;;
+    form) DEFSRC=$(ls src/base/*.c src/env/web/sites/form.c src/env/web/sites/html.c 2>/dev/null) ;;
+    *) echo "fuzz: unknown FUZZ_TARGET $T (zvm, json, summary, import, serve, form)"; exit 2 ;;
 esac
 SRC=${FUZZ_SRC:-$DEFSRC}
 BIN="$OUT/fuzz_$T"
@@ -90,6 +94,7 @@ EXTRA=""
 if [ "$T" != zvm ]; then
     cp tests/fuzz/"$T"_corpus/* "$SEEDS/" 2>/dev/null
     EXTRA="-dict=tests/fuzz/json.dict"
+    [ -f "tests/fuzz/$T.dict" ] && EXTRA="-dict=tests/fuzz/$T.dict"
 else
     cp tests/fuzz/corpus/* "$SEEDS/" 2>/dev/null
     if command -v inform6 >/dev/null 2>&1; then
