@@ -142,7 +142,7 @@ check: all
 
 # The tests that run threads on shared handles, run again under
 # ThreadSanitizer by scripts/test.sh (a later threaded test joins the list).
-THREAD_TESTS := test_concurrency test_serve_threads
+THREAD_TESTS := test_concurrency test_serve_threads test_web_sites
 tsan-check: $(THREAD_TESTS:%=$(BUILD)/tests/%)
 	@pass=0; fail=0; for t in $(THREAD_TESTS); do \
 	    echo "tsan: $$t"; \
