@@ -292,7 +292,8 @@ static void cart_page(jr_store *st, const jr_req *rq, jr_resp *rs)
         if (!p) continue;
         long sub = p->price * st->cart[i].qty;
         total += sub;
-        jr_outf(b, "<tr class=\"cart-item\" data-product-id=\"%d\"><td class=\"item-name\"><a href=\"/product/%d\">", p->id, p->id);
+        jr_outf(b, "<tr class=\"cart-item\" id=\"cart-item-%d\" data-product-id=\"%d\"><td class=\"item-name\"><a href=\"/product/%d\">",
+                p->id, p->id, p->id);
         jr_esc(b, p->name);
         jr_out(b, "</a></td><td class=\"item-price\">");
         jr_html_money(b, p->price);

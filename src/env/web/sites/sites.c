@@ -117,8 +117,7 @@ char *jr_sites_expand(const jr_sites *s, const char *text)
             return NULL;
         }
     }
-    if (!b.data && jr_buf_puts(&b, "")) return NULL;
-    return jr_buf_steal(&b);
+    return jr_buf_steal(&b);  /* "" for an empty text */
 }
 
 int jr_sites_reset(jr_sites *s)
