@@ -16,7 +16,9 @@ if ! command -v clang >/dev/null 2>&1; then
     [ "${CI:-}" = true ] && { echo "clang is missing (scripts/bootstrap.sh installs it)"; exit 1; }
     echo "clang is missing: cannot build the fuzz harness"; exit 77
 fi
-FUZZ_TARGET=$T FUZZ_BUILD="$BUILD/fuzz" sh "$ROOT/scripts/fuzz.sh" "${JITRL_FUZZ_SECONDS:-$SECS}"
+# its own build dir: the fuzz scripts run side by side, and scripts/fuzz.sh
+# empties its object dir when a header changed
+FUZZ_TARGET=$T FUZZ_BUILD="$BUILD/fuzz-$T" sh "$ROOT/scripts/fuzz.sh" "${JITRL_FUZZ_SECONDS:-$SECS}"
 rc=$?
 [ $rc -eq 2 ] && echo "the fuzz harness could not be built"
 exit $rc
