@@ -10,8 +10,8 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := sqlite3 libcurl jansson libxxhash
-TESTPKGS := libmicrohttpd libcurl nettle
+PKGS    := sqlite3 libcurl jansson libxxhash libpq
+TESTPKGS := libmicrohttpd libcurl nettle libpq
 OPT     ?= -O2
 CFLAGS_BASE := -std=c11 -g $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
                -D_GNU_SOURCE -Iinclude -Isrc -fPIC -fvisibility=hidden
@@ -38,6 +38,8 @@ LINKPKGS := sqlite3 jansson libxxhash
 # libmicrohttpd would bring GnuTLS and eight more libraries to every start.
 SRVPKGS := libmicrohttpd nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SRVPKGS))
+# libpq (the PostgreSQL store) is compiled against but loaded with dlopen
+# at the first postgres:// open (src/memory/store_pg.c), for the same reason.
 PKG_LIBS   := $(shell pkg-config --libs $(LINKPKGS)) -lm -lpthread -ldl
 # The CLI links sqlite3, jansson and xxhash statically (Debian's -dev
 # packages ship the .a files): resolving three more shared libraries cost

@@ -9,7 +9,10 @@
  *    after an id of INT64_MAX, are all picked up by a second handle, none
  *    twice, and export lists them in commit order;
  *  - a prune through one handle makes the other rebuild at refresh;
- *  - URIs pick the backend (sqlite:, file:, postgres:// not built);
+ *  - URIs pick the backend (sqlite:, file:, postgres:// to no server: EIO);
+ *  - a namespace is kept in the file, another refused naming both;
+ *  - sync picks up another handle's commit (the file's change counter);
+ *  - the shared conformance checks (tests/support/store_conf.c);
  *  - export/import by path and callback: "-" refused, the writer's errno
  *    named, options sized by the caller.
  */
@@ -22,33 +25,8 @@
 
 #include "jitrl.h"
 #include "memory/memory_int.h"
+#include "store_conf.h"
 #include "testutil.h"
-
-/* One episode of n steps whose actions are unique to tag. */
-static int add_tagged(jitrl_memory *mem, const char *tag, int n)
-{
-    jitrl_step steps[8];
-    jitrl_field f[8][2];
-    char cur[8][64], act[8][64];
-    for (int t = 0; t < n && t < 8; t++) {
-        snprintf(cur[t], sizeof cur[t], "room %d with a lamp", t);
-        snprintf(act[t], sizeof act[t], "act %s %d", tag, t);
-        f[t][0] = (jitrl_field){"current", cur[t]};
-        f[t][1] = (jitrl_field){"history", "look"};
-        steps[t] = (jitrl_step){{f[t], 2}, act[t], 1.0};
-    }
-    jitrl_episode_info info = {tag, 1.0, 1000};
-    return jitrl_memory_add_episode(mem, &info, steps, (size_t)n, 0.9, NULL);
-}
-
-static int import_text(jitrl_memory *mem, const char *dir, const char *text, size_t *n)
-{
-    const char *p = tu_path(dir, "in.jsonl");
-    FILE *f = fopen(p, "wb");
-    fputs(text, f);
-    fclose(f);
-    return jitrl_memory_import(mem, p, n);
-}
 
 static void test_spec(const char *dir)
 {
@@ -58,7 +36,7 @@ static void test_spec(const char *dir)
     jitrl_memory_options_init(&o);
     jitrl_memory *m = NULL;
     CHECK_INT(jitrl_memory_open(path, &o, &m, err, sizeof err), JITRL_OK);
-    CHECK_INT(add_tagged(m, "a", 3), JITRL_OK);
+    CHECK_INT(sc_add_tagged(m, "a", 3), JITRL_OK);
     jitrl_memory_close(m);
     m = NULL;
     /* Another spec: refused, naming both. */
@@ -158,7 +136,7 @@ static void test_v1(const char *dir)
         CHECK_INT(st.schema_version, 2);
         CHECK_INT(m->ix.n_steps, 3);
         CHECK_INT(jitrl_memory_export(m, e2, 0, NULL), JITRL_OK);
-        CHECK_INT(add_tagged(m, "new", 2), JITRL_OK);
+        CHECK_INT(sc_add_tagged(m, "new", 2), JITRL_OK);
         CHECK_INT(jitrl_memory_check(m), JITRL_OK);
     }
     jitrl_memory_close(m);
@@ -226,83 +204,6 @@ static void test_v1_space(const char *dir)
     printf("FIGURE prune of a version 1 file to 1 episode: %ld -> %ld bytes\n", before, after);
 }
 
-/* Commit order, not id order: a second handle's refresh sees every
- * episode exactly once. */
-static void test_commit_order(const char *dir)
-{
-    char path[4096], ex[4096], err[512];
-    snprintf(path, sizeof path, "%s", tu_path(dir, "order.db"));
-    snprintf(ex, sizeof ex, "%s", tu_path(dir, "order.jsonl"));
-    jitrl_memory *w = NULL, *r = NULL, *fresh = NULL;
-    CHECK_INT(jitrl_memory_open(path, NULL, &w, err, sizeof err), JITRL_OK);
-    CHECK_INT(jitrl_memory_open(path, NULL, &r, err, sizeof err), JITRL_OK);
-    if (!w || !r) goto out;
-    size_t n = 0;
-    CHECK_INT(import_text(w, dir,
-                          "{\"id\":100,\"task\":\"t\",\"score\":1,\"time\":5,\"gamma\":0.5,\"steps\":[{\"state\":"
-                          "{\"current\":\"a\"},\"action\":\"x100\",\"reward\":1,\"return\":1}]}\n",
-                          &n),
-              JITRL_OK);
-    CHECK_INT(jitrl_memory_refresh(r), JITRL_OK);
-    CHECK_INT(r->ix.n_steps, 1);
-    /* a lower id after a higher one, then INT64_MAX, then a plain add
-     * (which SQLite must give some id below INT64_MAX) */
-    CHECK_INT(import_text(w, dir,
-                          "{\"id\":50,\"task\":\"t\",\"score\":1,\"time\":5,\"gamma\":0.5,\"steps\":[{\"state\":"
-                          "{\"current\":\"b\"},\"action\":\"x50\",\"reward\":1,\"return\":1}]}\n"
-                          "{\"id\":9223372036854775807,\"task\":\"t\",\"score\":1,\"time\":5,\"gamma\":0.5,"
-                          "\"steps\":[{\"state\":{\"current\":\"c\"},\"action\":\"xmax\",\"reward\":1,\"return\":1}]}\n",
-                          &n),
-              JITRL_OK);
-    CHECK_INT(n, 2);
-    CHECK_INT(add_tagged(w, "after-max", 2), JITRL_OK);
-    CHECK_INT(add_tagged(w, "after-max2", 1), JITRL_OK);
-    CHECK_INT(jitrl_memory_refresh(r), JITRL_OK);
-    CHECK_INT(r->ix.n_steps, 6);
-    CHECK_INT(r->ix.n_act, 6);
-    /* r writes too, between w's writes: each handle indexes every
-     * episode once (its own at commit, the other's at refresh) */
-    CHECK_INT(add_tagged(r, "from-r", 1), JITRL_OK);
-    CHECK_INT(add_tagged(w, "from-w", 1), JITRL_OK);
-    CHECK_INT(add_tagged(r, "from-r2", 1), JITRL_OK);
-    CHECK_INT(jitrl_memory_refresh(r), JITRL_OK);
-    CHECK_INT(jitrl_memory_refresh(w), JITRL_OK);
-    CHECK_INT(jitrl_memory_refresh(r), JITRL_OK);
-    CHECK_INT(r->ix.n_steps, 9);
-    CHECK_INT(w->ix.n_steps, 9);
-    CHECK_INT(jitrl_memory_open(path, NULL, &fresh, err, sizeof err), JITRL_OK);
-    if (fresh) CHECK_INT(fresh->ix.n_steps, 9);
-    /* export: commit order */
-    CHECK_INT(jitrl_memory_export(r, ex, 0, NULL), JITRL_OK);
-    size_t nl = 0;
-    char **lines = tu_read_lines(ex, &nl);
-    CHECK_INT(nl, 8);
-    if (lines && nl == 8) {
-        CHECK(!strncmp(lines[0], "{\"id\":100,", 10));
-        CHECK(!strncmp(lines[1], "{\"id\":50,", 9));
-        CHECK(!strncmp(lines[2], "{\"id\":9223372036854775807,", 26));
-        CHECK(strstr(lines[3], "after-max") && strstr(lines[4], "after-max2"));
-        CHECK(strstr(lines[5], "from-r") && strstr(lines[6], "from-w") && strstr(lines[7], "from-r2"));
-    }
-    tu_free_lines(lines, nl);
-    /* a prune through w: r rebuilds at its refresh */
-    size_t removed = 0;
-    CHECK_INT(jitrl_memory_prune(w, 100, 0, 1050, &removed), JITRL_OK);   /* the three imported at time 5 */
-    CHECK_INT(removed, 3);
-    CHECK_INT(w->ix.n_steps, 6);
-    CHECK_INT(jitrl_memory_refresh(r), JITRL_OK);
-    CHECK_INT(r->ix.n_steps, 6);
-    CHECK(mem_index_action(&r->ix, "x50") == MEM_NONE || r->ix.keys == NULL ||
-          r->ix.n_act == 5);   /* a rebuilt index no longer knows the pruned actions */
-    CHECK_INT(add_tagged(w, "after-prune", 2), JITRL_OK);
-    CHECK_INT(jitrl_memory_refresh(r), JITRL_OK);
-    CHECK_INT(r->ix.n_steps, 8);
-out:
-    jitrl_memory_close(fresh);
-    jitrl_memory_close(r);
-    jitrl_memory_close(w);
-}
-
 static void test_uri(const char *dir)
 {
     char path[4096], uri[4200], err[512];
@@ -310,12 +211,12 @@ static void test_uri(const char *dir)
     snprintf(path, sizeof path, "%s", tu_path(dir, "uri.db"));
     snprintf(uri, sizeof uri, "sqlite:%s", path);
     CHECK_INT(jitrl_memory_open(uri, NULL, &m, err, sizeof err), JITRL_OK);
-    if (m) CHECK_INT(add_tagged(m, "u", 1), JITRL_OK);
+    if (m) CHECK_INT(sc_add_tagged(m, "u", 1), JITRL_OK);
     jitrl_memory_close(m);
     m = NULL;
     snprintf(uri, sizeof uri, "file:%s", path);
     CHECK_INT(jitrl_memory_open(uri, NULL, &m, err, sizeof err), JITRL_OK);
-    if (m) CHECK_INT(add_tagged(m, "f", 1), JITRL_OK);
+    if (m) CHECK_INT(sc_add_tagged(m, "f", 1), JITRL_OK);
     jitrl_memory_close(m);
     m = NULL;
     snprintf(uri, sizeof uri, "file://%s?mode=ro", path);
@@ -332,11 +233,61 @@ static void test_uri(const char *dir)
     if (m) CHECK_INT(m->ix.n_steps, 2);
     jitrl_memory_close(m);
     m = NULL;
-    CHECK_INT(jitrl_memory_open("postgres://db.example/jitrl", NULL, &m, err, sizeof err), JITRL_EUNSUPPORTED);
-    CHECK_MSG(m == NULL && strstr(err, "PostgreSQL backend not built"), "message: %s", err);
-    CHECK_INT(jitrl_memory_open("postgresql://u@h/d", NULL, &m, err, sizeof err), JITRL_EUNSUPPORTED);
+    /* postgres:// picks PostgreSQL: no server at that socket is JITRL_EIO at
+     * once, and the message does not show the password */
+    CHECK_INT(jitrl_memory_open("postgresql://u:s3cret@/d?host=/nonexistent-jitrl-dir", NULL, &m, err, sizeof err),
+              JITRL_EIO);
+    CHECK_MSG(m == NULL && strstr(err, "cannot connect") && !strstr(err, "s3cret") && strstr(err, "u:***@"),
+              "message: %s", err);
     CHECK_INT(jitrl_memory_open("mongo://h/d", NULL, &m, err, sizeof err), JITRL_EINVAL);
     CHECK_MSG(strstr(err, "unknown memory scheme") != NULL, "message: %s", err);
+}
+
+static void test_namespace(const char *dir)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s", tu_path(dir, "ns.db"));
+    jitrl_memory_options o;
+    jitrl_memory_options_init(&o);
+    o.ns = "team-a";
+    jitrl_memory *m = NULL;
+    CHECK_INT(jitrl_memory_open(path, &o, &m, err, sizeof err), JITRL_OK);
+    if (m) CHECK_INT(sc_add_tagged(m, "a", 1), JITRL_OK);
+    jitrl_memory_close(m);
+    m = NULL;
+    o.ns = "team-b";
+    CHECK_INT(jitrl_memory_open(path, &o, &m, err, sizeof err), JITRL_EINVAL);
+    CHECK_MSG(strstr(err, "belongs to namespace 'team-a'; opened as namespace 'team-b'") != NULL, "message: %s", err);
+    o.ns = NULL;   /* no namespace asked for: any file */
+    CHECK_INT(jitrl_memory_open(path, &o, &m, err, sizeof err), JITRL_OK);
+    jitrl_memory_close(m);
+    m = NULL;
+    o.ns = "";
+    CHECK_INT(jitrl_memory_open(path, &o, &m, err, sizeof err), JITRL_EINVAL);
+    o.ns = "bad \xff utf8";
+    CHECK_INT(jitrl_memory_open(path, &o, &m, err, sizeof err), JITRL_EINVAL);
+}
+
+/* sync on SQLite: a second handle's commit is picked up by polling the
+ * file's change counter; with nothing to come it waits the whole time. */
+static void test_sync(const char *dir)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s", tu_path(dir, "sync.db"));
+    jitrl_memory *w = NULL, *r = NULL;
+    CHECK_INT(jitrl_memory_open(path, NULL, &w, err, sizeof err), JITRL_OK);
+    CHECK_INT(jitrl_memory_open(path, NULL, &r, err, sizeof err), JITRL_OK);
+    if (!w || !r) goto out;
+    CHECK_INT(jitrl_memory_sync(r, 0), JITRL_OK);
+    CHECK_INT(sc_add_tagged(w, "s1", 2), JITRL_OK);
+    CHECK_INT(jitrl_memory_sync(r, 5000), JITRL_OK);
+    CHECK_INT(r->ix.n_steps, 2);
+    CHECK_INT(jitrl_memory_sync(r, 30), JITRL_OK);   /* nothing new */
+    CHECK_INT(r->ix.n_steps, 2);
+    CHECK_INT(jitrl_memory_ping(r), JITRL_OK);
+out:
+    jitrl_memory_close(r);
+    jitrl_memory_close(w);
 }
 
 static int fail_writer(void *ctx, const char *buf, size_t n)
@@ -376,7 +327,7 @@ static void test_io(const char *dir)
     jitrl_memory *m = NULL;
     CHECK_INT(jitrl_memory_open(NULL, NULL, &m, err, sizeof err), JITRL_OK);
     if (!m) return;
-    for (int e = 0; e < 3; e++) CHECK_INT(add_tagged(m, "io", 2), JITRL_OK);
+    for (int e = 0; e < 3; e++) CHECK_INT(sc_add_tagged(m, "io", 2), JITRL_OK);
     CHECK_INT(jitrl_memory_export(m, "-", 0, NULL), JITRL_EINVAL);
     CHECK_INT(jitrl_memory_import(m, "-", NULL), JITRL_EINVAL);
     int calls = 0;
@@ -406,21 +357,35 @@ static void test_io(const char *dir)
     o.size = offsetof(jitrl_memory_options, read_only);
     o.read_only = 1;   /* beyond the caller's size: not read */
     CHECK_INT(jitrl_memory_open(tu_path(dir, "sized.db"), &o, &m, err, sizeof err), JITRL_OK);
-    if (m) CHECK_INT(add_tagged(m, "s", 1), JITRL_OK);
+    if (m) CHECK_INT(sc_add_tagged(m, "s", 1), JITRL_OK);
     jitrl_memory_close(m);
     m = NULL;
     o.size = sizeof o + 8;
     CHECK_INT(jitrl_memory_open(NULL, &o, &m, err, sizeof err), JITRL_EINVAL);
 }
 
+/* The shared conformance checks on SQLite: a name is a file in dir. */
+static int open_file(void *ctx, const char *name, const jitrl_memory_options *o, jitrl_memory **m, char *err,
+                     size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.db", (const char *)ctx, name);
+    return jitrl_memory_open(path, o, m, err, errlen);
+}
+
 int main(void)
 {
     const char *dir = tu_tmpdir();
+    sc_backend sqlite_files = {open_file, (void *)dir, dir};
     test_spec(dir);
     test_v1(dir);
     test_v1_space(dir);
-    test_commit_order(dir);
+    sc_commit_order(&sqlite_files);
+    sc_spec(&sqlite_files);
+    sc_roundtrip(&sqlite_files);
     test_uri(dir);
+    test_namespace(dir);
+    test_sync(dir);
     test_io(dir);
     return tu_done();
 }

@@ -9,10 +9,11 @@
  * weighted sum over the configured fields of the Jaccard similarity of
  * their token n-gram sets (jitrl_field_spec).
  *
- * Persistence: a store named by a path or URI; today the one backend is
- * SQLite (a file in WAL mode, schema versioned, one transaction per
- * episode, a busy timeout so many reader processes and one writer work
- * side by side).  Reopening restores everything: the retrieval index lives
+ * Persistence: a store named by a path or URI: SQLite (a file in WAL
+ * mode, schema versioned, one transaction per episode, a busy timeout so
+ * many reader processes and one writer work side by side) or PostgreSQL
+ * (one database shared by a fleet of processes, many namespaces in it,
+ * jitrl_memory_sync to pick up each other's episodes).  Reopening restores everything: the retrieval index lives
  * in RAM and is rebuilt from the store at open.  A NULL or ":memory:" path
  * gives a store that lives in RAM only.  The field spec a memory was
  * created with is stored in it, and opening it with another is an error.
@@ -98,7 +99,15 @@ typedef struct jitrl_memory_options {
      * stop it, decide refuses, refresh does nothing; episodes added are
      * stored but not indexed. */
     int no_index;
+    /* The namespace (NULL = none): on PostgreSQL one database holds many,
+     * each a memory of its own (NULL = "default"); a SQLite file holds one,
+     * stored in it when first opened with one, and opening it as another is
+     * an error naming both.  1..JITRL_MAX_NAMESPACE bytes of UTF-8, any
+     * text (it is only ever a parameter value). */
+    const char *ns;
 } jitrl_memory_options;
+
+#define JITRL_MAX_NAMESPACE 256
 
 /* Fill *opt with the defaults: size, text-game fields (n_fields 2),
  * create = 1, read-write.  Cannot fail. */
@@ -107,7 +116,11 @@ JITRL_API void jitrl_memory_options_init(jitrl_memory_options *opt);
 /* Open (or create) a memory.  `uri` picks the store:
  *   NULL or ":memory:"      in RAM only;
  *   a plain path, sqlite:PATH, or a SQLite file: URI   a SQLite file;
- *   postgres://...          JITRL_EUNSUPPORTED until that backend is built.
+ *   postgres://... or postgresql://...   a PostgreSQL database (a libpq URI:
+ *                           user, password, host, port, dbname, options);
+ *                           busy_timeout_ms is then also every statement's
+ *                           budget, and a lost connection is JITRL_EIO and
+ *                           reopened by the next call.
  * opt NULL = defaults (jitrl_memory_options_init).  Errors:
  * JITRL_ENOTFOUND (missing file and not create), JITRL_EIO (unreadable /
  * read-only file opened for writing), JITRL_ECORRUPT (not a jitrl memory,
@@ -145,8 +158,22 @@ JITRL_API int jitrl_memory_add_episode(jitrl_memory *mem, const jitrl_episode_in
  * store.  Errors: JITRL_EDB, JITRL_ETIMEOUT, JITRL_ENOMEM,
  * JITRL_ECORRUPT (a bad row), JITRL_ESTATE (the index was lost by an
  * earlier failed prune: reopen).  After a failure the index holds whole
- * episodes only, and a later refresh picks up exactly the rest. */
+ * episodes only, and a later refresh picks up exactly the rest.  The store
+ * is read with no index lock held: decisions wait only while a page read
+ * is indexed, never for the store. */
 JITRL_API int jitrl_memory_refresh(jitrl_memory *mem);
+
+/* Wait up to timeout_ms (0..3600000) for another handle's or process's
+ * commit -- woken at once by PostgreSQL's NOTIFY, a cheap poll of the
+ * file's change counter on SQLite -- then refresh.  JITRL_OK whether or not
+ * something came; else a refresh error (JITRL_EIO when the store is
+ * unreachable, after the full wait, so a loop of syncs never spins).  The
+ * wait holds no lock: decisions and adds go on meanwhile. */
+JITRL_API int jitrl_memory_sync(jitrl_memory *mem, int timeout_ms);
+
+/* Is the store reachable now?  JITRL_OK, else JITRL_EIO with the reason in
+ * jitrl_memory_errmsg. */
+JITRL_API int jitrl_memory_ping(jitrl_memory *mem);
 
 typedef struct jitrl_memory_stats {
     size_t episodes;
@@ -224,8 +251,8 @@ JITRL_API int jitrl_memory_scores(jitrl_memory *mem, const char *task, double **
  * index is rebuilt, and other handles rebuild theirs at their next
  * refresh.  Errors: JITRL_ESTATE (read-only), JITRL_EDB (nothing
  * removed), JITRL_ENOMEM.  If only the index rebuild fails, the episodes
- * are gone from the file and the handle refuses add, decide and refresh
- * with JITRL_ESTATE until reopened. */
+ * are gone from the store while the index still holds them, until a later
+ * refresh rebuilds it. */
 JITRL_API int jitrl_memory_prune(jitrl_memory *mem, int64_t max_age_s, size_t keep_count, int64_t now,
                        size_t *n_removed);
 

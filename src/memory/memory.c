@@ -236,9 +236,33 @@ const char *mem_episode_problem(const mem_ep_rec *ep)
     return NULL;
 }
 
+/* One page of the store's episodes, copied out of the scan so that it is
+ * read without the index lock and indexed under it afterwards: a slow
+ * store delays refresh, never a decision. */
+typedef struct page_ep {
+    int64_t id, seq;
+    const char *bad;         /* the backend's literal, or NULL */
+    size_t first, n;         /* its steps in page.steps */
+} page_ep;
+
+typedef struct page_step {
+    int64_t id;
+    double ret;
+    size_t state, action;    /* offsets into page.text */
+} page_step;
+
+typedef struct page {
+    page_ep *eps;
+    size_t n_eps, cap_eps;
+    page_step *steps;
+    size_t n_steps, cap_steps;
+    jr_buf text;
+} page;
+
 typedef struct load_ctx {
     jitrl_memory *mem;
-    int rc;
+    page *pg;
+    int skip_own;            /* loading into the live index: our own appends are in it */
 } load_ctx;
 
 /* Is seq one of our own appends (indexed when it committed)? */
@@ -249,64 +273,108 @@ static int own_has(const jitrl_memory *mem, int64_t seq)
     return 0;
 }
 
-static int load_episode(void *ctx, const mem_ep_rec *ep)
+static int copy_text(jr_buf *b, const char *s, size_t *off)
+{
+    *off = b->len;
+    return jr_buf_append(b, s, strlen(s) + 1);   /* NUL-terminated in place */
+}
+
+static int collect_episode(void *ctx, const mem_ep_rec *ep)
 {
     load_ctx *lc = ctx;
-    jitrl_memory *mem = lc->mem;
-    if (own_has(mem, ep->seq)) return JITRL_OK;
-    if (ep->bad) {
-        mem_set_err(mem, "%s: episode %lld: %s (`jitrl memory check` lists the bad rows)", mem->name,
-                    (long long)ep->id, ep->bad);
-        return lc->rc = JITRL_ECORRUPT;
-    }
-    jitrl_field fields[JITRL_MAX_FIELDS * 4];
-    for (size_t t = 0; t < ep->n_steps; t++) {
-        const mem_step_rec *r = &ep->steps[t];
-        json_t *js = NULL;
-        size_t nf = 0;
-        int rc = mem_parse_state(r->state, &js, fields, sizeof fields / sizeof fields[0], &nf);
-        if (rc) {
-            mem_set_err(mem, "%s: step %lld of episode %lld: its state is not a JSON object of strings", mem->name,
-                        (long long)r->id, (long long)ep->id);
-        } else {
-            jitrl_state ss = {fields, nf};
-            rc = mem_index_prepare(&mem->ix, &ss, r->action, r->ret, r->id, ep->id);
-            if (rc) mem_set_err(mem, "loading the index: %s", jitrl_strerror(rc));
-        }
-        json_decref(js);
-        if (rc) return lc->rc = rc;
+    page *pg = lc->pg;
+    if (lc->skip_own && own_has(lc->mem, ep->seq)) return JITRL_OK;
+    if (mem_grow((void **)&pg->eps, &pg->cap_eps, pg->n_eps + 1, sizeof *pg->eps) ||
+        mem_grow((void **)&pg->steps, &pg->cap_steps, pg->n_steps + ep->n_steps, sizeof *pg->steps))
+        return JITRL_ENOMEM;
+    pg->eps[pg->n_eps++] = (page_ep){ep->id, ep->seq, ep->bad, pg->n_steps, ep->bad ? 0 : ep->n_steps};
+    for (size_t t = 0; !ep->bad && t < ep->n_steps; t++) {
+        page_step *ps = &pg->steps[pg->n_steps++];
+        ps->id = ep->steps[t].id;
+        ps->ret = ep->steps[t].ret;
+        int rc = copy_text(&pg->text, ep->steps[t].state, &ps->state);
+        if (!rc) rc = copy_text(&pg->text, ep->steps[t].action, &ps->action);
+        if (rc) return rc;
     }
     return JITRL_OK;
 }
 
-/* Index the episodes committed after mem->cursor, a page at a time.  Each
- * page is committed to the index whole, with the cursor, so a load that
- * fails part way leaves whole episodes indexed and a later refresh picks
- * up exactly the rest. */
-static int mem_load(jitrl_memory *mem)
+/* Index a collected page into ix (between begin and commit/abort). */
+static int index_page(jitrl_memory *mem, mem_index *ix, const page *pg)
+{
+    jitrl_field fields[JITRL_MAX_FIELDS * 4];
+    for (size_t e = 0; e < pg->n_eps; e++) {
+        const page_ep *ep = &pg->eps[e];
+        if (ep->bad) {
+            mem_set_err(mem, "%s: episode %lld: %s (`jitrl memory check` lists the bad rows)", mem->name,
+                        (long long)ep->id, ep->bad);
+            return JITRL_ECORRUPT;
+        }
+        for (size_t t = ep->first; t < ep->first + ep->n; t++) {
+            const page_step *r = &pg->steps[t];
+            json_t *js = NULL;
+            size_t nf = 0;
+            int rc = mem_parse_state(pg->text.data + r->state, &js, fields, sizeof fields / sizeof fields[0], &nf);
+            if (rc) {
+                mem_set_err(mem, "%s: step %lld of episode %lld: its state is not a JSON object of strings",
+                            mem->name, (long long)r->id, (long long)ep->id);
+            } else {
+                jitrl_state ss = {fields, nf};
+                rc = mem_index_prepare(ix, &ss, pg->text.data + r->action, r->ret, r->id, ep->id);
+                if (rc) mem_set_err(mem, "loading the index: %s", jitrl_strerror(rc));
+            }
+            json_decref(js);
+            if (rc) return rc;
+        }
+    }
+    return JITRL_OK;
+}
+
+/* Index the episodes committed after *cursor into ix, a page at a time:
+ * each page is read from the store with no index lock held, then indexed
+ * and committed whole, with the cursor, under the index's write lock when
+ * ix is the live index (live).  A load that fails part way leaves whole
+ * episodes indexed and a later refresh picks up exactly the rest.  The
+ * caller holds the writer turn (the store connection, cursor, own). */
+static int mem_load(jitrl_memory *mem, mem_index *ix, int64_t *cursor, int live)
 {
     int more = 1, rc = JITRL_OK;
+    page pg = {0};
+    jr_buf_init(&pg.text, MAX_STATE_BYTES);
     while (more && !rc) {
-        int64_t cur = mem->cursor;
-        load_ctx lc = {mem, JITRL_OK};
-        mem_index_begin(&mem->ix);
-        rc = mem->ops->scan(mem->st, &cur, LOAD_PAGE, 0, load_episode, &lc, &more);
+        int64_t cur = *cursor;
+        pg.n_eps = pg.n_steps = 0;
+        jr_buf_reset(&pg.text);
+        load_ctx lc = {mem, &pg, live};
+        rc = mem->ops->scan(mem->st, &cur, LOAD_PAGE, 0, collect_episode, &lc, &more);
         if (rc) {
-            mem_index_abort(&mem->ix);
-            if (!lc.rc) mem_store_fail(mem, rc, "reading the memory");
-        } else {
-            mem_index_commit(&mem->ix);
-            mem->cursor = cur;
+            if (rc == JITRL_ENOMEM || rc == JITRL_ETOOBIG) mem_set_err(mem, "loading the index: out of memory");
+            else mem_store_fail(mem, rc, "reading the memory");
+            break;
+        }
+        if (live) mem_ix_wrlock(mem);
+        mem_index_begin(ix);
+        rc = index_page(mem, ix, &pg);
+        if (rc) mem_index_abort(ix);
+        else mem_index_commit(ix);
+        if (live) mem_ix_unlock(mem);
+        if (rc) break;
+        *cursor = cur;
+        if (live) {
             size_t keep = 0;   /* own appends the cursor has passed are done with */
             for (size_t i = 0; i < mem->n_own; i++)
                 if (mem->own[i] > cur) mem->own[keep++] = mem->own[i];
             mem->n_own = keep;
         }
     }
+    jr_free(pg.eps);
+    jr_free(pg.steps);
+    jr_buf_free(&pg.text);
     return rc;
 }
 
-/* Build the index from the whole store at its current generation. */
+/* Build the live index from the whole store at its current generation
+ * (at open: nobody decides yet). */
 static int load_all(jitrl_memory *mem)
 {
     int64_t gen = 0;
@@ -315,47 +383,45 @@ static int load_all(jitrl_memory *mem)
     mem->cursor = 0;   /* seqs are positive */
     mem->n_own = 0;
     mem->generation = gen;
-    return mem_load(mem);
+    return mem_load(mem, &mem->ix, &mem->cursor, 1);
 }
 
-static int rebuild(jitrl_memory *mem);
-
-/* The index is replaced whole: decisions wait for the new one. */
+/* Rebuild the index from the store (after a prune here or elsewhere): a new
+ * index is built beside the live one, which keeps answering decisions, and
+ * swapped in under the write lock.  If the build fails the live index stays
+ * (whole, at its old generation) and is marked stale, so the next refresh
+ * tries again. */
 int mem_rebuild(jitrl_memory *mem)
 {
-    mem_ix_wrlock(mem);
-    int rc = rebuild(mem);
-    mem_ix_unlock(mem);
-    return rc;
-}
-
-static int rebuild(jitrl_memory *mem)
-{
-    mem_index old = mem->ix;
-    int64_t old_cur = mem->cursor, old_gen = mem->generation;
-    size_t old_own = mem->n_own;
-    int rc = mem_index_init(&mem->ix, mem->spec, mem->n_spec);   /* copies the names out of old */
-    if (!rc) rc = load_all(mem);
+    int64_t gen = 0, cur = 0;
+    mem_index fresh;
+    int rc = mem->ops->generation(mem->st, &gen);
+    if (rc) mem_store_fail(mem, rc, "reading the memory");
+    if (!rc && (rc = mem_index_init(&fresh, mem->spec, mem->n_spec))) mem_set_err(mem, "out of memory");
+    else if (!rc && (rc = mem_load(mem, &fresh, &cur, 0))) mem_index_free(&fresh);
     if (rc) {
         if (rc == JITRL_ENOMEM && !mem->err[0]) mem_set_err(mem, "out of memory");
-        mem_index_free(&mem->ix);
-        mem->ix = old;
-        mem->cursor = old_cur;
-        mem->generation = old_gen;
-        mem->n_own = old_own;
-        mem->ix_ok = 0;
+        mem->generation = INT64_MIN;   /* no store has it: the next refresh rebuilds */
         return rc;
     }
-    mem_index_free(&old);
+    mem_ix_wrlock(mem);
+    mem_index old = mem->ix;
+    mem->ix = fresh;
     for (size_t f = 0; f < mem->n_spec; f++) mem->spec[f].name = mem->ix.names[f];
+    mem->cursor = cur;
+    mem->n_own = 0;
+    mem->generation = gen;
+    mem_ix_unlock(mem);
+    mem_index_free(&old);
     return JITRL_OK;
 }
 
 /* ---------- open / close ---------- */
 
 /* Which backend a URI names, and the backend's part of it.  A plain path
- * (no scheme) is a SQLite file; so are sqlite:PATH and file: URIs.  A
- * scheme is letters then "://" (so "a:b.db" stays a file name). */
+ * (no scheme) is a SQLite file; so are sqlite:PATH and file: URIs;
+ * postgres:// and postgresql:// URIs are PostgreSQL.  A scheme is letters
+ * then "://" (so "a:b.db" stays a file name). */
 static int pick_backend(jitrl_memory *mem, const char *uri, const mem_store_ops **ops, const char **where)
 {
     *ops = &mem_store_sqlite;
@@ -372,11 +438,31 @@ static int pick_backend(jitrl_memory *mem, const char *uri, const mem_store_ops 
         k++;
     if (k == 0 || strncmp(uri + k, "://", 3)) return JITRL_OK;
     if ((k == 8 && !strncmp(uri, "postgres", 8)) || (k == 10 && !strncmp(uri, "postgresql", 10))) {
-        mem_set_err(mem, "%.*s: PostgreSQL backend not built (this jitrl has: sqlite)", (int)k + 3, uri);
-        return JITRL_EUNSUPPORTED;
+        *ops = &mem_store_pg;   /* libpq reads the whole URI */
+        return JITRL_OK;
     }
     mem_set_err(mem, "%.*s: unknown memory scheme (use a file path, sqlite:PATH or file:URI)", (int)k + 3, uri);
     return JITRL_EINVAL;
+}
+
+static int utf8_ok(const char *s);
+
+/* How messages name a store: the URI with any password replaced by "***"
+ * (scheme://user:PASSWORD@host..., or password=... in its query). */
+static char *display_name(const char *uri)
+{
+    char *d = jr_strdup(uri);
+    if (!d || !strstr(d, "://")) return d;
+    char *auth = strstr(d, "://") + 3, *at = strchr(auth, '@'), *slash = strchr(auth, '/');
+    char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (at && colon && (!slash || at < slash)) memcpy(colon + 1, "***", 3), memmove(colon + 4, at, strlen(at) + 1);
+    char *pw = strstr(d, "password=");
+    if (pw) {
+        pw += 9;
+        size_t n = strcspn(pw, "&#");
+        if (n > 3) memcpy(pw, "***", 3), memmove(pw + 3, pw + n, strlen(pw + n) + 1);
+    }
+    return d;
 }
 
 int jitrl_memory_open(const char *uri, const jitrl_memory_options *opt, jitrl_memory **out, char *errmsg,
@@ -404,8 +490,13 @@ int jitrl_memory_open(const char *uri, const jitrl_memory_options *opt, jitrl_me
         mem_set_err(mem, "out of memory (locks)");
         goto out;
     }
-    mem->name = jr_strdup(uri ? uri : ":memory:");
+    mem->name = display_name(uri ? uri : ":memory:");
     if (!mem->name) goto out;
+    if (o.ns && (!*o.ns || strlen(o.ns) > JITRL_MAX_NAMESPACE || !utf8_ok(o.ns))) {
+        mem_set_err(mem, "bad namespace (1..%d bytes of UTF-8)", JITRL_MAX_NAMESPACE);
+        rc = JITRL_EINVAL;
+        goto out;
+    }
     if (o.n_fields > JITRL_MAX_FIELDS) o.n_fields = JITRL_MAX_FIELDS + 1;   /* refused below */
     /* A requested spec is checked before the store is touched, so a bad
      * one never creates a file. */
@@ -413,7 +504,8 @@ int jitrl_memory_open(const char *uri, const jitrl_memory_options *opt, jitrl_me
     mem_index_free(&mem->ix);
     memset(&mem->ix, 0, sizeof mem->ix);
     if ((rc = pick_backend(mem, uri, &mem->ops, &where))) goto out;
-    mem_store_cfg cfg = {where, mem->name, o.read_only, o.create, o.busy_timeout_ms > 0 ? o.busy_timeout_ms : 10000};
+    mem_store_cfg cfg = {where, mem->name, o.read_only, o.create, o.busy_timeout_ms > 0 ? o.busy_timeout_ms : 10000,
+                         o.ns};
     char serr[512];
     if ((rc = mem->ops->open(&cfg, &mem->st, serr, sizeof serr))) {
         mem_set_err(mem, "%s: %s", mem->name, serr);
@@ -807,10 +899,80 @@ static int refresh(jitrl_memory *mem)
     /* Rows were removed since the index was built (another handle
      * pruned): the cursor no longer describes it. */
     if (gen != mem->generation) return mem_rebuild(mem);
-    /* Held over the whole scan: a page's episodes are prepared into the
-     * index as the store hands them out. */
-    mem_ix_wrlock(mem);
-    rc = mem_load(mem);
-    mem_ix_unlock(mem);
+    return mem_load(mem, &mem->ix, &mem->cursor, 1);
+}
+
+/* ---------- a fleet on one store ---------- */
+
+int jitrl_memory_ping(jitrl_memory *mem)
+{
+    if (!mem) return JITRL_EINVAL;
+    mem_write_begin(mem);
+    int rc = mem->ops->ping(mem->st);
+    if (rc) {
+        mem_store_fail(mem, rc, mem->name);
+        rc = JITRL_EIO;
+    }
+    mem_write_end(mem);
+    return rc;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) && errno == EINTR) {}
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The store's change token, under the writer turn. */
+static int change_token(jitrl_memory *mem, int64_t *tok)
+{
+    mem_write_begin(mem);
+    int rc = mem->ops->changed(mem->st, tok);
+    mem_write_end(mem);
+    return rc;
+}
+
+/* Without a store that notifies: poll its change token every POLL_MS
+ * until it differs from the one the last sync refreshed at. */
+#define POLL_MS 20
+static void poll_changes(jitrl_memory *mem, int64_t deadline)
+{
+    int64_t tok = 0;
+    if (change_token(mem, &tok)) return;   /* the refresh will say why */
+    while (mem->sync_known && tok == mem->sync_token) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) break;
+        sleep_ms(left < POLL_MS ? left : POLL_MS);
+        if (change_token(mem, &tok)) return;
+    }
+    mem_write_begin(mem);
+    mem->sync_token = tok;   /* what the refresh below reads up to, at least */
+    mem->sync_known = 1;
+    mem_write_end(mem);
+}
+
+int jitrl_memory_sync(jitrl_memory *mem, int timeout_ms)
+{
+    if (!mem) return JITRL_EINVAL;
+    if (timeout_ms < 0) timeout_ms = 0;
+    if (timeout_ms > 3600000) timeout_ms = 3600000;
+    int64_t deadline = mono_ms() + timeout_ms;
+    int wrc = JITRL_OK;
+    if (mem->ops->wait) wrc = mem->ops->wait(mem->st, timeout_ms);   /* no lock: decisions and adds go on */
+    else if (mem->ops->changed) poll_changes(mem, deadline);
+    int rc = jitrl_memory_refresh(mem);
+    /* A store that cannot be watched (it is down) must not turn the
+     * caller's wait loop into a busy loop: the full wait, then the error. */
+    if (wrc || rc == JITRL_EIO || rc == JITRL_ETIMEOUT) {
+        int64_t left = deadline - mono_ms();
+        if (left > 0) sleep_ms(left);
+    }
     return rc;
 }

@@ -51,6 +51,8 @@ struct jitrl_memory {
     int64_t *own;              /* seqs above cursor of our own appends (indexed already), ascending */
     size_t n_own, cap_own;
     int64_t generation;        /* the store's generation the index was built at */
+    int64_t sync_token;        /* jitrl_memory_sync on a polled store: its change token at the last refresh */
+    int sync_known;
     /* scratch of the add path: the state JSON texts being appended */
     jr_buf sbuf;
     /* set by mem_add_episode_keyed for one append (under the write lock):

@@ -498,7 +498,8 @@ static int prune(jitrl_memory *mem, int64_t max_age_s, size_t keep_count, int64_
     }
     if (n_removed) *n_removed = removed;
     if (removed && mem->indexed && (rc = mem_rebuild(mem)))
-        mem_set_err(mem, "prune: rebuilding the index failed (%s); reopen the memory", jitrl_strerror(rc));
+        mem_set_err(mem, "prune: removed %zu episodes, but rebuilding the index failed (%s); the next refresh retries",
+                    removed, jitrl_strerror(rc));
 out:
     jr_free(h.v);
     jr_free(drop);

@@ -4,9 +4,8 @@
  *
  * memory.c (the handle: RAM index + store) and memory_io.c (export,
  * import, prune, check) are written once against these operations;
- * store_sqlite.c is one backend.  The table is shaped for a networked
- * store too (a later libpq backend drops in beside it without touching
- * memory.c):
+ * store_sqlite.c and store_pg.c (PostgreSQL, libpq) are the backends.
+ * The table is shaped for a networked store:
  *  - every operation returns an enum jitrl_rc and leaves its detail in
  *    the store (errmsg); JITRL_ETIMEOUT / JITRL_EIO mark a failure that
  *    may pass (a busy or unreachable server), and an operation that
@@ -39,7 +38,8 @@ typedef struct mem_store_cfg {
     const char *display;    /* how messages name the store (the caller's string) */
     int read_only;
     int create;             /* create if missing (ignored when read_only) */
-    int busy_timeout_ms;    /* > 0 */
+    int busy_timeout_ms;    /* > 0; also the per-statement budget of a networked store */
+    const char *ns;         /* the namespace, NULL = none (SQLite) / "default" (PostgreSQL) */
 } mem_store_cfg;
 
 typedef struct mem_step_rec {
@@ -58,7 +58,7 @@ typedef struct mem_ep_rec {
     double gamma;
     size_t n_steps;
     const mem_step_rec *steps;   /* NULL with MEM_SCAN_HEADERS */
-    const char *bad;        /* scan only: NULL, or why this episode's rows are unusable */
+    const char *bad;        /* scan only: NULL, or why this episode's rows are unusable (a literal) */
 } mem_ep_rec;
 
 typedef struct mem_store_stats {
@@ -112,8 +112,19 @@ typedef struct mem_store_ops {
     /* Remove these episodes and their steps in one transaction, bump the
      * generation and give the space back where the backend can. */
     int (*remove)(mem_store *s, const int64_t *ids, size_t n, size_t *removed);
+    /* Is the store reachable?  JITRL_OK, or JITRL_EIO with the reason. */
+    int (*ping)(mem_store *s);
+    /* Optional: wait up to timeout_ms for another writer's commit (JITRL_OK
+     * whether or not one came; JITRL_EIO if the store cannot be watched).
+     * Unlike every other operation it may run beside them, from another
+     * thread, without the handle's writer lock. */
+    int (*wait)(mem_store *s, int timeout_ms);
+    /* Optional, when wait is NULL: a token that changes when another
+     * connection commits (SQLite's data_version); cheap enough to poll. */
+    int (*changed)(mem_store *s, int64_t *token);
 } mem_store_ops;
 
 extern const mem_store_ops mem_store_sqlite;
+extern const mem_store_ops mem_store_pg;
 
 #endif

@@ -7,7 +7,7 @@
  *
  *   episodes(id, task, score, time, gamma, n_steps, seq)   seq unique
  *   steps(id, episode, t, state, action, reward, ret)
- *   meta(key, value)            fields, generation
+ *   meta(key, value)            fields, generation, namespace
  *
  * seq is the commit sequence: max(seq) + 1, taken inside the writer's
  * BEGIN IMMEDIATE transaction, so it grows with commit order whatever id
@@ -15,6 +15,8 @@
  * meta) are migrated at a read-write open, seq following id order as
  * version 1 read them; read-only opens of a version 1 file read id order.
  * New files use incremental auto-vacuum so prune can give space back.
+ * A file holds one namespace: opened with one, it keeps it in meta and
+ * refuses another (the service maps each namespace to its own file).
  */
 #include "memory/store.h"
 
@@ -282,6 +284,24 @@ static int reopen_immutable(mem_store *s, const char *path)
     return setup_schema(s);
 }
 
+static int sq_meta_get(mem_store *s, const char *key, char **value);
+static int sq_meta_set(mem_store *s, const char *key, const char *value);
+
+/* The namespace a file belongs to: adopted by a file without one (when
+ * writable), else it must be the one asked for. */
+static int settle_ns(mem_store *s, const char *ns, const char *display)
+{
+    char *have = NULL;
+    int rc = sq_meta_get(s, "namespace", &have);
+    if (rc == JITRL_ENOTFOUND) return s->read_only ? JITRL_OK : sq_meta_set(s, "namespace", ns);
+    if (!rc && strcmp(have, ns)) {
+        set_err(s, "memory %s belongs to namespace '%s'; opened as namespace '%s'", display, have, ns);
+        rc = JITRL_EINVAL;
+    }
+    jr_free(have);
+    return rc;
+}
+
 static int sq_open(const mem_store_cfg *cfg, mem_store **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -339,6 +359,7 @@ static int sq_open(const mem_store_cfg *cfg, mem_store **out, char *err, size_t 
         if (!in_ram && (rc = exec(s, "PRAGMA journal_mode=WAL", "setting WAL mode"))) goto out;
         if ((rc = exec(s, "PRAGMA synchronous=NORMAL", "setting synchronous"))) goto out;
     }
+    if (cfg->ns && (rc = settle_ns(s, cfg->ns, cfg->display ? cfg->display : path))) goto out;
 out:
     if (rc) {
         snprintf(err, errlen, "%s", s->err[0] ? s->err : jitrl_strerror(rc));
@@ -731,6 +752,18 @@ out:
     return JITRL_OK;
 }
 
+static int sq_ping(mem_store *s)
+{
+    int64_t n;
+    return query_int(s, "SELECT count(*) FROM sqlite_master", 0, &n, "ping");
+}
+
+/* data_version changes when another connection commits (ours do not). */
+static int sq_changed(mem_store *s, int64_t *token)
+{
+    return query_int(s, "PRAGMA data_version", 0, token, "watching for changes");
+}
+
 const mem_store_ops mem_store_sqlite = {
     .name = "sqlite",
     .open = sq_open,
@@ -746,4 +779,6 @@ const mem_store_ops mem_store_sqlite = {
     .stats = sq_stats,
     .check = sq_check,
     .remove = sq_remove,
+    .ping = sq_ping,
+    .changed = sq_changed,
 };
