@@ -13,10 +13,19 @@
  * Queries are states of fresh episodes (not stored), as at play time.
  * The memory is in RAM (NULL path) and grown incrementally; ingest is timed
  * over add_episode calls only.
+ *
+ * --memory URI grows it in that store instead (a namespace of its own,
+ * --ns, default bench-PID) and reports the process's peak RSS at each size
+ * (what one instance holding that memory needs) and how long a second
+ * handle takes to load it; --writers N first has N handles -- each its own
+ * connection and index, as N instances of a fleet -- record episodes of
+ * FLEET_LEN steps into one namespace at once for --seconds S, and reports
+ * episodes/s across them.
  */
 #include "cli.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +258,8 @@ typedef struct size_res {
     size_t steps, distinct;
     double p50, p99, recall, mean_neigh, mean_scored;
     size_t recall_n;
+    long peak_rss;    /* the process's peak RSS once the memory held `steps` */
+    double load_s;    /* --memory: a second handle's open (loads the whole index) */
 } size_res;
 
 /* Random query states: positions reached by fresh walks. */
@@ -334,6 +345,100 @@ static int measure(jitrl_memory *mem, const walker *qs, size_t nq, size_t n_reca
     return 0;
 }
 
+/* The process's peak resident set (VmHWM), in bytes. */
+static long peak_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) kb = strtol(line + 6, NULL, 10);
+    if (f) fclose(f);
+    return kb * 1024;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+#define FLEET_LEN 10
+#define FLEET_MAX_WRITERS 64
+
+typedef struct fleet_w {
+    const world *wd;
+    const char *uri, *ns;
+    double secs;
+    uint64_t seed;
+    size_t episodes;
+    int rc;
+    char err[512];
+} fleet_w;
+
+static void *fleet_main(void *p)
+{
+    fleet_w *f = p;
+    jitrl_memory_options o;
+    jitrl_memory_options_init(&o);
+    o.ns = f->ns;
+    jitrl_memory *m = NULL;
+    ep_buf *eb = calloc(1, sizeof *eb);
+    if (!eb) {
+        f->rc = JITRL_ENOMEM;
+        return NULL;
+    }
+    f->rc = jitrl_memory_open(f->uri, &o, &m, f->err, sizeof f->err);
+    jitrl_rng r;
+    jitrl_rng_seed(&r, f->seed);
+    double end = mono_s() + f->secs;
+    while (!f->rc && mono_s() < end && f->episodes < 100000000) {
+        if (ep_make(f->wd, &r, eb, FLEET_LEN)) {
+            f->rc = JITRL_ENOMEM;
+            break;
+        }
+        jitrl_episode_info info = {"fleet", 0, 0};
+        if ((f->rc = jitrl_memory_add_episode(m, &info, eb->steps, eb->n, 0.5, NULL)))
+            snprintf(f->err, sizeof f->err, "%s", jitrl_memory_errmsg(m));
+        else f->episodes++;
+    }
+    jitrl_memory_close(m);
+    ep_clear(eb);
+    free(eb);
+    return NULL;
+}
+
+/* N writers on one namespace for secs seconds: episodes/s (0 on failure). */
+static double fleet_ingest(const world *wd, const char *uri, const char *ns, int writers, double secs, int json,
+                           size_t *total)
+{
+    fleet_w w[FLEET_MAX_WRITERS];
+    pthread_t th[FLEET_MAX_WRITERS];
+    int started = 0;
+    double t0 = mono_s();
+    for (int i = 0; i < writers; i++) {
+        w[i] = (fleet_w){wd, uri, ns, secs, 1000 + (uint64_t)i, 0, 0, ""};
+        if (pthread_create(&th[i], NULL, fleet_main, &w[i])) break;
+        started++;
+    }
+    *total = 0;
+    int bad = started < writers;
+    for (int i = 0; i < started; i++) {
+        pthread_join(th[i], NULL);
+        *total += w[i].episodes;
+        if (w[i].rc) {
+            fprintf(stderr, "bench memory: writer %d: %s\n", i, w[i].err);
+            bad = 1;
+        }
+    }
+    double dt = mono_s() - t0, rate = dt > 0 ? (double)*total / dt : 0;
+    if (!json)
+        printf("fleet ingest: %d writers recorded %zu episodes of %d steps in %.1f s: %.0f episodes/s (%.0f steps/s)\n",
+               writers, *total, FLEET_LEN, dt, rate, rate * FLEET_LEN);
+    return bad ? 0 : rate;
+}
+
 static int parse_sizes(const char *s, size_t *sizes, size_t *n)
 {
     *n = 0;
@@ -353,8 +458,21 @@ int bench_memory(int argc, char **argv)
     int json = 0;
     size_t sizes[8] = {1000, 10000, 100000, 1000000}, n_sizes = 4, nq = 2000, n_recall = 200;
     uint64_t seed = 1;
+    const char *uri = NULL, *ns = NULL;
+    char nsbuf[64];
+    int writers = 0;
+    double secs = 10;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--memory") && i + 1 < argc) uri = argv[++i];
+        else if (!strcmp(argv[i], "--ns") && i + 1 < argc) ns = argv[++i];
+        else if (!strcmp(argv[i], "--writers") && i + 1 < argc) {
+            writers = atoi(argv[++i]);
+            if (writers < 1 || writers > FLEET_MAX_WRITERS) goto usage;
+        } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+            secs = strtod(argv[++i], NULL);
+            if (!(secs > 0 && secs <= 3600)) goto usage;
+        }
         else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
             if (parse_sizes(argv[++i], sizes, &n_sizes)) goto usage;
         } else if (!strcmp(argv[i], "--queries") && i + 1 < argc) {
@@ -379,8 +497,24 @@ int bench_memory(int argc, char **argv)
         fprintf(stderr, "bench memory: out of memory\n");
         goto out;
     }
+    if (writers && !uri) goto usage;
+    if (!ns) {
+        snprintf(nsbuf, sizeof nsbuf, "bench-%ld", (long)getpid());
+        ns = nsbuf;
+    }
+    const char *mem_kind = uri ? "the store" : "RAM";
+    double fleet_rate = 0;
+    size_t fleet_total = 0;
+    if (writers) {
+        char fns[128];
+        snprintf(fns, sizeof fns, "%s-fleet", ns);
+        if (!(fleet_rate = fleet_ingest(&wd, uri, fns, writers, secs, json, &fleet_total))) goto out;
+    }
     long rss0 = rss_bytes();
-    int rc = jitrl_memory_open(NULL, NULL, &mem, err, sizeof err);
+    jitrl_memory_options mo;
+    jitrl_memory_options_init(&mo);
+    mo.ns = uri ? ns : NULL;
+    int rc = jitrl_memory_open(uri, &mo, &mem, err, sizeof err);
     if (rc) {
         fprintf(stderr, "bench memory: open: %s\n", err);
         goto out;
@@ -413,6 +547,21 @@ int bench_memory(int argc, char **argv)
         }
         res[si].distinct = stx.distinct_states;
         if (measure(mem, qs, nq, n_recall, &res[si])) goto out;
+        res[si].peak_rss = peak_rss_bytes();
+        if (uri) {   /* what an instance starting on this memory does: load it all */
+            jitrl_memory *m2 = NULL;
+            double t0 = mono_s();
+            rc = jitrl_memory_open(uri, &mo, &m2, err, sizeof err);
+            res[si].load_s = mono_s() - t0;
+            jitrl_memory_close(m2);
+            if (rc) {
+                fprintf(stderr, "bench memory: reopen: %s\n", err);
+                goto out;
+            }
+            if (!json)
+                printf("%8zu steps in %s: peak RSS %.1f MiB; a second handle loads them in %.2f s\n", stored, mem_kind,
+                       res[si].peak_rss / 1048576.0, res[si].load_s);
+        }
         if (!json)
             printf("%8zu steps (%zu distinct states): p50 %.2f us  p99 %.2f us  index recall %.4f (%zu queries "
                    "with neighbours)  mean |N| %.1f  states scored %.1f\n",
@@ -429,10 +578,22 @@ int bench_memory(int argc, char **argv)
                    "\"distinct_states\": %zu, \"mean_neighbours\": %.2f, \"states_scored\": %.1f}",
                    si ? ", " : "", res[si].steps, res[si].p50, res[si].p99, res[si].recall, res[si].distinct,
                    res[si].mean_neigh, res[si].mean_scored);
-        printf("], \"ingest_steps_per_s\": %.0f, \"rss_bytes_per_step\": %.1f, \"queries\": %zu}\n", ingest,
+        printf("], \"ingest_steps_per_s\": %.0f, \"rss_bytes_per_step\": %.1f, \"queries\": %zu", ingest,
                per_step, nq);
+        if (uri) {
+            printf(", \"store\": true, \"peak_rss_bytes\": [");
+            for (size_t si = 0; si < n_sizes; si++) printf("%s%ld", si ? ", " : "", res[si].peak_rss);
+            printf("], \"load_s\": [");
+            for (size_t si = 0; si < n_sizes; si++) printf("%s%.3f", si ? ", " : "", res[si].load_s);
+            printf("]");
+        }
+        if (writers)
+            printf(", \"fleet_writers\": %d, \"fleet_episodes\": %zu, \"fleet_episodes_per_s\": %.0f", writers,
+                   fleet_total, fleet_rate);
+        printf("}\n");
     } else {
-        printf("ingest: %.0f steps/s\nRSS per stored step: %.1f bytes (SQLite in RAM + index)\n", ingest, per_step);
+        printf("ingest: %.0f steps/s\nRSS per stored step: %.1f bytes (%s)\n", ingest, per_step,
+               uri ? "the index and the store's client" : "SQLite in RAM + index");
     }
     status = 0;
 out:
@@ -443,6 +604,7 @@ out:
     world_free(&wd);
     return status;
 usage:
-    fprintf(stderr, "usage: jitrl bench memory [--json] [--sizes N,N,...] [--queries N] [--recall N] [--seed N] [--cpu]\n");
+    fprintf(stderr, "usage: jitrl bench memory [--json] [--sizes N,N,...] [--queries N] [--recall N] [--seed N] [--cpu]\n"
+                    "                          [--memory URI [--ns NAME] [--writers N --seconds S]]\n");
     return 2;
 }

@@ -185,6 +185,7 @@ static void *write_thread(void *p)
         char tag[32];
         snprintf(tag, sizeof tag, "w%d-%d", w->no, e);
         w->rc = sc_add_tagged(m, tag, 1 + e % 3);
+        if (w->rc) fprintf(stderr, "writer %d: %s\n", w->no, jitrl_memory_errmsg(m));
     }
     jitrl_memory_close(m);
     return NULL;

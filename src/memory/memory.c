@@ -30,6 +30,8 @@
 
 #define MAX_STATE_BYTES ((size_t)1 << 32)   /* all state texts of one episode being appended */
 #define LOAD_PAGE 4096                      /* steps per scan page (and per index commit) */
+#define PAGE_BYTES ((size_t)4 << 20)        /* ... or this much state text, whichever comes first */
+#define PAGE_FULL 1000                      /* collect_episode's "stop here", not an error */
 
 void mem_set_err(jitrl_memory *mem, const char *fmt, ...)
 {
@@ -296,7 +298,8 @@ static int collect_episode(void *ctx, const mem_ep_rec *ep)
         if (!rc) rc = copy_text(&pg->text, ep->steps[t].action, &ps->action);
         if (rc) return rc;
     }
-    return JITRL_OK;
+    /* a page holds whole episodes, as many as fit in PAGE_BYTES (at least one) */
+    return pg->text.len >= PAGE_BYTES ? PAGE_FULL : JITRL_OK;
 }
 
 /* Index a collected page into ix (between begin and commit/abort). */
@@ -347,6 +350,10 @@ static int mem_load(jitrl_memory *mem, mem_index *ix, int64_t *cursor, int live)
         jr_buf_reset(&pg.text);
         load_ctx lc = {mem, &pg, live};
         rc = mem->ops->scan(mem->st, &cur, LOAD_PAGE, 0, collect_episode, &lc, &more);
+        if (rc == PAGE_FULL) {   /* the scan stopped after that episode (cur is its seq) */
+            rc = JITRL_OK;
+            more = 1;
+        }
         if (rc) {
             if (rc == JITRL_ENOMEM || rc == JITRL_ETOOBIG) mem_set_err(mem, "loading the index: out of memory");
             else mem_store_fail(mem, rc, "reading the memory");

@@ -12,20 +12,23 @@
  *   jitrl_episodes(ns, id, seq, task, score, time, gamma, n_steps)   (ns, seq) unique
  *   jitrl_steps(id, ns, episode, t, state, action, reward, ret)
  *
- * The commit sequence, and why a reader never skips: an append first
- * updates its namespace's jitrl_ns row (last_seq + 1), which row-locks it
- * until the transaction ends, then inserts the episode with that seq, and
- * commits.  A second writer's update of the row waits for the first to end
- * and then (READ COMMITTED) re-reads the row's newest version, so it takes
- * the next number only after the first committed -- and PostgreSQL makes a
- * commit visible before it releases the transaction's locks.  So seqs are
- * taken and made visible in one order: any snapshot sees a prefix of them,
- * and "seq > cursor" never skips one that commits later.  A rolled-back
- * append leaves last_seq as it was (the next one reuses the number).  The
- * statements after the row update see every earlier commit too (each
- * statement of a READ COMMITTED transaction takes a new snapshot), which is
- * what makes a fresh episode id (max + 1) safe.  Prune takes the same row
- * first, so appends and prunes of one namespace take turns.
+ * The commit sequence, and why a reader never skips: an append inserts its
+ * rows with seq NULL (invisible to readers, who ask for seq > cursor), runs
+ * the caller's precommit, then in one round trip updates its namespace's
+ * jitrl_ns row (last_seq + 1, which row-locks it until the transaction
+ * ends), sets the episode's seq to that number and commits.  A second
+ * writer's update of the row waits for the first to end and then (READ
+ * COMMITTED) re-reads the row's newest version, so it takes the next number
+ * only after the first committed -- and PostgreSQL makes a commit visible
+ * before it releases the transaction's locks.  So seqs are taken and made
+ * visible in one order: any snapshot sees a prefix of them, and
+ * "seq > cursor" never skips one that commits later.  A rolled-back append
+ * leaves last_seq as it was.  The lock is held only while the server runs
+ * those three pipelined statements, never across a round trip to us, so
+ * the writers of one namespace queue on the server.  Episode ids come from
+ * one sequence (jitrl_episode_ids) without a lock; a clash with an
+ * imported id is refused by the key and retried.  Prune takes the
+ * namespace row first too, so appends and prunes take turns.
  *
  * Appends NOTIFY channel jitrl_memory with the namespace as payload (sent
  * at commit); wait() LISTENs on a second connection of its own (its own
@@ -40,6 +43,7 @@
  */
 #include "memory/store.h"
 
+#include <assert.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <libpq-fe.h>
@@ -69,6 +73,9 @@
 typedef struct pq_api {
     void *dl;
     int (*PQcancel)(PGcancel *, char *, int);
+    int (*PQpipelineSync)(PGconn *);
+    int (*PQexitPipelineMode)(PGconn *);
+    int (*PQenterPipelineMode)(PGconn *);
     void (*PQclear)(PGresult *);
     PGconn *(*PQconnectdbParams)(const char *const *, const char *const *, int);
     int (*PQconsumeInput)(PGconn *);
@@ -102,6 +109,7 @@ struct mem_store {
     int read_only;
     int budget_ms;           /* per statement */
     int in_read;             /* inside read_begin: a lost connection may not be silently replaced */
+    int unique_violation;    /* the last failure was SQLSTATE 23505 (an episode id taken meanwhile) */
     char err[512];
     jr_buf arr[4];           /* append's array literals */
     /* wait(): a LISTEN connection of its own, under its own lock */
@@ -140,6 +148,9 @@ static int api_open(mem_store *s)
     }
     struct { void **slot; const char *name; } syms[] = {
         {(void **)&a->PQcancel, "PQcancel"},
+        {(void **)&a->PQpipelineSync, "PQpipelineSync"},
+        {(void **)&a->PQexitPipelineMode, "PQexitPipelineMode"},
+        {(void **)&a->PQenterPipelineMode, "PQenterPipelineMode"},
         {(void **)&a->PQclear, "PQclear"},
         {(void **)&a->PQconnectdbParams, "PQconnectdbParams"},
         {(void **)&a->PQconsumeInput, "PQconsumeInput"},
@@ -246,6 +257,7 @@ static int await_reply(mem_store *s, PGconn *c, int64_t deadline)
 static int result_rc(mem_store *s, const PGresult *r, const char *what)
 {
     const char *state = r ? s->pq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    s->unique_violation = state && !strcmp(state, "23505");
     set_err(s, "%s: %s", what, r ? s->pq.PQresultErrorMessage(r) : s->pq.PQerrorMessage(s->conn));
     if (s->pq.PQstatus(s->conn) != CONNECTION_OK || !state) return JITRL_EIO;
     if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3) || !strncmp(state, "53", 2)) return JITRL_EIO;
@@ -254,56 +266,97 @@ static int result_rc(mem_store *s, const PGresult *r, const char *what)
     return JITRL_EDB;
 }
 
-/* Run one parameterised statement within the budget.  *out (if non-NULL)
- * receives the result (PQclear it) on success. */
-static int run_once(mem_store *s, const char *sql, int n, const char *const *params, PGresult **out,
-                    const char *what)
+/* One statement of a batch. */
+typedef struct stmt {
+    const char *sql;
+    int n;
+    const char *const *params;
+} stmt;
+
+/* Drop a connection that failed mid-exchange: the next call opens another. */
+static int drop_conn(mem_store *s, int rc, const char *what, const char *why)
 {
-    if (out) *out = NULL;
-    int rc = ensure_conn(s);
-    if (rc) return rc;
-    if (!s->pq.PQsendQueryParams(s->conn, sql, n, NULL, params, NULL, NULL, 0)) {
-        set_err(s, "%s: %s", what, s->pq.PQerrorMessage(s->conn));
-        s->pq.PQfinish(s->conn);   /* a send that fails leaves the connection unusable */
-        s->conn = NULL;
-        return JITRL_EIO;
-    }
-    rc = await_reply(s, s->conn, now_ms() + s->budget_ms + 2000);
-    if (rc) {
-        set_err(s, "%s: %s", what, rc == JITRL_ETIMEOUT ? "the database did not answer in time" : s->pq.PQerrorMessage(s->conn));
-        s->pq.PQfinish(s->conn);   /* mid-reply: start afresh next time */
-        s->conn = NULL;
-        return rc;
-    }
-    PGresult *r, *keep = NULL;
-    while ((r = s->pq.PQgetResult(s->conn))) {   /* the last result decides */
-        s->pq.PQclear(keep);
-        keep = r;
-    }
-    ExecStatusType st = keep ? s->pq.PQresultStatus(keep) : PGRES_FATAL_ERROR;
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        rc = result_rc(s, keep, what);
-        s->pq.PQclear(keep);
-        if (rc == JITRL_EIO && s->pq.PQstatus(s->conn) != CONNECTION_OK) {
-            s->pq.PQfinish(s->conn);
-            s->conn = NULL;
-        }
-        return rc;
-    }
-    if (out) *out = keep;
-    else s->pq.PQclear(keep);
+    set_err(s, "%s: %s", what, why ? why : s->pq.PQerrorMessage(s->conn));
+    s->pq.PQfinish(s->conn);
+    s->conn = NULL;
+    return rc;
+}
+
+/* The next result of the exchange within the deadline (NULL ends a
+ * statement's results). */
+static int next_result(mem_store *s, int64_t deadline, PGresult **r, const char *what)
+{
+    int rc = await_reply(s, s->conn, deadline);
+    if (rc) return drop_conn(s, rc, what, rc == JITRL_ETIMEOUT ? "the database did not answer in time" : NULL);
+    *r = s->pq.PQgetResult(s->conn);
     return JITRL_OK;
 }
 
-/* run_once, and once more on a fresh connection when the old one turned
- * out broken while no transaction was open (the server restarted since
- * our last call): nothing of ours was lost, so the caller need not see it. */
+/* Run nq parameterised statements within the budget, in one round trip
+ * when nq > 1 (libpq's pipeline mode: they run in order, and after a
+ * failure the rest are skipped).  out[i] (if out) receives statement i's
+ * result (PQclear each) when all succeeded. */
+static int run_batch_once(mem_store *s, const stmt *q, int nq, PGresult **out, const char *what)
+{
+    for (int i = 0; out && i < nq; i++) out[i] = NULL;
+    int rc = ensure_conn(s), pipe = nq > 1;
+    if (rc) return rc;
+    if (pipe && !s->pq.PQenterPipelineMode(s->conn)) return drop_conn(s, JITRL_EIO, what, NULL);
+    for (int i = 0; i < nq; i++)
+        if (!s->pq.PQsendQueryParams(s->conn, q[i].sql, q[i].n, NULL, q[i].params, NULL, NULL, 0))
+            return drop_conn(s, JITRL_EIO, what, NULL);   /* a send that fails leaves the connection unusable */
+    if (pipe && !s->pq.PQpipelineSync(s->conn)) return drop_conn(s, JITRL_EIO, what, NULL);
+    int64_t deadline = now_ms() + s->budget_ms + 2000;
+    PGresult *res[8] = {0};
+    for (int i = 0; i < nq && !rc; i++) {
+        PGresult *r = NULL;
+        while (!(rc = next_result(s, deadline, &r, what)) && r) {   /* the last result decides */
+            s->pq.PQclear(res[i]);
+            res[i] = r;
+        }
+    }
+    if (!rc && pipe) {   /* the sync point, then out of pipeline mode */
+        PGresult *r = NULL;
+        rc = next_result(s, deadline, &r, what);
+        if (!rc && (!r || s->pq.PQresultStatus(r) != PGRES_PIPELINE_SYNC))
+            rc = drop_conn(s, JITRL_EIO, what, "the database broke the exchange off");
+        s->pq.PQclear(r);
+        if (!rc && !s->pq.PQexitPipelineMode(s->conn)) rc = drop_conn(s, JITRL_EIO, what, NULL);
+    }
+    for (int i = 0; !rc && i < nq; i++) {
+        ExecStatusType st = res[i] ? s->pq.PQresultStatus(res[i]) : PGRES_FATAL_ERROR;
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) continue;
+        rc = result_rc(s, res[i], what);
+        if (rc == JITRL_EIO && s->conn && s->pq.PQstatus(s->conn) != CONNECTION_OK) {
+            s->pq.PQfinish(s->conn);
+            s->conn = NULL;
+        }
+    }
+    for (int i = 0; i < nq; i++) {
+        if (!rc && out) out[i] = res[i];
+        else s->pq.PQclear(res[i]);
+    }
+    return rc;
+}
+
+/* run_batch_once, and once more on a fresh connection when the old one
+ * turned out broken while no transaction was open (the server restarted
+ * since our last call): nothing of ours was lost, so the caller need not
+ * see it. */
+static int run_batch(mem_store *s, const stmt *q, int nq, PGresult **out, const char *what)
+{
+    assert(nq >= 1 && nq <= 8);
+    int idle = s->conn && s->pq.PQstatus(s->conn) == CONNECTION_OK &&
+               s->pq.PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+    int rc = run_batch_once(s, q, nq, out, what);
+    if (rc == JITRL_EIO && idle && !s->in_read && !s->conn) rc = run_batch_once(s, q, nq, out, what);
+    return rc;
+}
+
 static int run(mem_store *s, const char *sql, int n, const char *const *params, PGresult **out, const char *what)
 {
-    int idle = s->conn && s->pq.PQstatus(s->conn) == CONNECTION_OK && s->pq.PQtransactionStatus(s->conn) == PQTRANS_IDLE;
-    int rc = run_once(s, sql, n, params, out, what);
-    if (rc == JITRL_EIO && idle && !s->in_read && !s->conn) rc = run_once(s, sql, n, params, out, what);
-    return rc;
+    stmt q = {sql, n, params};
+    return run_batch(s, &q, 1, out, what);
 }
 
 static int run_ns(mem_store *s, const char *sql, PGresult **out, const char *what)
@@ -337,7 +390,8 @@ static const char *const schema_v1[] = {
     "CREATE TABLE jitrl_ns(ns text PRIMARY KEY, last_seq bigint NOT NULL DEFAULT 0,"
     " generation bigint NOT NULL DEFAULT 0)",
     "CREATE TABLE jitrl_meta(ns text NOT NULL, key text NOT NULL, value text NOT NULL, PRIMARY KEY(ns, key))",
-    "CREATE TABLE jitrl_episodes(ns text NOT NULL, id bigint NOT NULL, seq bigint NOT NULL, task text NOT NULL,"
+    "CREATE SEQUENCE jitrl_episode_ids",
+    "CREATE TABLE jitrl_episodes(ns text NOT NULL, id bigint NOT NULL, seq bigint, task text NOT NULL,"
     " score float8 NOT NULL, time bigint NOT NULL, gamma float8 NOT NULL, n_steps integer NOT NULL,"
     " PRIMARY KEY(ns, id), UNIQUE(ns, seq))",
     "CREATE TABLE jitrl_steps(id bigserial PRIMARY KEY, ns text NOT NULL, episode bigint NOT NULL,"
@@ -556,79 +610,109 @@ static int step_arrays(mem_store *s, const mem_ep_rec *ep)
     return rc;
 }
 
-/* A fresh id: after the largest, or (when that is INT64_MAX) the first free
- * one after a taken one, or 1. */
-#define FRESH_ID                                                                                                 \
-    "(SELECT CASE WHEN m IS NULL THEN 1 WHEN m < 9223372036854775807 THEN m + 1 ELSE coalesce("                 \
-    "(SELECT min(x.id) + 1 FROM jitrl_episodes x WHERE x.ns = $1 AND x.id < 9223372036854775807 AND NOT EXISTS"  \
-    " (SELECT 1 FROM jitrl_episodes y WHERE y.ns = $1 AND y.id = x.id + 1)), 1) END"                             \
-    " FROM (SELECT max(id) AS m FROM jitrl_episodes WHERE ns = $1) q)"
+/* A fresh episode id: the next of jitrl_episode_ids (one sequence for the
+ * database), taken without a lock.  An import keeps its ids and moves the
+ * sequence past them (below 2^62: an id up there, like INT64_MAX, is
+ * never reached by the sequence and would only exhaust it), so fresh ids do
+ * not run into imported ones; if two imports race the sequence back, the
+ * unique key refuses the clash and pg_append tries again. */
+#define FRESH_ID "nextval('jitrl_episode_ids')"
+#define BUMP_LIMIT "4611686018427387904"
+
+/* The rows of an episode, its seq left NULL: the first round trip of an
+ * append (no lock taken). */
+static const char insert_rows_sql[] =
+    "WITH e AS (INSERT INTO jitrl_episodes(ns, id, seq, task, score, time, gamma, n_steps)"
+    " SELECT $1, CASE WHEN $2::bigint > 0 AND NOT EXISTS(SELECT 1 FROM jitrl_episodes"
+    " WHERE ns = $1 AND id = $2::bigint) THEN $2::bigint ELSE " FRESH_ID " END,"
+    " NULL, $3, $4::float8, $5::bigint, $6::float8, $7::integer RETURNING id),"
+    " s AS (INSERT INTO jitrl_steps(ns, episode, t, state, action, reward, ret)"
+    " SELECT $1, e.id, u.t - 1, u.st, u.ac, u.rw, u.rt FROM e, unnest($8::text[], $9::text[],"
+    " $10::float8[], $11::float8[]) WITH ORDINALITY AS u(st, ac, rw, rt, t) ORDER BY u.t"
+    " RETURNING id, t)"
+    " SELECT e.id, s.id, s.t FROM e LEFT JOIN s ON true ORDER BY s.t";
+
+/* Read the ids the rows got: the episode's, and each step's by its t. */
+static int take_ids(mem_store *s, PGresult *r, const mem_ep_rec *ep, int64_t *eid, int64_t *step_ids)
+{
+    int nr = s->pq.PQntuples(r);
+    *eid = get_i64(s, r, 0, 0, 0);
+    int rc = nr == (ep->n_steps ? (int)ep->n_steps : 1) && *eid != 0 ? JITRL_OK : JITRL_EDB;
+    for (size_t t = 0; !rc && t < ep->n_steps; t++) {
+        int64_t tt = get_i64(s, r, (int)t, 2, -1);
+        if (tt < 0 || tt >= (int64_t)ep->n_steps) rc = JITRL_EDB;
+        else step_ids[tt] = get_i64(s, r, (int)t, 1, 0);
+    }
+    if (rc) set_err(s, "insert episode: the database returned %d unexpected rows for %zu steps", nr, ep->n_steps);
+    return rc;
+}
+
+/* One attempt: the rows (one round trip), the caller's precommit, then
+ * seq, notify and commit in one more -- so the namespace row's lock is
+ * held only while the server runs those three statements, never across a
+ * round trip: writers of one namespace queue on the server, not on us. */
+static int append_once(mem_store *s, const mem_ep_rec *ep, int64_t want_id, int64_t *step_ids, mem_precommit_fn pre,
+                       void *ctx, int64_t *id, int64_t *seq, int *retry)
+{
+    char nsteps[32], want[32], score[40], tm[32], gamma[40], eids[32];
+    snprintf(nsteps, sizeof nsteps, "%zu", ep->n_steps);
+    snprintf(want, sizeof want, "%lld", (long long)want_id);
+    snprintf(score, sizeof score, "%.17g", ep->score);
+    snprintf(tm, sizeof tm, "%lld", (long long)ep->time);
+    snprintf(gamma, sizeof gamma, "%.17g", ep->gamma);
+    const char *p2[11] = {s->ns, want, ep->task, score, tm, gamma, nsteps,
+                          s->arr[0].data, s->arr[1].data, s->arr[2].data, s->arr[3].data};
+    const char *pw[1] = {want};
+    /* an imported id past the sequence moves it on, so fresh ids do not
+     * run into it (not transactional: harmless if we roll back) */
+    stmt q1[3] = {{"BEGIN", 0, NULL},
+                  {insert_rows_sql, 11, p2},
+                  {"SELECT setval('jitrl_episode_ids', $1::bigint) WHERE $1::bigint > (SELECT last_value FROM"
+                   " jitrl_episode_ids) AND $1::bigint < " BUMP_LIMIT,
+                   1, pw}};
+    PGresult *res[3];
+    int rc = run_batch(s, q1, want_id > 0 ? 3 : 2, res, "insert episode");
+    int64_t eid = 0;
+    *retry = rc && s->unique_violation;   /* before precommit ran: nothing to undo but the rows */
+    if (!rc) {
+        rc = take_ids(s, res[1], ep, &eid, step_ids);
+        for (int i = 0; i < (want_id > 0 ? 3 : 2); i++) s->pq.PQclear(res[i]);
+    }
+    if (!rc && pre) rc = pre(ctx, eid, step_ids);
+    snprintf(eids, sizeof eids, "%lld", (long long)eid);
+    const char *p1[3] = {s->ns, nsteps, CHANNEL}, *pe[2] = {s->ns, eids};
+    stmt q2[3] = {{"INSERT INTO jitrl_ns(ns, last_seq, n_episodes, n_steps) VALUES($1, 1, 1, $2::bigint)"
+                   " ON CONFLICT (ns) DO UPDATE SET last_seq = jitrl_ns.last_seq + 1,"
+                   " n_episodes = jitrl_ns.n_episodes + 1, n_steps = jitrl_ns.n_steps + excluded.n_steps"
+                   " RETURNING last_seq, pg_notify($3, $1)",
+                   3, p1},
+                  {"UPDATE jitrl_episodes SET seq = (SELECT last_seq FROM jitrl_ns WHERE ns = $1)"
+                   " WHERE ns = $1 AND id = $2::bigint",
+                   2, pe},
+                  {"COMMIT", 0, NULL}};
+    if (!rc) rc = run_batch(s, q2, 3, res, "commit");
+    if (rc) {
+        rollback(s);
+        return rc;
+    }
+    *seq = get_i64(s, res[0], 0, 0, 0);
+    for (int i = 0; i < 3; i++) s->pq.PQclear(res[i]);
+    *id = eid;
+    return JITRL_OK;
+}
 
 static int pg_append(mem_store *s, const mem_ep_rec *ep, int64_t want_id, int64_t *step_ids, mem_precommit_fn pre,
                      void *ctx, int64_t *id, int64_t *seq)
 {
     int rc = refuse_ro(s);
     if (!rc) rc = step_arrays(s, ep);
-    if (rc) return rc;
-    char nsteps[32], want[32], seqs[32], score[40], tm[32], gamma[40];
-    snprintf(nsteps, sizeof nsteps, "%zu", ep->n_steps);
-    snprintf(want, sizeof want, "%lld", (long long)want_id);
-    snprintf(score, sizeof score, "%.17g", ep->score);
-    snprintf(tm, sizeof tm, "%lld", (long long)ep->time);
-    snprintf(gamma, sizeof gamma, "%.17g", ep->gamma);
-    PGresult *r = NULL;
-    if ((rc = run(s, "BEGIN", 0, NULL, NULL, "starting a transaction"))) return rc;
-    /* the namespace row: our seq, and the lock that orders commits (see the top) */
-    const char *p1[3] = {s->ns, nsteps, CHANNEL};
-    rc = run(s,
-             "INSERT INTO jitrl_ns(ns, last_seq, n_episodes, n_steps) VALUES($1, 1, 1, $2::bigint)"
-             " ON CONFLICT (ns) DO UPDATE SET last_seq = jitrl_ns.last_seq + 1,"
-             " n_episodes = jitrl_ns.n_episodes + 1, n_steps = jitrl_ns.n_steps + excluded.n_steps"
-             " RETURNING last_seq, pg_notify($3, $1)",
-             3, p1, &r, "insert episode");
-    int64_t sq = rc ? 0 : get_i64(s, r, 0, 0, 0);
-    s->pq.PQclear(r);
-    r = NULL;
-    snprintf(seqs, sizeof seqs, "%lld", (long long)sq);
-    const char *p2[12] = {s->ns, want, seqs, ep->task, score, tm, gamma, nsteps,
-                          s->arr[0].data, s->arr[1].data, s->arr[2].data, s->arr[3].data};
-    if (!rc)
-        rc = run(s,
-                 "WITH e AS (INSERT INTO jitrl_episodes(ns, id, seq, task, score, time, gamma, n_steps)"
-                 " SELECT $1, CASE WHEN $2::bigint > 0 AND NOT EXISTS(SELECT 1 FROM jitrl_episodes"
-                 " WHERE ns = $1 AND id = $2::bigint) THEN $2::bigint ELSE " FRESH_ID " END,"
-                 " $3::bigint, $4, $5::float8, $6::bigint, $7::float8, $8::integer RETURNING id),"
-                 " s AS (INSERT INTO jitrl_steps(ns, episode, t, state, action, reward, ret)"
-                 " SELECT $1, e.id, u.t - 1, u.st, u.ac, u.rw, u.rt FROM e, unnest($9::text[], $10::text[],"
-                 " $11::float8[], $12::float8[]) WITH ORDINALITY AS u(st, ac, rw, rt, t) ORDER BY u.t"
-                 " RETURNING id, t)"
-                 " SELECT e.id, s.id, s.t FROM e LEFT JOIN s ON true ORDER BY s.t",
-                 12, p2, &r, "insert episode");
-    int64_t eid = 0;
-    if (!rc) {
-        int nr = s->pq.PQntuples(r);
-        eid = get_i64(s, r, 0, 0, 0);
-        if (nr != (ep->n_steps ? (int)ep->n_steps : 1) || eid == 0) {
-            set_err(s, "insert episode: the database returned %d rows for %zu steps", nr, ep->n_steps);
-            rc = JITRL_EDB;
-        }
-        for (size_t t = 0; !rc && t < ep->n_steps; t++) {
-            int64_t tt = get_i64(s, r, (int)t, 2, -1);
-            if (tt < 0 || tt >= (int64_t)ep->n_steps) rc = JITRL_EDB;
-            else step_ids[tt] = get_i64(s, r, (int)t, 1, 0);
-        }
-        if (rc) set_err(s, "insert episode: the database returned unexpected step rows");
+    for (int attempt = 0, retry = 0; !rc; attempt++) {
+        s->unique_violation = 0;
+        rc = append_once(s, ep, want_id, step_ids, pre, ctx, id, seq, &retry);
+        if (!rc || !retry || attempt == 4) break;
+        rc = JITRL_OK;   /* an id taken meanwhile: the next attempt sees it */
     }
-    s->pq.PQclear(r);
-    if (!rc && pre) rc = pre(ctx, eid, step_ids);
-    if (!rc) rc = run(s, "COMMIT", 0, NULL, NULL, "commit");
-    if (rc) {
-        rollback(s);
-        return rc;
-    }
-    *id = eid;
-    *seq = sq;
-    return JITRL_OK;
+    return rc;
 }
 
 /* ---------- reading ---------- */
