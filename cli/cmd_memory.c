@@ -31,7 +31,8 @@ static int usage(void)
             "       jitrl memory export FILE [-o OUT.jsonl] [--skip-bad]\n"
             "       jitrl memory import FILE [IN.jsonl]\n"
             "       jitrl memory prune FILE [--max-age SECONDS|Nh|Nd] [--keep N]\n"
-            "       jitrl memory check FILE\n");
+            "       jitrl memory check FILE\n"
+            "FILE is a SQLite file or a postgres:// URI (docs/memory.md); JITRL_NAMESPACE=NAME picks a namespace.\n");
     return 2;
 }
 
@@ -57,6 +58,8 @@ static int open_mem(const char *path, int read_only, int create, int index, jitr
     o.read_only = read_only;
     o.create = create;
     o.no_index = !index;
+    const char *ns = getenv("JITRL_NAMESPACE");   /* a namespace of a PostgreSQL memory (docs/memory.md) */
+    if (ns && *ns) o.ns = ns;
     char err[1024];
     int rc = jitrl_memory_open(path, &o, mem, err, sizeof err);
     if (rc) fprintf(stderr, "jitrl memory: %s\n", err);   /* the message names the file */

@@ -56,7 +56,7 @@ FLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address
 
 # The library's external packages (xxhash for the world hash, ...), as the
 # Makefile finds them.
-PKGS="sqlite3 libcurl jansson libxxhash libmicrohttpd nettle"
+PKGS="sqlite3 libcurl jansson libxxhash libmicrohttpd nettle libpq"
 FLAGS="$FLAGS $(pkg-config --cflags $PKGS 2>/dev/null)"
 LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lm -lpthread"
 

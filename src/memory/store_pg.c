@@ -73,6 +73,8 @@
 typedef struct pq_api {
     void *dl;
     int (*PQcancel)(PGcancel *, char *, int);
+    int (*PQsendQueryPrepared)(PGconn *, const char *, int, const char *const *, const int *, const int *, int);
+    int (*PQsendPrepare)(PGconn *, const char *, const char *, int, const Oid *);
     int (*PQpipelineSync)(PGconn *);
     int (*PQexitPipelineMode)(PGconn *);
     int (*PQenterPipelineMode)(PGconn *);
@@ -110,6 +112,7 @@ struct mem_store {
     int budget_ms;           /* per statement */
     int in_read;             /* inside read_begin: a lost connection may not be silently replaced */
     int unique_violation;    /* the last failure was SQLSTATE 23505 (an episode id taken meanwhile) */
+    unsigned prepared;       /* the hot statements (SLOT_*) prepared on this connection, a bit each */
     char err[512];
     jr_buf arr[4];           /* append's array literals */
     /* wait(): a LISTEN connection of its own, under its own lock */
@@ -148,6 +151,8 @@ static int api_open(mem_store *s)
     }
     struct { void **slot; const char *name; } syms[] = {
         {(void **)&a->PQcancel, "PQcancel"},
+        {(void **)&a->PQsendQueryPrepared, "PQsendQueryPrepared"},
+        {(void **)&a->PQsendPrepare, "PQsendPrepare"},
         {(void **)&a->PQpipelineSync, "PQpipelineSync"},
         {(void **)&a->PQexitPipelineMode, "PQexitPipelineMode"},
         {(void **)&a->PQenterPipelineMode, "PQenterPipelineMode"},
@@ -221,6 +226,7 @@ static int ensure_conn(mem_store *s)
         return JITRL_EIO;
     }
     char e[400];
+    s->prepared = 0;
     s->conn = connect_db(s, s->conninfo, s->budget_ms, e, sizeof e);
     if (!s->conn) {
         set_err(s, "%s", e);
@@ -266,11 +272,16 @@ static int result_rc(mem_store *s, const PGresult *r, const char *what)
     return JITRL_EDB;
 }
 
-/* One statement of a batch. */
+/* The statements every append or refresh runs are prepared once per
+ * connection (parsed and planned once, not per episode). */
+enum { SLOT_ROWS = 1, SLOT_SEQ, SLOT_SET_SEQ, SLOT_SCAN, SLOT_SCAN_HEADERS, N_SLOTS };
+
+/* One statement of a batch; slot > 0 names it as a hot statement. */
 typedef struct stmt {
     const char *sql;
     int n;
     const char *const *params;
+    int slot;
 } stmt;
 
 /* Drop a connection that failed mid-exchange: the next call opens another. */
@@ -292,6 +303,27 @@ static int next_result(mem_store *s, int64_t deadline, PGresult **r, const char 
     return JITRL_OK;
 }
 
+/* Prepare q's hot statement on this connection if it is not yet. */
+static int prepare_slot(mem_store *s, const stmt *q, const char *what)
+{
+    assert(q->slot >= 0 && q->slot < N_SLOTS);
+    if (!q->slot || (s->prepared >> q->slot & 1u)) return JITRL_OK;
+    char name[16];
+    snprintf(name, sizeof name, "jitrl_%d", q->slot);
+    if (!s->pq.PQsendPrepare(s->conn, name, q->sql, q->n, NULL)) return drop_conn(s, JITRL_EIO, what, NULL);
+    int64_t deadline = now_ms() + s->budget_ms + 2000;
+    PGresult *r = NULL, *keep = NULL;
+    int rc;
+    while (!(rc = next_result(s, deadline, &r, what)) && r) {
+        s->pq.PQclear(keep);
+        keep = r;
+    }
+    if (!rc && (!keep || s->pq.PQresultStatus(keep) != PGRES_COMMAND_OK)) rc = result_rc(s, keep, what);
+    s->pq.PQclear(keep);
+    if (!rc) s->prepared |= 1u << q->slot;
+    return rc;
+}
+
 /* Run nq parameterised statements within the budget, in one round trip
  * when nq > 1 (libpq's pipeline mode: they run in order, and after a
  * failure the rest are skipped).  out[i] (if out) receives statement i's
@@ -300,11 +332,16 @@ static int run_batch_once(mem_store *s, const stmt *q, int nq, PGresult **out, c
 {
     for (int i = 0; out && i < nq; i++) out[i] = NULL;
     int rc = ensure_conn(s), pipe = nq > 1;
+    for (int i = 0; !rc && i < nq; i++) rc = prepare_slot(s, &q[i], what);
     if (rc) return rc;
     if (pipe && !s->pq.PQenterPipelineMode(s->conn)) return drop_conn(s, JITRL_EIO, what, NULL);
-    for (int i = 0; i < nq; i++)
-        if (!s->pq.PQsendQueryParams(s->conn, q[i].sql, q[i].n, NULL, q[i].params, NULL, NULL, 0))
-            return drop_conn(s, JITRL_EIO, what, NULL);   /* a send that fails leaves the connection unusable */
+    for (int i = 0; i < nq; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "jitrl_%d", q[i].slot);
+        int sent = q[i].slot ? s->pq.PQsendQueryPrepared(s->conn, name, q[i].n, q[i].params, NULL, NULL, 0)
+                             : s->pq.PQsendQueryParams(s->conn, q[i].sql, q[i].n, NULL, q[i].params, NULL, NULL, 0);
+        if (!sent) return drop_conn(s, JITRL_EIO, what, NULL);   /* a send that fails leaves the connection unusable */
+    }
     if (pipe && !s->pq.PQpipelineSync(s->conn)) return drop_conn(s, JITRL_EIO, what, NULL);
     int64_t deadline = now_ms() + s->budget_ms + 2000;
     PGresult *res[8] = {0};
@@ -355,7 +392,7 @@ static int run_batch(mem_store *s, const stmt *q, int nq, PGresult **out, const 
 
 static int run(mem_store *s, const char *sql, int n, const char *const *params, PGresult **out, const char *what)
 {
-    stmt q = {sql, n, params};
+    stmt q = {sql, n, params, 0};
     return run_batch(s, &q, 1, out, what);
 }
 
@@ -665,11 +702,11 @@ static int append_once(mem_store *s, const mem_ep_rec *ep, int64_t want_id, int6
     const char *pw[1] = {want};
     /* an imported id past the sequence moves it on, so fresh ids do not
      * run into it (not transactional: harmless if we roll back) */
-    stmt q1[3] = {{"BEGIN", 0, NULL},
-                  {insert_rows_sql, 11, p2},
+    stmt q1[3] = {{"BEGIN", 0, NULL, 0},
+                  {insert_rows_sql, 11, p2, SLOT_ROWS},
                   {"SELECT setval('jitrl_episode_ids', $1::bigint) WHERE $1::bigint > (SELECT last_value FROM"
                    " jitrl_episode_ids) AND $1::bigint < " BUMP_LIMIT,
-                   1, pw}};
+                   1, pw, 0}};
     PGresult *res[3];
     int rc = run_batch(s, q1, want_id > 0 ? 3 : 2, res, "insert episode");
     int64_t eid = 0;
@@ -685,11 +722,11 @@ static int append_once(mem_store *s, const mem_ep_rec *ep, int64_t want_id, int6
                    " ON CONFLICT (ns) DO UPDATE SET last_seq = jitrl_ns.last_seq + 1,"
                    " n_episodes = jitrl_ns.n_episodes + 1, n_steps = jitrl_ns.n_steps + excluded.n_steps"
                    " RETURNING last_seq, pg_notify($3, $1)",
-                   3, p1},
+                   3, p1, SLOT_SEQ},
                   {"UPDATE jitrl_episodes SET seq = (SELECT last_seq FROM jitrl_ns WHERE ns = $1)"
                    " WHERE ns = $1 AND id = $2::bigint",
-                   2, pe},
-                  {"COMMIT", 0, NULL}};
+                   2, pe, SLOT_SET_SEQ},
+                  {"COMMIT", 0, NULL, 0}};
     if (!rc) rc = run_batch(s, q2, 3, res, "commit");
     if (rc) {
         rollback(s);
@@ -773,7 +810,8 @@ static int pg_scan(mem_store *s, int64_t *cursor, size_t max_steps, unsigned fla
     snprintf(lim, sizeof lim, "%zu", max_steps ? max_steps : 1);
     const char *p[3] = {s->ns, cur, lim};
     PGresult *r = NULL;
-    int rc = run(s, scan_sql[headers], 3, p, &r, "reading episodes");
+    stmt q = {scan_sql[headers], 3, p, headers ? SLOT_SCAN_HEADERS : SLOT_SCAN};
+    int rc = run_batch(s, &q, 1, &r, "reading episodes");
     if (rc) return rc;
     int nr = s->pq.PQntuples(r), handed = 0;
     int64_t total = get_i64(s, r, 0, 7, 0);
