@@ -137,9 +137,9 @@ static int open_one(srv_ns *n, const char *name, int create, jitrl_memory **mem,
         }
         rc = jitrl_memory_open(path, &mo, mem, err, errlen);
         break;
-    default:
-        snprintf(err, errlen, "PostgreSQL namespaces need the PostgreSQL backend (not built yet)");
-        rc = JITRL_EUNSUPPORTED;
+    default:   /* NS_PG: one database, the namespace a column of every table (docs/memory.md) */
+        mo.ns = name;
+        rc = jitrl_memory_open(n->where, &mo, mem, err, errlen);
         break;
     }
     srv_ns_note(n, rc);
