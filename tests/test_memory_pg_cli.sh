@@ -9,16 +9,11 @@ set -u
 ROOT=${JITRL_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BIN=${JITRL_BIN:-$ROOT/build/jitrl}
 T=$(mktemp -d)
-P=$(mktemp -d /tmp/jitrl-pg-XXXXXX)
-cleanup() { sh "$ROOT/scripts/pg.sh" stop "$P" >/dev/null 2>&1; rm -rf "$T" "$P"; }
+P=""
+. "$ROOT/tests/support/pgtest.sh"
+cleanup() { pg_test_stop; rm -rf "$T"; }
 trap cleanup EXIT
-URI=$(sh "$ROOT/scripts/pg.sh" start "$P")
-rc=$?
-if [ $rc -eq 77 ]; then
-    [ "${CI:-}" = true ] && { echo "PostgreSQL is not installed and CI=true: failing"; exit 1; }
-    echo "PostgreSQL is not installed (apt-get install postgresql): skipped"; exit 77
-fi
-[ $rc -eq 0 ] || { echo "the PostgreSQL server did not start"; exit 1; }
+pg_test_start
 fail() { echo "FAIL: $*"; exit 1; }
 field() { sed -n "s/^$1  *//p" "$2"; }
 

@@ -17,22 +17,17 @@ ROOT=${JITRL_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 BIN=${JITRL_BIN:-$ROOT/build/jitrl}
 PY=/usr/bin/python3
 T=$(mktemp -d)
-P=$(mktemp -d /tmp/jitrl-pg-XXXXXX)
+P=""
+. "$ROOT/tests/support/pgtest.sh"
 PA="" PB=""
 cleanup() {
     [ -n "$PA" ] && kill "$PA" 2>/dev/null
     [ -n "$PB" ] && kill "$PB" 2>/dev/null
-    sh "$ROOT/scripts/pg.sh" stop "$P" >/dev/null 2>&1
-    rm -rf "$T" "$P"
+    pg_test_stop
+    rm -rf "$T"
 }
 trap cleanup EXIT
-URI=$(sh "$ROOT/scripts/pg.sh" start "$P")
-rc=$?
-if [ $rc -eq 77 ]; then
-    [ "${CI:-}" = true ] && { echo "PostgreSQL is not installed and CI=true: failing"; exit 1; }
-    echo "PostgreSQL is not installed (apt-get install postgresql): skipped"; exit 77
-fi
-[ $rc -eq 0 ] || { echo "the PostgreSQL server did not start"; exit 1; }
+pg_test_start
 
 # start NAME: an instance on an ephemeral port; sets PID_NAME and ADDR_NAME
 start() {
