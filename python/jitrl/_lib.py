@@ -115,7 +115,8 @@ MAX_FIELDS = 8
 
 class MemoryOptions(Structure):
     _fields_ = [("size", c_size_t), ("fields", FieldSpec * MAX_FIELDS), ("n_fields", c_size_t),
-                ("read_only", c_int), ("create", c_int), ("busy_timeout_ms", c_int), ("no_index", c_int)]
+                ("read_only", c_int), ("create", c_int), ("busy_timeout_ms", c_int), ("no_index", c_int),
+                ("ns", c_char_p)]
 
 
 class MemoryStats(Structure):
