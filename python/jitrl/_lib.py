@@ -156,7 +156,7 @@ class EpisodeResult(Structure):
 class ZgameOptions(Structure):
     _fields_ = [("size", c_size_t), ("seed", c_int32), ("use_facts", c_int), ("step_budget", c_uint64),
                 ("threads", c_int), ("fast_actions", c_int), ("name", c_char_p), ("log_mask", c_uint),
-                ("log", c_void_p), ("log_ctx", c_void_p)]
+                ("log", c_void_p), ("log_ctx", c_void_p), ("actions_cache", c_void_p)]
 
 
 class ActionStats(Structure):
