@@ -23,6 +23,7 @@
 #include "jitrl/zvm.h"
 #include "jitrl/env.h"
 #include "jitrl/zgame.h"
+#include "jitrl/web.h"
 #include "jitrl/memory.h"
 #include "jitrl/policy.h"
 #include "jitrl/json.h"

@@ -14,6 +14,9 @@
 #   serve  tests/fuzz/fuzz_serve.c: any bytes as a request body, URL or
 #         tokens file for `jitrl serve`'s routes (src/serve/), called
 #         in-process; seeds tests/fuzz/serve_corpus/, dictionary json.dict;
+#   web   tests/fuzz/fuzz_web.c: any bytes as a web action string,
+#         key name, intent, URL with placeholders and WebArena task file
+#         (src/env/web/); seeds tests/fuzz/web_corpus/;
 #   import  tests/fuzz/fuzz_import.c: any bytes as JSON Lines for the
 #         memory importer (jitrl_memory_import_cb), then export -> import
 #         -> export must round-trip; seeds tests/fuzz/import_corpus/.
@@ -46,7 +49,8 @@ case "$T" in
     import) DEFSRC=$(ls src/base/*.c src/engine/*.c src/memory/*.c 2>/dev/null) ;;
     serve) DEFSRC=$(ls src/base/*.c src/engine/*.c src/memory/*.c src/api/*.c src/serve/*.c src/llm/*.c src/net/*.c 2>/dev/null) ;;
     form) DEFSRC=$(ls src/base/*.c src/env/web/sites/form.c src/env/web/sites/html.c 2>/dev/null) ;;
-    *) echo "fuzz: unknown FUZZ_TARGET $T (zvm, json, summary, import, serve, form)"; exit 2 ;;
+    web) DEFSRC=$(ls src/base/*.c src/env/web/action.c src/env/web/task.c src/env/web/eval.c 2>/dev/null) ;;
+    *) echo "fuzz: unknown FUZZ_TARGET $T (zvm, json, summary, import, serve, form, web)"; exit 2 ;;
 esac
 SRC=${FUZZ_SRC:-$DEFSRC}
 BIN="$OUT/fuzz_$T"

@@ -98,6 +98,7 @@ static const char *bad_info(const jitrl_env_info *in, int builtin)
     if (!(in->reward_lo < in->reward_hi) || !isfinite(in->reward_lo) || !isfinite(in->reward_hi))
         return "reward_lo must be below reward_hi (both finite)";
     if (!builtin && in->kind && !strcmp(in->kind, "zgame")) return "the kind \"zgame\" is the library's own";
+    if (!builtin && in->kind && !strcmp(in->kind, "web")) return "the kind \"web\" is the library's own";
     jitrl_params p;
     if (in->preset && jitrl_params_default(&p, in->preset)) return "unknown preset (jitrl_params_default: \"text\" or \"web\")";
     if (in->n_fallback && !in->fallback_actions) return "n_fallback > 0 but no fallback_actions";
