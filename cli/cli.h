@@ -24,6 +24,7 @@ int bench_memory(int argc, char **argv);
 int bench_actions(int argc, char **argv);
 int bench_play(int argc, char **argv);
 int bench_serve(int argc, char **argv);   /* bench_serve.c: jitrl serve under load */
+int bench_web(int argc, char **argv);    /* bench_web.c: web step time, browser memory, success */
 
 /* cli_env.c: what the CLI takes from the environment for the library, which
  * reads none itself.  JITRL_ENV_DEBUG (=2: every candidate too),

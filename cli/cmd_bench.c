@@ -12,8 +12,9 @@ int cmd_bench(int argc, char **argv)
 {
     static const struct { const char *name; int (*fn)(int, char **); } benches[] = {
         {"zvm", bench_zvm}, {"memory", bench_memory}, {"actions", bench_actions}, {"play", bench_play}, {"serve", bench_serve},
+        {"web", bench_web},
     };
-    static const char use[] = "usage: jitrl bench zvm|memory|actions|play|serve [--json] [options]\n";
+    static const char use[] = "usage: jitrl bench zvm|memory|actions|play|serve|web [--json] [options]\n";
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(use, stdout);
         return 0;

@@ -26,10 +26,23 @@ static void on_sigint(int sig)
     stop_flag = 1;
 }
 
+volatile sig_atomic_t *play_catch_sigint(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESETHAND;   /* a second Ctrl-C kills at once */
+    sigemptyset(&sa.sa_mask);
+    stop_flag = 0;
+    sigaction(SIGINT, &sa, old);
+    return &stop_flag;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
         "usage: jitrl play [STORY] [options]\n"
+        "       jitrl play --env web --tasks FILE|DIR [options]   web tasks (jitrl play --env web --help)\n"
         "  STORY                 a story file, a Jericho game name from ../shared/jericho/games\n"
         "                        (e.g. zork1), or nothing for the built-in game\n"
         "  --agent jitrl|static|tabular|all|both   the agent (default jitrl; all = static,\n"
@@ -210,10 +223,11 @@ static int parse(int argc, char **argv, play_cli *c)
     return 0;
 }
 
-static int write_outputs(const play_cli *c, jitrl_summary *const *s, size_t n, const jitrl_paper *paper)
+int play_write_outputs(const char *summary, const char *report, jitrl_summary *const *s, size_t n,
+                       const jitrl_paper *paper)
 {
     int bad = 0;
-    if (c->summary) {
+    if (summary) {
         char *text = NULL;
         if (n == 1) {
             text = jitrl_summary_to_json(s[0]);
@@ -238,17 +252,17 @@ static int write_outputs(const play_cli *c, jitrl_summary *const *s, size_t n, c
             fprintf(stderr, "jitrl: out of memory writing the summary\n");
             bad = 1;
         } else {
-            bad |= play_write_file(c->summary, text);
+            bad |= play_write_file(summary, text);
             free(text);
         }
     }
-    if (c->report) {
+    if (report) {
         char *html = jitrl_report_html((const jitrl_summary *const *)s, n, paper, NULL);
         if (!html) {
             fprintf(stderr, "jitrl: out of memory writing the report\n");
             bad = 1;
         } else {
-            bad |= play_write_file(c->report, html);
+            bad |= play_write_file(report, html);
             free(html);
         }
     }
@@ -257,6 +271,8 @@ static int write_outputs(const play_cli *c, jitrl_summary *const *s, size_t n, c
 
 int cmd_play(int argc, char **argv)
 {
+    for (int i = 1; i + 1 < argc; i++)   /* the web protocol: play_web.c */
+        if (!strcmp(argv[i], "--env") && !strcmp(argv[i + 1], "web")) return play_web(argc, argv);
     play_cli c;
     memset(&c, 0, sizeof c);
     play_opts_init(&c.o);
@@ -323,7 +339,7 @@ int cmd_play(int argc, char **argv)
     if (played || !status) play_print_table(stdout, sums, n_sums, paper);
     else fprintf(stderr, "jitrl: no episode completed; no results table\n");
     fflush(stdout);
-    if (write_outputs(&c, sums, n_sums, paper) && !status) status = 1;
+    if (play_write_outputs(c.summary, c.report, sums, n_sums, paper) && !status) status = 1;
     jitrl_paper_free(paper);
     for (size_t i = 0; i < n_sums; i++) jitrl_summary_free(sums[i]);
     if (c.o.log) {

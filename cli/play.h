@@ -122,6 +122,21 @@ size_t play_agent_kinds(const char *name, jitrl_agent_kind kinds[3]);
 /* The final table for summaries s[0..n) of one game. */
 void play_print_table(FILE *f, jitrl_summary *const *s, size_t n, const jitrl_paper *paper);
 
+/* The --summary JSON (one summary, or {"games": [...]} for several) and the
+ * --report HTML of s[0..n); either path may be NULL.  0 or 1 with a
+ * message (cmd_play.c). */
+int play_write_outputs(const char *summary, const char *report, jitrl_summary *const *s, size_t n,
+                       const jitrl_paper *paper);
+/* The model client's configuration for run `run` from the flags (the
+ * environment's settings first); JITRL_EINVAL with err filled. */
+int play_llm_config(const play_opts *o, int run, jitrl_llm_config *lc, char *err, size_t errlen);
+/* SIGINT sets the returned flag (a second one kills); the old action is
+ * saved in *old for sigaction(SIGINT, old, NULL) (cmd_play.c). */
+struct sigaction;
+volatile sig_atomic_t *play_catch_sigint(struct sigaction *old);
+/* `jitrl play --env web ...` (play_web.c). */
+int play_web(int argc, char **argv);
+
 /* Write text to path; 0 or 1 with a message naming path and the reason
  * (ENOSPC ...): the write, the flush and the close are all checked. */
 int play_write_file(const char *path, const char *text);

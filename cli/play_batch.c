@@ -537,3 +537,8 @@ int play_batch(const play_opts *o, jitrl_agent_kind kind, play_story *story, pla
 {
     return play_batches(o, &kind, 1, story, prog, out);
 }
+
+int play_llm_config(const play_opts *o, int run, jitrl_llm_config *lc, char *err, size_t errlen)
+{
+    return llm_config_of(o, run, lc, err, errlen);
+}

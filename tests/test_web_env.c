@@ -398,7 +398,7 @@ static void test_step_time(void)
     if (!env) return;
     jitrl_obs o;
     CHECK_INT(jitrl_env_reset(env, &o), 0);
-    double ms[20];
+    double ms[20], act = 0, obs = 0;
     int n = 0;
     for (int i = 0; i < 20; i++) {
         const char *link = i % 2 ? "link 'Products'" : "link 'Green Teapot'";
@@ -407,7 +407,10 @@ static void test_step_time(void)
         st.size = sizeof st;
         jitrl_web_last_step(env, &st);
         ms[n++] = st.action_ms + st.observe_ms;
+        act += st.action_ms;
+        obs += st.observe_ms;
     }
+    printf("FIGURE web_step_mean_action_ms %.1f observe_ms %.1f\n", act / n, obs / n);
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && ms[j] < ms[j - 1]; j--) {
             double x = ms[j];

@@ -340,23 +340,25 @@ static int perform(web_env *e, const web_action *a, char *err, size_t errlen)
     return rc;
 }
 
-/* After an action that may navigate (click, press, select): a moment for
- * the page to start, then while the old document says it is unloading
- * (the beforeunload hook of the page script), wait for the new one;
- * bounded by the step's deadline.  Chromedriver waits for a navigation it
- * sees; this catches the ones a page schedules a moment after the event. */
+/* After an action that may navigate (click, press, select): if the page
+ * already changed its URL, chromedriver waited for it and we are done;
+ * else while the old document says it is unloading (the beforeunload hook
+ * of the page script), wait for the new one, and give a page that
+ * schedules its navigation a moment after the event one short look (15
+ * ms).  Bounded by the step's deadline. */
 static void settle(web_env *e, double deadline)
 {
-    struct timespec ts = {0, 15 * 1000000L};
-    nanosleep(&ts, NULL);
     for (int i = 0; i < 200 && now_ms() < deadline; i++) {
         json_t *v = NULL;
         char e2[256];
-        int rc = script(e, "return window.__jrGoing ? 1 : 0;", NULL, &v, e2, sizeof e2);
-        int going = rc == JITRL_OK && json_is_integer(v) && json_integer_value(v) == 1;
+        int rc = script(e, "return [window.__jrGoing ? 1 : 0, String(location.href)];", NULL, &v, e2, sizeof e2);
+        int going = rc == JITRL_OK && json_integer_value(json_array_get(v, 0)) == 1;
+        const char *url = json_string_value(json_array_get(v, 1));
+        int moved = url && strcmp(url, e->last_url) != 0;
         json_decref(v);
-        if (!going) return;
-        ts.tv_nsec = 20 * 1000000L;
+        if (rc || moved) return;
+        if (!going && i > 0) return;
+        struct timespec ts = {0, (going ? 20 : 15) * 1000000L};
         nanosleep(&ts, NULL);
     }
 }
