@@ -5,7 +5,8 @@
  * __SHOPPING__: the observation, every action kind, every evaluator
  * (string_match, url_match, program_html on the last page and on another,
  * js_reward with intent_js/setup_js), the errors (a stale, covered, hidden
- * and missing element, an alert, a refused page, an unparsable action),
+ * and missing element, an alert, a page slower than the page-load timeout,
+ * a refused page, an unparsable action),
  * the reset hook, and chromium killed mid-task and restarted.  Also a task
  * file in WebArena's own format (tests/web/webarena_format.json).
  *
@@ -317,6 +318,15 @@ static void test_errors_and_restart(void)
     o = step(env, "click('%s')", bid_of(o.text, "button 'Alert me'"));
     CHECK_MSG(strstr(last_error(env), "Hello there") != NULL, "alert: %s", last_error(env));
     CHECK(strstr(o.text, "button 'Alert me'") != NULL);
+    /* a page slower than the page-load timeout (3 s here): an error, and the step comes back */
+    snprintf(url, sizeof url, "%s/slow", web_testsrv_url(srv));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    o = step(env, "goto('%s')", url);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CHECK_MSG(strstr(last_error(env), "timeout") != NULL, "slow page: %s", last_error(env));
+    printf("FIGURE web_page_load_timeout_step_s %.1f\n", secs);
     /* a page that refuses the connection */
     o = step(env, "%s", "goto('http://127.0.0.1:1/')");
     CHECK_MSG(last_error(env)[0] != '\0', "a refused page gave no error: %s", o.text);
@@ -429,6 +439,7 @@ int main(void)
     char err[512] = "";
     jitrl_web_options o;
     jitrl_web_options_init(&o);
+    o.page_load_ms = 3000;
     int rc = jitrl_web_browser_open(&o, &br, err, sizeof err);
     if (rc) {
         const char *ci = getenv("CI");

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct web_testsrv {
     struct MHD_Daemon *d;
@@ -132,6 +133,12 @@ static char *page(web_testsrv *s, const char *url, struct MHD_Connection *c)
     } else if (!strcmp(url, "/alert")) {
         P(head, "Alert");
         P("<button id=\"a\" onclick=\"alert('Hello there')\">Alert me</button>");
+    } else if (!strcmp(url, "/slow")) {
+        /* slower than the tests' page-load timeout */
+        struct timespec ts = {4, 0};
+        nanosleep(&ts, NULL);
+        P(head, "Slow");
+        P("<h1>Slow page</h1>");
     } else if (!strcmp(url, "/gen")) {
         P(head, "Generated");
         P("<p id=\"instr\">(no instruction yet)</p>");
