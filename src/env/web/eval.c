@@ -104,7 +104,7 @@ int web_string_match(json_t *refs, const char *answer, double *score, char *err,
         } else if (!strcmp(key, "fuzzy_match")) {
             /* "N/A" answered exactly needs no model */
             if (json_is_string(v) && web_exact_match(json_string_value(v), answer) == 1.0) continue;
-            snprintf(err, errlen, "string_match: fuzzy_match needs a model to judge (needs --llm)");
+            snprintf(err, errlen, "string_match: fuzzy_match needs a model to judge (needs --llm; this version has no model judge yet, so the task is refused)");
             return JITRL_EUNSUPPORTED;
         } else {
             snprintf(err, errlen, "string_match: unknown reference_answers key '%.40s'", key);
@@ -411,7 +411,7 @@ int web_eval_supported(json_t *eval, char *err, size_t errlen)
         json_t *r = json_object_get(eval, "reference_answers");
         json_t *fz = json_object_get(r, "fuzzy_match");
         if (fz && !(json_is_string(fz) && !strcmp(json_string_value(fz), "N/A"))) {
-            snprintf(err, errlen, "string_match with fuzzy_match needs a model to judge (needs --llm)");
+            snprintf(err, errlen, "string_match with fuzzy_match needs a model to judge (needs --llm; this version has no model judge yet, so the task is refused)");
             return JITRL_EUNSUPPORTED;
         }
     }
