@@ -92,8 +92,8 @@ static int site_index(web_results *res, const char *site)
 }
 
 /* One run of one agent kind over every task: success[task][attempt]. */
-static int run_tasks(const web_cfg *c, jitrl_web_browser *br, const jitrl_web_tasks *tasks, jitrl_agent_kind kind,
-                     int run, double *success, web_results *res, char *err, size_t errlen)
+static int run_tasks(const web_cfg *c, jitrl_web_browser *br, jitrl_llm *judge, const jitrl_web_tasks *tasks,
+                     jitrl_agent_kind kind, int run, double *success, web_results *res, char *err, size_t errlen)
 {
     size_t nt = jitrl_web_tasks_count(tasks);
     jitrl_memory *mem = NULL;
@@ -103,6 +103,7 @@ static int run_tasks(const web_cfg *c, jitrl_web_browser *br, const jitrl_web_ta
     jitrl_web_options wo;
     jitrl_web_options_init(&wo);
     wo.browser = br;
+    wo.judge = judge;
     wo.sites = c->sites;
     wo.n_sites = c->n_sites;
     wo.max_steps = c->o.max_steps;
@@ -205,6 +206,20 @@ int play_web_run(const web_cfg *c, const jitrl_agent_kind *kinds, size_t n_kinds
         jitrl_web_tasks_close(tasks);
         return 1;
     }
+    /* with a model, fuzzy_match is judged by it (a handle of its own) */
+    jitrl_llm *judge = NULL;
+    if (c->o.llm_url) {
+        jitrl_llm_config lc;
+        rc = play_llm_config(&c->o, 0, &lc, err, sizeof err);
+        if (lc.mode == JITRL_LLM_PROPOSE) lc.mode = JITRL_LLM_TOKEN;   /* a verdict is a choice of two */
+        if (!rc) rc = jitrl_llm_open(&lc, &judge, err, sizeof err);
+        if (rc) {
+            fprintf(stderr, "jitrl: the model judge: %s\n", err);
+            jitrl_web_browser_close(br);
+            jitrl_web_tasks_close(tasks);
+            return 1;
+        }
+    }
     double *success = calloc(nt * (size_t)c->attempts, sizeof *success);
     double *curve = calloc((size_t)c->attempts, sizeof *curve);
     int status = success && curve ? 0 : 1;
@@ -233,7 +248,7 @@ int play_web_run(const web_cfg *c, const jitrl_agent_kind *kinds, size_t n_kinds
                 break;
             }
             double tr = mono_ms();
-            rc = run_tasks(c, br, tasks, kinds[k], r, success, res, err, sizeof err);
+            rc = run_tasks(c, br, judge, tasks, kinds[k], r, success, res, err, sizeof err);
             if (rc) {
                 fprintf(stderr, "jitrl: %s run %d: %s: %s\n", play_agent_name(kinds[k]), r + 1, jitrl_strerror(rc),
                         err);
@@ -269,6 +284,7 @@ int play_web_run(const web_cfg *c, const jitrl_agent_kind *kinds, size_t n_kinds
     }
     free(success);
     free(curve);
+    jitrl_llm_close(judge);
     jitrl_web_browser_close(br);
     jitrl_web_tasks_close(tasks);
     return status;

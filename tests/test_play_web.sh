@@ -10,7 +10,8 @@
 #    least 0.15 (Avg, seed 1, 2 steps per attempt; measured 0.68 vs 0.24;
 #    deterministic: the site is reset (POST /__reset) before each episode);
 #  - with --llm (the scripted server preferring the right answers), the
-#    intent and the page reach the prompt and both answer tasks succeed;
+#    intent and the page reach the prompt and the answer tasks succeed,
+#    one of them judged by the model (fuzzy_match: "correct" preferred);
 #  - a task whose placeholder no --site maps, a missing --tasks and a bad
 #    --site are clear errors (exit 2, or 1 naming the flag to give).
 # No browser: skipped, except under CI=true, where it is a failure.
@@ -55,13 +56,15 @@ assert jr-st>=0.15, 'jitrl %.2f does not beat static %.2f by 0.15' % (jr,st)
 " || fail "summary or margin"
 
 # with a model: the scripted server prefers the two right answers
-printf "stop('\$30.00')\nstop('1999')\n" >"$T/prefer.txt"
+printf "stop('\$30.00')\nstop('1999')\ncorrect\n" >"$T/prefer.txt"
 "$B/tests/llm_server" --mode oracle --prefer "$T/prefer.txt" --max-seconds 300 >"$T/llm.txt" 2>&1 &
 LPID=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do grep -q '^PORT ' "$T/llm.txt" && break; sleep 0.2; done
 LP=$(awk '/^PORT /{print $2}' "$T/llm.txt")
 python3 -c "
-import json; d=json.load(open('$R/tests/web/learn_tasks.json')); json.dump([d[1], d[3]], open('$T/answers.json', 'w'))"
+import json; d=json.load(open('$R/tests/web/learn_tasks.json'))
+fz=dict(d[1], task_id='fuzzy-price', eval={'eval_types': ['string_match'], 'reference_answers': {'fuzzy_match': ['thirty dollars']}})
+json.dump([d[1], d[3], fz], open('$T/answers.json', 'w'))"
 OPENAI_API_KEY=test $J play --env web --tasks "$T/answers.json" --site "shopping=$U" --attempts 1 --agent jitrl \
     --llm "http://127.0.0.1:$LP/v1" --model test --quiet >"$T/llm_table.txt" 2>"$T/llm_err.txt" \
     || { cat "$T/llm_err.txt"; fail "play --env web --llm"; }

@@ -29,6 +29,17 @@ static int page_locate(void *ctx, const char *url, const char *locator, json_t *
     return *text ? JITRL_OK : JITRL_ENOMEM;
 }
 
+/* A judge for the cases: the case's "judge" says what it answers. */
+static int case_judge(void *ctx, const char *intent, const char *ref, const char *pred, int ua, double *score,
+                      char *err, size_t errlen)
+{
+    (void)intent; (void)ref; (void)pred; (void)err; (void)errlen;
+    json_t *c = ctx;
+    const char *want = json_string_value(json_object_get(c, ua ? "judge_ua" : "judge"));
+    *score = want && !strcmp(want, "correct");
+    return JITRL_OK;
+}
+
 static void run_cases(json_t *root)
 {
     web_sites sites;
@@ -53,10 +64,12 @@ static void run_cases(json_t *root)
         json_t *ev = json_object_get(c, "eval");
         double score = -1;
         err[0] = '\0';
-        int rc = web_eval_supported(ev, err, sizeof err);
+        int with_judge = json_object_get(c, "judge") || json_object_get(c, "judge_ua");
+        web_judge jd = {case_judge, c, "the question", "the note"};
+        int rc = web_eval_supported(ev, with_judge, err, sizeof err);
         if (!rc)
             rc = web_eval_task(ev, &sites, json_is_string(ans) ? json_string_value(ans) : NULL, url ? url : "",
-                               page_locate, page, &score, err, sizeof err);
+                               page_locate, page, with_judge ? &jd : NULL, &score, err, sizeof err);
         if (want_err) {
             CHECK_MSG(rc != 0 && strstr(err, want_err), "case '%s': want an error with '%s', got rc %d '%s'", name,
                       want_err, rc, err);

@@ -7,8 +7,9 @@
  * intent, start_url with site placeholders (__SHOPPING__, __REDDIT__,
  * __SHOPPING_ADMIN__, __GITLAB__, __MAP__, __WIKIPEDIA__, ...) that
  * jitrl_web_options.sites maps to URLs, and eval with eval_types
- * string_match (exact_match, must_include; fuzzy_match needs a model and is
- * refused with "needs --llm"), url_match and program_html.  Two
+ * string_match (exact_match, must_include; fuzzy_match with a model judge,
+ * jitrl_web_options.judge, else refused with "needs --llm"), url_match and
+ * program_html.  Two
  * extensions: eval.js_reward (a JS expression evaluated in the page after
  * every step; a value > 0 ends the episode with that reward) and intent_js
  * (the instruction read from the page after setup_js runs).
@@ -43,6 +44,7 @@
 
 #include "jitrl/env.h"
 #include "jitrl/error.h"
+#include "jitrl/llm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +80,10 @@ typedef struct jitrl_web_options {
     /* A browser to borrow (it must outlive the environment); NULL = the
      * environment starts one of its own. */
     jitrl_web_browser *browser;
+    /* A model that judges fuzzy_match (borrowed, token or verbal mode):
+     * one call per reference, the prior of "correct" vs "incorrect".  NULL
+     * = tasks with fuzzy_match are refused at open ("needs --llm"). */
+    jitrl_llm *judge;
 } jitrl_web_options;
 
 JITRL_API void jitrl_web_options_init(jitrl_web_options *o);

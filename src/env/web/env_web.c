@@ -576,6 +576,40 @@ static void set_error(web_env *e, const char *msg)
     snprintf(e->act_err + l, sizeof e->act_err - l, "%s%s", l ? "; " : "", msg);
 }
 
+/* fuzzy_match's judge (web_judge): the model's prior over "correct" and
+ * "incorrect", one call; a fallback (no usable answer) is an error, not
+ * a verdict. */
+static int llm_judge(void *ctx, const char *intent, const char *ref, const char *pred, int ua, double *score,
+                     char *err, size_t errlen)
+{
+    web_env *e = ctx;
+    *score = 0;
+    jitrl_llm_field f[3] = {{"question", intent}, {ua ? "why the task cannot be done" : "reference answer", ref},
+                            {"answer given", pred}};
+    jitrl_llm_context c;
+    memset(&c, 0, sizeof c);
+    c.task = ua ? "Grade the answer given: is it correct to say that the task cannot be done, for the reason stated?"
+                : "Grade the answer given: does it mean the same as the reference answer, for this question?";
+    c.fields = f;
+    c.n_fields = 3;
+    c.system = "You are a strict grader of answers to questions about web pages.";
+    const char *cands[2] = {"correct", "incorrect"};
+    double lg[2];
+    jitrl_llm_call info;
+    memset(&info, 0, sizeof info);
+    int rc = jitrl_llm_prior(e->o.judge, &c, cands, 2, NULL, lg, &info);
+    if (rc) {
+        snprintf(err, errlen, "the model judge: %s", jitrl_llm_errmsg(e->o.judge));
+        return rc;
+    }
+    if (info.fell_back) {
+        snprintf(err, errlen, "the model judge gave no usable answer (%s)", info.reason);
+        return JITRL_EPARSE;
+    }
+    *score = lg[0] > lg[1] ? 1.0 : 0.0;
+    return JITRL_OK;
+}
+
 /* 1 = the episode ends now (e->score set). */
 static int judge(web_env *e, int stopped, int final)
 {
@@ -606,7 +640,9 @@ static int judge(web_env *e, int stopped, int final)
     if (!stopped && !final && !e->cheap) return 0;
     if (!stopped && !final && json_array_size(json_object_get(ev, "eval_types")) == 0) return 0;
     double s = 0;
-    int rc = web_eval_task(ev, &e->sites, stopped ? e->answer : NULL, e->last_url, locate, e, &s, err, sizeof err);
+    web_judge jd = {llm_judge, e, e->intent, json_string_value(json_object_get(ev, "string_note"))};
+    int rc = web_eval_task(ev, &e->sites, stopped ? e->answer : NULL, e->last_url, locate, e,
+                           e->o.judge ? &jd : NULL, &s, err, sizeof err);
     if (rc) {
         char m[600];
         snprintf(m, sizeof m, "evaluating: %s", err);
@@ -862,7 +898,7 @@ int jitrl_web_open(const jitrl_web_options *opt, const jitrl_web_tasks *tasks, s
     e->o.sites = NULL;
     e->o.n_sites = 0;
     json_t *ev = json_object_get(e->task.json, "eval");
-    if ((rc = web_eval_supported(ev, e2, sizeof e2))) goto fail;
+    if ((rc = web_eval_supported(ev, e->o.judge != NULL, e2, sizeof e2))) goto fail;
     if ((rc = web_sites_map(&e->sites, json_string_value(json_object_get(e->task.json, "start_url")),
                             &e->start_url, e2, sizeof e2)))
         goto fail;

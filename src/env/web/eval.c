@@ -8,7 +8,10 @@
  *    lower-cased; exact_match compares the cleaned strings; must_include
  *    asks each reference to be a substring of the answer, except that a
  *    lone one-character reference must be a whole token (so "0" does not
- *    match "10"); fuzzy_match asks a model (refused here: "needs --llm");
+ *    match "10"); fuzzy_match asks a model judge (web_judge; without
+ *    one the task is refused: "needs --llm"), and an "N/A" reference that
+ *    is not answered exactly makes the score the judge's verdict on
+ *    whether the answer says the task cannot be done (string_note);
  *  - url_match ("GOLD in PRED"): trailing '/' dropped; some reference's
  *    host+path is a substring of the page's host+path, and for each query
  *    key of the references one of its values is among the page's values;
@@ -79,14 +82,16 @@ double web_must_include(const char *ref, const char *pred, int tokenize)
     return r;
 }
 
-int web_string_match(json_t *refs, const char *answer, double *score, char *err, size_t errlen)
+int web_string_match(json_t *refs, const char *answer, const web_judge *judge, double *score, char *err,
+                     size_t errlen)
 {
     *score = 0;
     if (!json_is_object(refs)) {
         snprintf(err, errlen, "string_match: eval.reference_answers is not an object");
         return JITRL_ECORRUPT;
     }
-    double s = 1;
+    double s = 1, j = 0;
+    int rc;
     const char *key;
     json_t *v;
     json_object_foreach(refs, key, v) {
@@ -102,10 +107,28 @@ int web_string_match(json_t *refs, const char *answer, double *score, char *err,
                 s *= web_must_include(json_string_value(x), answer, n == 1);
             }
         } else if (!strcmp(key, "fuzzy_match")) {
+            int na = json_is_string(v) && !strcmp(json_string_value(v), "N/A");
+            if (!na && !json_is_array(v)) goto bad;
             /* "N/A" answered exactly needs no model */
-            if (json_is_string(v) && web_exact_match(json_string_value(v), answer) == 1.0) continue;
-            snprintf(err, errlen, "string_match: fuzzy_match needs a model to judge (needs --llm; this version has no model judge yet, so the task is refused)");
-            return JITRL_EUNSUPPORTED;
+            if (na && web_exact_match("N/A", answer) == 1.0) continue;
+            if (!judge || !judge->fn) {
+                snprintf(err, errlen, "string_match: fuzzy_match needs a model to judge (needs --llm)");
+                return JITRL_EUNSUPPORTED;
+            }
+            if (na) {
+                /* WebArena: the score is then the judge's alone */
+                if ((rc = judge->fn(judge->ctx, judge->intent, judge->string_note ? judge->string_note : "", answer, 1,
+                                    &j, err, errlen)))
+                    return rc;
+                s = j;
+                continue;
+            }
+            for (size_t i = 0; i < json_array_size(v); i++) {
+                const char *ref = json_string_value(json_array_get(v, i));
+                if (!ref) goto bad;
+                if ((rc = judge->fn(judge->ctx, judge->intent, ref, answer, 0, &j, err, errlen))) return rc;
+                s *= j;
+            }
         } else {
             snprintf(err, errlen, "string_match: unknown reference_answers key '%.40s'", key);
             return JITRL_EUNSUPPORTED;
@@ -396,7 +419,7 @@ int web_eval_cheap(json_t *eval)
     return 1;
 }
 
-int web_eval_supported(json_t *eval, char *err, size_t errlen)
+int web_eval_supported(json_t *eval, int have_judge, char *err, size_t errlen)
 {
     json_t *types = json_object_get(eval, "eval_types");
     for (size_t i = 0; i < json_array_size(types); i++) {
@@ -410,8 +433,8 @@ int web_eval_supported(json_t *eval, char *err, size_t errlen)
     if (has_type(eval, "string_match")) {
         json_t *r = json_object_get(eval, "reference_answers");
         json_t *fz = json_object_get(r, "fuzzy_match");
-        if (fz && !(json_is_string(fz) && !strcmp(json_string_value(fz), "N/A"))) {
-            snprintf(err, errlen, "string_match with fuzzy_match needs a model to judge (needs --llm; this version has no model judge yet, so the task is refused)");
+        if (fz && !have_judge && !(json_is_string(fz) && !strcmp(json_string_value(fz), "N/A"))) {
+            snprintf(err, errlen, "string_match with fuzzy_match needs a model to judge (needs --llm)");
             return JITRL_EUNSUPPORTED;
         }
     }
@@ -432,14 +455,15 @@ int web_eval_supported(json_t *eval, char *err, size_t errlen)
 }
 
 int web_eval_task(json_t *eval, const web_sites *sites, const char *answer, const char *url, web_locate_fn fn,
-                  void *ctx, double *score, char *err, size_t errlen)
+                  void *ctx, const web_judge *judge, double *score, char *err, size_t errlen)
 {
     *score = 0;
     double s = 1, part = 0;
     int rc = JITRL_OK;
     if (has_type(eval, "string_match")) {
         if (!answer) part = 0;
-        else if ((rc = web_string_match(json_object_get(eval, "reference_answers"), answer, &part, err, errlen)))
+        else if ((rc = web_string_match(json_object_get(eval, "reference_answers"), answer, judge, &part, err,
+                                        errlen)))
             return rc;
         s *= part;
     }

@@ -89,14 +89,27 @@ json_t *web_intent_values(const char *intent, size_t max);
 typedef int (*web_locate_fn)(void *ctx, const char *url, const char *locator, json_t *prep, char **text,
                              char *err, size_t errlen);
 
+/* A model judge for fuzzy_match (WebArena's llm_fuzzy_match and
+ * llm_ua_match): *score 1 when pred answers the intent as ref does (ua:
+ * when pred says the task cannot be done, for ref's reason), else 0. */
+typedef struct web_judge {
+    int (*fn)(void *ctx, const char *intent, const char *ref, const char *pred, int ua, double *score, char *err,
+              size_t errlen);
+    void *ctx;
+    const char *intent;
+    const char *string_note;   /* eval.string_note: the reason an N/A task cannot be done */
+} web_judge;
+
 /* WebArena's answer cleaning: trimmed, one pair of outer quotes removed,
  * lower case (ASCII); jr_malloc'd. */
 char *web_clean_answer(const char *s);
 double web_exact_match(const char *ref, const char *pred);
 double web_must_include(const char *ref, const char *pred, int tokenize);
-/* string_match over reference_answers.  JITRL_EUNSUPPORTED for
- * fuzzy_match (needs a model; err says "needs --llm"). */
-int web_string_match(json_t *refs, const char *answer, double *score, char *err, size_t errlen);
+/* string_match over reference_answers.  fuzzy_match asks judge; with
+ * judge NULL it is JITRL_EUNSUPPORTED (err says "needs --llm"), except an
+ * "N/A" answered exactly. */
+int web_string_match(json_t *refs, const char *answer, const web_judge *judge, double *score, char *err,
+                     size_t errlen);
 /* url_match: reference (alternatives split by " |OR| "), rule url_note
  * (NULL = "GOLD in PRED"; JITRL_EUNSUPPORTED for another). */
 int web_url_match(const char *reference, const char *note, const char *pred, double *score, char *err,
@@ -108,14 +121,14 @@ int web_program_html(json_t *targets, const web_sites *sites, web_locate_fn fn, 
 int web_eval_cheap(json_t *eval);
 /* Whether eval needs an answer (string_match among its types). */
 int web_eval_wants_answer(json_t *eval);
-/* Check that every eval type and locator is one this build runs:
- * JITRL_EUNSUPPORTED naming the first that is not. */
-int web_eval_supported(json_t *eval, char *err, size_t errlen);
+/* Check that every eval type and locator is one this build runs (with a
+ * model judge or not): JITRL_EUNSUPPORTED naming the first that is not. */
+int web_eval_supported(json_t *eval, int have_judge, char *err, size_t errlen);
 /* The whole eval (the product of its types' scores, WebArena's
  * EvaluatorComb).  answer NULL = the episode ended without stop() (then a
  * string_match scores 0). */
 int web_eval_task(json_t *eval, const web_sites *sites, const char *answer, const char *url, web_locate_fn fn,
-                  void *ctx, double *score, char *err, size_t errlen);
+                  void *ctx, const web_judge *judge, double *score, char *err, size_t errlen);
 
 /* ---- the page script (observe.c) ---- */
 
