@@ -135,7 +135,7 @@ static char *page(web_testsrv *s, const char *url, struct MHD_Connection *c)
         P("<button id=\"a\" onclick=\"alert('Hello there')\">Alert me</button>");
     } else if (!strcmp(url, "/slow")) {
         /* slower than the tests' page-load timeout */
-        struct timespec ts = {4, 0};
+        struct timespec ts = {8, 0};
         nanosleep(&ts, NULL);
         P(head, "Slow");
         P("<h1>Slow page</h1>");

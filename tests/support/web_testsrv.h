@@ -4,7 +4,7 @@
  * products with search, item pages, a cart kept on the server (POST
  * /__reset empties it), a form with a select, and pages that exercise the
  * environment's errors (an element that goes stale, one covered by an
- * overlay, a hidden one, an alert, a page that takes 4 s to load, a page
+ * overlay, a hidden one, an alert, a page that takes 8 s to load, a page
  * that writes its own instruction).  tests/test_web_env.c and tests/test_web_learn.c use it
  * until, and beside, the project's own sites (src/env/web/sites/).
  */
