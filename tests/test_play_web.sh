@@ -71,7 +71,9 @@ OPENAI_API_KEY=test $J play --env web --tasks "$T/answers.json" --site "shopping
 grep -q '^jitrl    1.00' "$T/llm_table.txt" || { cat "$T/llm_table.txt" "$T/llm_err.txt"; fail "--llm answers"; }
 
 # errors
-$J play --env web --site "shopping=$U" >/dev/null 2>"$T/e1.txt"; [ $? -eq 2 ] || fail "missing --tasks"
+# (from a directory without tasks/web, which would be the default)
+JA=$(cd "$(dirname "$J")" && pwd)/$(basename "$J")
+(cd "$T" && "$JA" play --env web --site "shopping=$U" >/dev/null 2>"$T/e1.txt"); [ $? -eq 2 ] || fail "missing --tasks"
 grep -q 'needs --tasks' "$T/e1.txt" || fail "missing --tasks message"
 $J play --env web --tasks "$R/tests/web/learn_tasks.json" --site shopping >/dev/null 2>"$T/e2.txt"
 [ $? -eq 2 ] || fail "bad --site"
