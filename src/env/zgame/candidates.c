@@ -36,6 +36,7 @@
 #define MAX_REMOTE 32
 #define MAX_NUMBERS 5       /* numbers of the text tried as parts of names */
 #define MAX_NUM_VARIANTS 16 /* "NOUN NUMBER" phrases asked of the parser per state */
+#define MAX_TOPIC_WORDS 4   /* words of the text naming nothing, tried as topics */
 /* attribute numbers the Inform 6 library declares (linklpa.h order) */
 #define INFORM_SCENERY 17
 #define INFORM_STATIC 19
@@ -367,6 +368,32 @@ static size_t number_variants(const jitrl_zvm *vm, const env_noun *sc, size_t ns
     return n;
 }
 
+static const char *const directions[] = {"north", "south", "east", "west", "northeast", "northwest",
+                                         "southeast", "southwest", "up", "down", "in", "out", NULL};
+
+/* Words of the parser's own that are no topic: articles, pronouns and the
+ * words of 'all' forms (Inform and ZIL parsers know these as their own). */
+static const char *const parser_words[] = {
+    "the", "and", "but", "all", "any", "each", "every", "everything", "except", "both", "then", "them",
+    "him", "her", "its", "you", "your", "yourself", "myself", "self", "this", "that", "these", "those",
+    "one", "ones", "there", "here", "with", "from", "into", "onto", NULL};
+
+/* Can the dictionary word at da (text `word`) be a topic?  Not a verb, a
+ * preposition, a direction or a parser word, by the dictionary's own flags
+ * (Inform: verb 1, preposition 8; ZIL: verb 0x40, direction 0x10,
+ * preposition 8, buzz word 4). */
+static int topic_word(const jitrl_zvm *vm, const env_grammar *g, uint32_t da, const char *word)
+{
+    unsigned fl = jitrl_zvm_read_byte(vm, da + g->text_len);
+    int inform = g->kind == GR_INFORM_GV1 || g->kind == GR_INFORM_GV2;
+    if (inform ? (fl & 0x09) : (fl & 0x5c)) return 0;
+    for (int i = 0; directions[i]; i++)
+        if (!strcmp(word, directions[i])) return 0;
+    for (int i = 0; parser_words[i]; i++)
+        if (!strcmp(word, parser_words[i])) return 0;
+    return isalpha((unsigned char)word[0]) != 0;
+}
+
 /* Collect the nouns the player can refer to. */
 size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_world *w, const char *obs,
                          const char *look, env_noun *out, size_t max, uint64_t *text_key)
@@ -418,7 +445,7 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
     /* nouns of the observation and the room description naming objects we
      * have not got (local globals, things out of the tree) */
     *text_key = 0;
-    size_t ntext = 0;
+    size_t ntext = 0, ntopic = 0;
     const char *texts[2] = {obs, look};
     for (int ti = 0; ti < 2; ti++) {
         const char *p = texts[ti];
@@ -436,7 +463,20 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
             unsigned owner = 0;
             for (unsigned o = 1; o <= w->nobj && !owner; o++)
                 if (env_obj_has_word(vm, w, o, da)) owner = o;
-            if (!owner) continue;
+            if (!owner) {
+                /* a word of the last observation naming nothing may be a
+                 * topic ("ask guard about password", "chant klaatu") */
+                if (ti == 0 && ntopic < MAX_TOPIC_WORDS && topic_word(vm, g, da, word)) {
+                    env_noun *tn = &out[n++];
+                    tn->obj = 0;
+                    tn->kind = EN_TOPIC;
+                    snprintf(tn->phrase, sizeof tn->phrase, "%s", word);
+                    snprintf(tn->full, sizeof tn->full, "%s", word);
+                    *text_key = XXH3_64bits_withSeed(word, k, *text_key ^ 0x70);
+                    ntopic++;
+                }
+                continue;
+            }
             env_noun *nn = &out[n++];
             nn->obj = 0;
             nn->held = 0;
@@ -450,6 +490,17 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
     }
     if (sc) n = number_variants(vm, sc, nsc, obs, out, n, max, text_key);
     jr_free(sc);
+    /* the numbers themselves, for number and `special` slots ("set dial
+     * to 776"); number_variants hashed them into the key */
+    char nums[MAX_NUMBERS][8];
+    size_t nnum = add_numbers(obs, nums, 0, MAX_NUMBERS);
+    for (size_t j = 0; j < nnum && n < max; j++) {
+        env_noun *nn = &out[n++];
+        memset(nn, 0, sizeof *nn);
+        nn->kind = EN_NUMBER;
+        snprintf(nn->phrase, sizeof nn->phrase, "%s", nums[j]);
+        snprintf(nn->full, sizeof nn->full, "%s", nums[j]);
+    }
     /* the player, as the parser's own word for it */
     static const char *const me[] = {"me", "myself", "self", NULL};
     for (int i = 0; me[i] && w->player && n < max; i++) {
@@ -466,8 +517,6 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
     return remote_nouns(vm, w, loc, out, n, max);
 }
 
-static const char *const directions[] = {"north", "south", "east", "west", "northeast", "northwest",
-                                         "southeast", "southwest", "up", "down", "in", "out", NULL};
 
 /* One generation pass over the grammar. */
 typedef struct gen {
@@ -501,8 +550,13 @@ static int emit(gen *x, const gr_line *l, const char *verb, uint64_t key, const 
 /* Can noun n fill token t of a line with `objs` nouns, as noun `slot`? */
 static int slot_ok(const gen *x, const gr_tok *t, const env_noun *n, int objs, int slot)
 {
+    /* a number slot takes the numbers of the text, nothing else */
+    if (t->kind == GT_NUMBER) return n->kind == EN_NUMBER;
     switch (n->kind) {
-    case EN_TOPIC: return t->kind == GT_TOPIC;
+    case EN_NUMBER: return t->kind == GT_TOPIC && (t->flags & GF_ROUTINE);
+    /* a word the parser does not resolve here may still be what the game's
+     * own scope routine puts in scope (a thing seen far away) */
+    case EN_TOPIC: return t->kind == GT_TOPIC || (t->kind == GT_OBJ && (t->flags & GF_SCOPE));
     case EN_REMOTE: return t->kind == GT_OBJ && (t->flags & GF_SCOPE);
     case EN_SELF:
         if (t->kind == GT_OBJ && (t->flags & GF_SCOPE)) return 1;
@@ -518,7 +572,8 @@ static int gen_one(gen *x, const gr_line *l, const gr_tok *t)
     int rc;
     /* "all" lines are kept per verb: "put all down" and "drop all" leave
      * different parser state behind */
-    if ((t->flags & GF_MULTI) && (rc = emit(x, l, x->verb, line_key(l->action, 0xfffff, x->oi, 2), "all", NULL)))
+    if (t->kind == GT_OBJ && (t->flags & GF_MULTI) &&
+        (rc = emit(x, l, x->verb, line_key(l->action, 0xfffff, x->oi, 2), "all", NULL)))
         return rc;
     for (size_t i = 0; i < x->nn; i++) {
         if (!slot_ok(x, t, &x->nouns[i], 1, 0)) continue;
@@ -549,7 +604,7 @@ static int gen_two(gen *x, const gr_line *l, const gr_tok *t1, const gr_tok *t2,
         }
         return JITRL_OK;
     }
-    if ((t1->flags & GF_MULTI) && t2->kind == GT_OBJ)
+    if (t1->kind == GT_OBJ && (t1->flags & GF_MULTI) && t2->kind == GT_OBJ)
         for (size_t j = 0; j < x->nn; j++) {
             if (nouns[j].held || nouns[j].kind != EN_SCOPE || !obj_ok(vm, x->g, t2, &nouns[j], 0)) continue;
             if ((rc = emit(x, l, x->verb, line_key(l->action, 0xfffff, noun_key(x, j), 7 + 256 * x->oi), "all",
@@ -584,9 +639,10 @@ pairs:
                 continue;
             if (topics && t1->kind == GT_TOPIC && !nouns[j].obj && !named) continue;
             /* a topic the parser does not know goes where the grammar wants
-             * a thing in hand ("write cave on cube") */
-            if (nouns[i].kind == EN_TOPIC && !(t2->flags & GF_HELD)) continue;
-            if (nouns[j].kind == EN_TOPIC && !(t1->flags & GF_HELD)) continue;
+             * a thing in hand ("write cave on cube") or someone spoken to
+             * ("ask guard about password") */
+            if (nouns[i].kind == EN_TOPIC && !(t2->flags & (GF_HELD | GF_CREATURE))) continue;
+            if (nouns[j].kind == EN_TOPIC && !(t1->flags & (GF_HELD | GF_CREATURE))) continue;
             if ((t1->flags & GF_FIND) && nouns[i].obj && !jitrl_zvm_attr(vm, nouns[i].obj, t1->attr) &&
                 !(t2->flags & GF_FIND))
                 continue;
@@ -620,7 +676,7 @@ static int gen_verbless(gen *x, const gr_line *l, const gr_tok *t, int objs)
         }
         for (size_t j = 0; j < x->nn; j++) {
             const env_noun *n = &x->nouns[j];
-            if (n->kind == EN_TOPIC || j == r) continue;
+            if (n->kind == EN_TOPIC || n->kind == EN_NUMBER || j == r) continue;
             if (t->kind == GT_OBJ && !obj_ok(x->vm, x->g, t, n, 1)) continue;
             if ((rc = emit(x, l, w, line_key(l->action, noun_key(x, r), noun_key(x, j), 9), n->phrase, NULL)))
                 return rc;
@@ -635,6 +691,63 @@ static int typeable(const char *w)
         if (!isalpha((unsigned char)*w) && *w != '-') return 0;
     return 1;
 }
+
+/* Orders to a character ("robot, push button"): the Inform parser reads
+ * "NAME, COMMAND" as COMMAND done by NAME, whose `orders` rule decides.
+ * For each animate noun in scope (attribute 0, the library's `animate`):
+ * the directions, then the bare and one-noun lines of the ORDER_VERBS most
+ * common verbs.  Infocom's actors have no attribute we can read: none. */
+#define ORDER_VERBS 16
+static int gen_orders(gen *x)
+{
+    int rc;
+    const env_grammar *g = x->g;
+    if (g->kind != GR_INFORM_GV1 && g->kind != GR_INFORM_GV2) return JITRL_OK;
+    for (size_t a = 0; a < x->nn; a++) {
+        const env_noun *who = &x->nouns[a];
+        if (who->kind != EN_SCOPE || !who->obj || !jitrl_zvm_attr(x->vm, who->obj, 0)) continue;
+        char pre[64];
+        snprintf(pre, sizeof pre, "%s,", who->phrase);
+        for (int d = 0; directions[d]; d++) {
+            if (!jitrl_zvm_dict_lookup(x->vm, directions[d])) continue;
+            char cmd[96];
+            snprintf(cmd, sizeof cmd, "%s %s", pre, directions[d]);
+            if ((rc = env_keyset_add(&x->ks, line_key(0x3ff, who->obj, (unsigned)d, 11))) < 0) return JITRL_ENOMEM;
+            if (rc && (rc = add_cand(x->c, cmd))) return rc;
+        }
+        size_t used = 0;
+        for (size_t oi = 0; oi < g->nverbs && used < ORDER_VERBS; oi++) {
+            const gr_verb *v = &g->verbs[g->order[oi]];
+            char verb[112], word[48];
+            if (v->meta || !v->word) continue;
+            jitrl_zvm_decode_text(x->vm, v->word, word, sizeof word);
+            if (!typeable(word)) continue;
+            used++;
+            snprintf(verb, sizeof verb, "%s %s", pre, word);
+            for (size_t li = v->first; li < v->first + v->n; li++) {
+                const gr_line *l = &g->lines[li];
+                if (l->nobj == 0 && l->ntok == 0) {
+                    if ((rc = emit(x, l, verb, line_key(l->action, 0, who->obj, 12), NULL, NULL))) return rc;
+                    continue;
+                }
+                if (l->nobj != 1 || l->ntok > 2) continue;
+                const gr_tok *t = NULL;
+                for (unsigned k = 0; k < l->ntok; k++)
+                    if (l->tok[k].kind == GT_OBJ) t = &l->tok[k];
+                    else if (l->tok[k].kind != GT_PREP) t = NULL, k = l->ntok;
+                if (!t) continue;
+                for (size_t j = 0; j < x->nn; j++) {
+                    const env_noun *n = &x->nouns[j];
+                    if (j == a || n->kind != EN_SCOPE || !n->obj || (t->flags & (GF_ATTR | GF_CREATURE))) continue;
+                    if ((rc = emit(x, l, verb, line_key(l->action, noun_key(x, j), who->obj, 13), n->phrase, NULL)))
+                        return rc;
+                }
+            }
+        }
+    }
+    return JITRL_OK;
+}
+
 
 int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const env_noun *nouns, size_t nn)
 {
@@ -651,6 +764,8 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
     static const int pass_objs[4] = {0, 1, 2, 2};
     size_t pass_start[4] = {0};
     for (int pass = 0; pass < 4; pass++) {
+        /* orders to characters before the pairs, which the cap trims */
+        if (pass == 2 && (rc = gen_orders(&x))) goto out;
         pass_start[pass] = a->n;
         a->cap = pass < 2 ? CAND_CAP_ONE : CAND_CAP;
         x.late = pass == 3;
@@ -665,10 +780,13 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
                 int objs = 0, topics = 0, other = 0;
                 const gr_tok *ot[2] = {NULL, NULL};
                 for (unsigned t = 0; t < l->ntok; t++) {
-                    if (l->tok[t].kind == GT_OBJ || l->tok[t].kind == GT_TOPIC) {
+                    int k = l->tok[t].kind;
+                    if (k == GT_OBJ || k == GT_TOPIC || k == GT_NUMBER) {
                         if (objs < 2) ot[objs] = &l->tok[t];
                         objs++;
-                        if (l->tok[t].kind == GT_TOPIC) topics++;
+                        /* a number is a topic to the pairing rules: no
+                         * thing in hand is needed ("set dial to 776") */
+                        if (k != GT_OBJ) topics++;
                     } else if (l->tok[t].kind != GT_PREP) other = 1;
                 }
                 if (other || objs != pass_objs[pass]) continue;

@@ -21,6 +21,7 @@ enum {
     EN_SELF,         /* the player ("me"): the second slot, scope routines, verb-less lines */
     EN_REMOTE,       /* out of the tree, reached by the game's own scope routines (spells) */
     EN_TOPIC,        /* a word of the text the parser does not resolve: topic slots only */
+    EN_NUMBER,       /* a number of the recent text: number and `special` slots */
 };
 
 typedef struct env_noun {

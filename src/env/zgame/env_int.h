@@ -89,6 +89,9 @@ enum { GT_PREP = 1, GT_OBJ, GT_TOPIC, GT_NUMBER, GT_OTHER };
 #define GF_FIND 0x20       /* Infocom: prefers attribute `attr` */
 #define GF_ROUTINE 0x40    /* noun=Routine / scope=Routine */
 #define GF_SCOPE 0x80      /* scope=Routine: the game decides what is in scope */
+/* GT_TOPIC / GT_NUMBER: GF_ROUTINE = a general parsing routine (a word or a
+ * number, as the game's code reads it); GT_NUMBER with GF_MULTI = `special`
+ * (a number or any word) */
 
 #define GR_MAX_TOK 8
 

@@ -251,11 +251,11 @@ static void gv1_token(unsigned val, gr_tok *t)
     case 4: t->flags = GF_MULTI; break;
     case 5: t->flags = GF_MULTI | GF_INSIDE; break;
     case 6: t->flags = GF_CREATURE; break;
-    case 7: t->kind = GT_OTHER; break;
+    case 7: t->kind = GT_NUMBER; t->flags = GF_MULTI; break;   /* special */
     case 8: t->kind = GT_NUMBER; break;
     default:
         if (val >= 16 && val < 48) t->flags = GF_ROUTINE;
-        else if (val >= 48 && val < 80) t->kind = GT_TOPIC;
+        else if (val >= 48 && val < 80) { t->kind = GT_TOPIC; t->flags = GF_ROUTINE; }
         else if (val >= 80 && val < 112) t->flags = GF_ROUTINE | GF_SCOPE;
         else if (val >= 128 && val < 176) { t->flags = GF_ATTR; t->attr = (uint8_t)(val - 128); }
         else t->kind = GT_OTHER;
@@ -356,7 +356,7 @@ static int parse_gv2(const jitrl_zvm *vm, const rd *r, env_grammar *g, uint32_t 
                 case 1:
                     if (data == 9) t->kind = GT_TOPIC;
                     else if (data == 8) t->kind = GT_NUMBER;
-                    else if (data == 7) t->kind = GT_OTHER;
+                    else if (data == 7) { t->kind = GT_NUMBER; t->flags = GF_MULTI; }   /* special */
                     else if (data > 6) t->kind = GT_OTHER;
                     else {
                         static const uint8_t fl[7] = {0, GF_HELD, GF_MULTI, GF_HELD | GF_MULTI, GF_MULTI,
@@ -369,7 +369,10 @@ static int parse_gv2(const jitrl_zvm *vm, const rd *r, env_grammar *g, uint32_t 
                 case 3: t->kind = GT_OBJ; t->flags = GF_ROUTINE; break;
                 case 5: t->kind = GT_OBJ; t->flags = GF_ROUTINE | GF_SCOPE; break;
                 case 4: t->kind = GT_OBJ; t->flags = GF_ATTR; t->attr = (uint8_t)data; break;
-                default: t->kind = GT_TOPIC; break;   /* a general parsing routine: free text */
+                default:   /* a general parsing routine: a word or a number */
+                    t->kind = GT_TOPIC;
+                    t->flags = GF_ROUTINE;
+                    break;
                 }
                 if (t->kind == GT_OBJ) l.nobj++;
             }
