@@ -88,6 +88,9 @@ int actions_walk(const walk_opts *o, jr_buf *json)
         fprintf(stderr, "jitrl actions: %s\n", err);
         return 1;
     }
+    /* say which mode valid actions are in when it is the fallback */
+    const char *parser = jitrl_zgame_parser(env);
+    if (!strncmp(parser, "fallback", 8)) fprintf(stderr, "jitrl actions: %s\n", parser);
     size_t nsteps = 0;
     char **steps = NULL;
     if (o->walkthrough) {
@@ -172,6 +175,8 @@ int actions_walk(const walk_opts *o, jr_buf *json)
     double cd = quantile(cands, ncold, 0.5);
     jr_buf_puts(json, "{\"game\":");
     jr_buf_json_str(json, jitrl_env_name(env));
+    jr_buf_puts(json, ",\"parser\":");
+    jr_buf_json_str(json, parser);
     jr_buf_printf(json,
                   ",\"states\":%zu,\"recall\":%.4f,\"steps_changing\":%zu,\"hits\":%zu,\"misses\":[%s],"
                   "\"ms_cold_median\":%.3f,\"ms_cold_p95\":%.3f,\"ms_cached_median\":%.4f,"

@@ -167,6 +167,13 @@ JITRL_API unsigned jitrl_zgame_player(const jitrl_env *env);
 JITRL_API int jitrl_zgame_progress(const jitrl_env *env, int *score, int *moves, int *done, int *victory,
                                    int *death);
 
+/* How valid actions read the story's parser: "inform-gv1", "inform-gv2",
+ * "infocom", "infocom-compact", or "fallback: ..." (no parser table we can
+ * read: candidates from the dictionary's words and the nouns in scope; the
+ * rest of the text says so), "none" (no dictionary either), "" for
+ * another kind. */
+JITRL_API const char *jitrl_zgame_parser(const jitrl_env *env);
+
 /* The underlying machine, for inspection only (do not run or restore it).
  * NULL for another kind. */
 JITRL_API const jitrl_zvm *jitrl_zgame_vm(const jitrl_env *env);

@@ -253,7 +253,8 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     if (rc) goto out;
     a->probe_snap = snap;
     a->probe_len = snaplen;
-    nn = env_check_nouns(vm, nouns, nn, act_noun_resolves, a, &a->log);
+    /* the fallback knows no verb to probe nouns with: all are kept */
+    if (a->g->kind != GR_FALLBACK) nn = env_check_nouns(vm, nouns, nn, act_noun_resolves, a, &a->log);
     rc = JITRL_ENOMEM;
     if (act_oom(a)) goto out;   /* a noun dropped for want of memory */
     if ((rc = env_generate(&a->cands, vm, a->g, nouns, nn))) goto out;
@@ -323,7 +324,7 @@ int env_actions_outcome(env_actions *a, jitrl_zvm *vm, const void *snap, size_t 
     size_t off;
     uint32_t n;
     rc = act_diff_world(a, a->vm[0], &p, &off, &n);
-    int turn = act_read_moves(a, a->vm[0]) != a->base_moves;
+    int turn = act_took_turn(a, a->vm[0]);
     /* what this state's answer knows: its noise (scratch included) */
     memcpy(a->scratch_g, a->noise, sizeof a->scratch_g);
     memset(a->real_g, 0, sizeof a->real_g);

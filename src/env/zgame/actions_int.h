@@ -49,6 +49,7 @@ struct env_actions {
     uint64_t budget;
     uint32_t moves_addr, moves_len;
     int moves_guess;     /* moves_addr is a guess to confirm on the first state */
+    int no_counter;      /* the fallback found no turn counter (act_took_turn) */
     uint8_t counter_g[32];   /* globals counting the turns (the memo key ignores them) */
     uint8_t keymask_g[32];   /* parser globals at the first state (the memo key ignores them) */
     uint8_t keymask_attr[6]; /* attributes ditto (the library's scratch flags) */
@@ -115,6 +116,13 @@ void act_region_copy(const env_actions *a, const jitrl_zvm *vm, uint8_t *out);
 long act_region_index(const env_actions *a, uint32_t addr);
 /* The turn counter of vm. */
 unsigned act_read_moves(const env_actions *a, const jitrl_zvm *vm);
+/* Did the command run on vm take a turn?  With no counter (a fallback
+ * story whose `wait`s count nothing) every command did: its globals are
+ * judged like the rest of the world. */
+static inline int act_took_turn(const env_actions *a, const jitrl_zvm *vm)
+{
+    return a->no_counter || act_read_moves(a, vm) != a->base_moves;
+}
 /* The region bytes of vm that differ from a->base outside a->mask, appended
  * to the pool as (index, value) pairs: p->idx[*off .. *off + *n). */
 int act_diff_world(const env_actions *a, const jitrl_zvm *vm, struct dpool *p, size_t *off, uint32_t *n);

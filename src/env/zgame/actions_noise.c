@@ -281,5 +281,6 @@ int act_find_moves(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t
             a->counter_g[g / 8] |= (uint8_t)(1u << (g % 8));
         }
     }
+    a->no_counter = !found && a->g->kind == GR_FALLBACK;
     return JITRL_OK;
 }

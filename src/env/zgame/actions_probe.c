@@ -69,7 +69,7 @@ int act_noun_resolves(void *ctx, const char *cmd)
         struct dpool p = {0};
         size_t off;
         uint32_t n;
-        keep = quit || act_read_moves(a, a->vm[0]) != a->base_moves;
+        keep = quit || act_took_turn(a, a->vm[0]);
         if (!keep) {
             if (act_diff_world(a, a->vm[0], &p, &off, &n)) a->oom[0] = 1;   /* the caller fails */
             else
@@ -100,7 +100,7 @@ static void run_one(env_actions *a, int t, size_t i, const void *snap, size_t sn
     if (a->skip && a->skip[i]) return;
     if (!act_run_cmd(a->vm[t], snap, snaplen, env_cand(&a->cands, i), CAND_BUDGET, &quit, &a->oom[t])) return;
     a->dquit[i] = (uint8_t)quit;
-    a->dturn[i] = (uint8_t)(act_read_moves(a, a->vm[t]) != a->base_moves);
+    a->dturn[i] = (uint8_t)act_took_turn(a, a->vm[t]);
     /* a diff cut short is no "nothing changed": the evaluation fails */
     if (act_diff_world(a, a->vm[t], &a->pool[t], &a->doff[i], &a->dn[i])) {
         a->dn[i] = 0;

@@ -77,7 +77,9 @@ extern const char env_facts_tsv[];
 
 /* ---- grammar.c ---- */
 
-enum { GR_NONE = 0, GR_INFOCOM, GR_INFOCOM_VAR, GR_INFORM_GV1, GR_INFORM_GV2 };
+/* GR_FALLBACK: no parser table we can read; verbs are dictionary words
+ * (grammar.c parse_fallback) */
+enum { GR_NONE = 0, GR_INFOCOM, GR_INFOCOM_VAR, GR_INFORM_GV1, GR_INFORM_GV2, GR_FALLBACK };
 
 enum { GT_PREP = 1, GT_OBJ, GT_TOPIC, GT_NUMBER, GT_OTHER };
 /* object token flags */
@@ -128,8 +130,9 @@ typedef struct env_grammar {
 } env_grammar;
 
 /* Parse the grammar of the story in mem[0..len) (a Z-machine image).
- * Returns JITRL_OK, JITRL_ENOTFOUND (no grammar we can read) or
- * JITRL_ENOMEM; on failure *g is empty. */
+ * Returns JITRL_OK, JITRL_ENOTFOUND (not even a dictionary) or
+ * JITRL_ENOMEM; on failure *g is empty.  A story whose parser tables we
+ * cannot read gets the GR_FALLBACK grammar, and err says so. */
 int env_grammar_parse(const jitrl_zvm *vm, env_grammar *g, char *err, size_t errlen);
 void env_grammar_free(env_grammar *g);
 /* Dictionary flags byte of the entry at addr (0 if not an entry). */

@@ -47,6 +47,7 @@ struct zgame {
     env_grammar gram;
     int have_grammar;
     char gram_err[160];
+    char parser_mode[176];   /* jitrl_zgame_parser's text for the fallback */
     env_world world;
     env_actions *acts;
     int cache_held;           /* acts came from / go back to opt.actions_cache */
@@ -386,6 +387,7 @@ static int env_open(const uint8_t *story, size_t len, const jitrl_zgame_options 
     if (grc == JITRL_ENOMEM) goto fail;
     e->have_grammar = grc == JITRL_OK;
     if (!e->have_grammar) seterr(e, "%s", e->gram_err);
+    snprintf(e->parser_mode, sizeof e->parser_mode, "fallback: %s", e->gram_err);
 
     if (e->facts.known) {
         e->score_mode = SCORE_FACTS;
@@ -393,7 +395,8 @@ static int env_open(const uint8_t *story, size_t len, const jitrl_zgame_options 
     } else if (jitrl_zvm_version(e->vm) <= 3 && !(jitrl_zvm_read_byte(e->vm, 1) & 0x02)) {
         e->score_mode = SCORE_V3;
     } else {
-        e->score_mode = e->have_grammar ? SCORE_VERB : SCORE_NONE;
+        /* the fallback knows no `score` verb */
+        e->score_mode = e->have_grammar && e->gram.kind != GR_FALLBACK ? SCORE_VERB : SCORE_NONE;
     }
     return zg_wrap(e, out, err, errlen);
 fail:
@@ -917,4 +920,17 @@ int jitrl_zgame_progress(const jitrl_env *env, int *score, int *moves, int *done
     for (int i = 0; i < 5; i++)
         if (out[i]) *out[i] = v[i];
     return e ? JITRL_OK : JITRL_EINVAL;
+
+const char *jitrl_zgame_parser(const jitrl_env *env)
+{
+    const zgame *e = of(env);
+    if (!e) return "";
+    switch (e->have_grammar ? e->gram.kind : GR_NONE) {
+    case GR_INFORM_GV1: return "inform-gv1";
+    case GR_INFORM_GV2: return "inform-gv2";
+    case GR_INFOCOM: return "infocom";
+    case GR_INFOCOM_VAR: return "infocom-compact";
+    case GR_FALLBACK: return e->parser_mode;
+    default: return "none";
+    }
 }

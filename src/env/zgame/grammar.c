@@ -384,6 +384,79 @@ static int parse_gv2(const jitrl_zvm *vm, const rd *r, env_grammar *g, uint32_t 
     return JITRL_OK;
 }
 
+/* The fallback for a story whose parser we cannot read: every dictionary
+ * word a player could type as a verb (letters only, not a direction or a
+ * meta verb), the commonest verbs first, each with a bare line and a
+ * one-noun line.  Judging keeps what changes the world, as for any grammar;
+ * the candidate cap trims the rarest words.  Fails only without a
+ * dictionary. */
+#define FALLBACK_VERBS 96
+static int parse_fallback(const jitrl_zvm *vm, const rd *r, env_grammar *g)
+{
+    static const char *const dirs[] = {"north", "south", "east", "west", "northeast", "northwest", "southeast",
+                                       "southwest", "up", "down", "in", "out", "n", "s", "e", "w", "ne", "nw",
+                                       "se", "sw", "u", "d", NULL};
+    size_t ndict = g->entry_len ? (g->dict_end - g->dict_start) / g->entry_len : 0;
+    if (!ndict) return JITRL_ENOTFOUND;
+    struct cand { uint32_t word; int rank; } *c = jr_calloc(ndict, sizeof *c);
+    if (!c) return JITRL_ENOMEM;
+    size_t nc = 0;
+    for (uint32_t a = g->dict_start; a < g->dict_end; a += g->entry_len) {
+        char w[32];
+        jitrl_zvm_decode_text(vm, a, w, sizeof w);
+        int ok = strlen(w) >= 2 && !in_list(hard_meta, w) && !in_list(dirs, w);
+        for (const char *p = w; ok && *p; p++) ok = (*p >= 'a' && *p <= 'z') || *p == '-';
+        if (!ok) continue;
+        c[nc].word = a;
+        c[nc++].rank = verb_rank(w) + (in_list(soft_meta, w) ? 2000 : 0);
+    }
+    /* the best FALLBACK_VERBS by rank (selection: the dictionary is small) */
+    size_t keep = nc < FALLBACK_VERBS ? nc : FALLBACK_VERBS;
+    for (size_t i = 0; i < keep; i++)
+        for (size_t j = i + 1; j < nc; j++)
+            if (c[j].rank < c[i].rank) { struct cand t = c[i]; c[i] = c[j]; c[j] = t; }
+    g->verbs = jr_calloc(keep + 1, sizeof *g->verbs);
+    int rc = g->verbs ? JITRL_OK : JITRL_ENOMEM;
+    size_t cap = 0;
+    for (size_t i = 0; !rc && i < keep; i++) {
+        gr_verb *v = &g->verbs[g->nverbs++];
+        char w[32];
+        jitrl_zvm_decode_text(vm, c[i].word, w, sizeof w);
+        v->word = c[i].word;
+        v->rank = c[i].rank;
+        v->meta = in_list(soft_meta, w);
+        v->first = g->nlines;
+        gr_line l;
+        memset(&l, 0, sizeof l);
+        l.action = (uint16_t)i;
+        rc = push_line(g, &cap, &l);
+        l.ntok = l.nobj = 1;
+        l.tok[0].kind = GT_OBJ;
+        if (!rc) rc = push_line(g, &cap, &l);
+        v->n = 2;
+    }
+    jr_free(c);
+    (void)r;
+    g->kind = GR_FALLBACK;
+    return rc ? rc : g->nverbs ? JITRL_OK : JITRL_ENOTFOUND;
+}
+
+static int grammar_order(env_grammar *g)
+{
+    g->order = jr_calloc(g->nverbs + 1, sizeof *g->order);
+    if (!g->order) return JITRL_ENOMEM;
+    /* insertion sort by rank: stable, and there are at most 256 verbs */
+    for (size_t i = 0; i < g->nverbs; i++) {
+        size_t j = i;
+        while (j > 0 && g->verbs[g->order[j - 1]].rank > g->verbs[i].rank) {
+            g->order[j] = g->order[j - 1];
+            j--;
+        }
+        g->order[j] = i;
+    }
+    return JITRL_OK;
+}
+
 int env_grammar_parse(const jitrl_zvm *vm, env_grammar *g, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
@@ -422,19 +495,29 @@ int env_grammar_parse(const jitrl_zvm *vm, env_grammar *g, char *err, size_t err
     else rc = parse_gv1(vm, &r, g, base, nverbs);
     if (rc == JITRL_ENOMEM) { env_grammar_free(g); return rc; }
     if (rc || g->nlines == 0) { env_grammar_free(g); goto none; }
-    g->order = jr_calloc(g->nverbs, sizeof *g->order);
-    if (!g->order) { env_grammar_free(g); return JITRL_ENOMEM; }
-    /* insertion sort by rank: stable, and there are at most 256 verbs */
-    for (size_t i = 0; i < g->nverbs; i++) {
-        size_t j = i;
-        while (j > 0 && g->verbs[g->order[j - 1]].rank > g->verbs[i].rank) {
-            g->order[j] = g->order[j - 1];
-            j--;
-        }
-        g->order[j] = i;
-    }
+    if (grammar_order(g)) { env_grammar_free(g); return JITRL_ENOMEM; }
     return JITRL_OK;
-none:
+none:;
+    /* the dictionary, if any, for the fallback */
+    uint32_t ds = g->dict_start, de = g->dict_end;
+    unsigned el = g->entry_len, tl = g->text_len;
+    env_grammar_free(g);
+    if (r.m && de <= r.len && el >= tl + 1) {
+        g->dict_start = ds;
+        g->dict_end = de;
+        g->entry_len = el;
+        g->text_len = tl;
+        int frc = parse_fallback(vm, &r, g);
+        if (!frc) frc = grammar_order(g);
+        if (frc == JITRL_ENOMEM) { env_grammar_free(g); return frc; }
+        if (!frc) {
+            if (err && errlen)
+                snprintf(err, errlen, "no parser grammar found in this story; candidates from %zu dictionary "
+                         "words and the nouns in scope", g->nverbs);
+            return JITRL_OK;
+        }
+        env_grammar_free(g);
+    }
     if (err && errlen)
         snprintf(err, errlen, "no parser grammar found in this story (not an Infocom or Inform text adventure?)");
     g->kind = GR_NONE;
