@@ -262,6 +262,8 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
      * one noun before two, the player and topics last) */
     if (a->reuse && a->cands.n > FAST_CANDS) a->cands.n = FAST_CANDS;
     rc = act_evaluate(a, vm, snap, snaplen);
+    uint64_t ins = 0;   /* where the time goes: instructions per candidate (the STATS line) */
+    for (int t = 0; t < a->nthreads; t++) ins += a->ins[t];
     int late = 0;
     for (int t = 0; t < a->nthreads; t++) {
         late |= jitrl_zvm_out_of_time(a->vm[t]);
@@ -289,8 +291,9 @@ int env_actions_get(env_actions *a, jitrl_zvm *vm, const void *snap, size_t snap
     if (env_log_on(&a->log, JITRL_ZGAME_LOG_STATS)) {
         size_t ns = 0;
         for (size_t i = 0; a->skip && i < a->cands.n; i++) ns += a->skip[i];
-        env_logf(&a->log, JITRL_ZGAME_LOG_STATS, "valid actions: %.1f ms, %zu candidates (%zu not run), %zu groups",
-                 now_ms() - t0, a->cands.n, ns, m->n);
+        env_logf(&a->log, JITRL_ZGAME_LOG_STATS,
+                 "valid actions: %.1f ms, %zu candidates (%zu not run), %zu groups, %.0f instructions per candidate",
+                 now_ms() - t0, a->cands.n, ns, m->n, a->cands.n ? (double)ins / (double)a->cands.n : 0.0);
     }
 out:
     jr_free(nouns);

@@ -101,6 +101,8 @@ struct env_actions {
     /* a run of the current call failed for want of memory, per thread
      * (thread 0 is the caller's): the call fails (act_oom) */
     uint8_t oom[MAX_THREADS];
+    uint64_t ins[MAX_THREADS];   /* instructions the candidates of this call ran, per thread */
+    uint64_t base_ins;           /* ... counted from the state's own count */
     env_log log;   /* debugging output (jitrl_zgame_options.log) */
 };
 

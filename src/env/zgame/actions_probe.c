@@ -98,7 +98,9 @@ static void run_one(env_actions *a, int t, size_t i, const void *snap, size_t sn
     a->dn[i] = 0;
     a->dquit[i] = 0;
     if (a->skip && a->skip[i]) return;
-    if (!act_run_cmd(a->vm[t], snap, snaplen, env_cand(&a->cands, i), CAND_BUDGET, &quit, &a->oom[t])) return;
+    int ran = act_run_cmd(a->vm[t], snap, snaplen, env_cand(&a->cands, i), CAND_BUDGET, &quit, &a->oom[t]);
+    a->ins[t] += jitrl_zvm_instructions(a->vm[t]) - a->base_ins;
+    if (!ran) return;
     a->dquit[i] = (uint8_t)quit;
     a->dturn[i] = (uint8_t)act_took_turn(a, a->vm[t]);
     /* a diff cut short is no "nothing changed": the evaluation fails */
@@ -148,6 +150,8 @@ int act_evaluate(env_actions *a, const jitrl_zvm *vm, const void *snap, size_t s
     int rc = JITRL_ENOMEM;
     if (!a->dturn || !a->changed || !a->outcome || !a->dthr || !a->dquit || !a->doff || !a->dn) goto out;
     for (int t = 0; t < MAX_THREADS; t++) a->pool[t].n = 0;
+    memset(a->ins, 0, sizeof a->ins);
+    a->base_ins = jitrl_zvm_instructions(vm);
     job jobs[MAX_THREADS];
     pthread_t th[MAX_THREADS];
     int started[MAX_THREADS] = {0};

@@ -482,6 +482,8 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
             nn->held = 0;
             nn->kind = EN_SCOPE;
             nn->in_mind = 0;
+            nn->dir = 0;
+            for (int d = 0; directions[d]; d++) nn->dir |= !strcmp(word, directions[d]);
             snprintf(nn->phrase, sizeof nn->phrase, "%s", word);
             snprintf(nn->full, sizeof nn->full, "%s", word);
             *text_key = XXH3_64bits_withSeed(word, k, *text_key);
@@ -552,6 +554,9 @@ static int slot_ok(const gen *x, const gr_tok *t, const env_noun *n, int objs, i
 {
     /* a number slot takes the numbers of the text, nothing else */
     if (t->kind == GT_NUMBER) return n->kind == EN_NUMBER;
+    /* a direction the text names ("the lab is east") is already a command
+     * of its own; as a noun it only follows another ("push cart east") */
+    if (n->dir && (objs < 2 || slot == 0 || t->kind != GT_OBJ)) return 0;
     switch (n->kind) {
     case EN_NUMBER: return t->kind == GT_TOPIC && (t->flags & GF_ROUTINE);
     /* a word the parser does not resolve here may still be what the game's
@@ -621,6 +626,7 @@ pairs:
              * the game names it itself */
             int named = t1->kind == GT_TOPIC && (t2->flags & GF_HELD) && !nouns[j].obj && nouns[j].kind == EN_SCOPE;
             if (i == j || !(named || slot_ok(x, t2, &nouns[j], 2, 1))) continue;
+            if (nouns[j].dir && l->ntok != 2) continue;   /* "push cart east": no preposition */
             /* less likely pairs come last, so the cap trims them first */
             int late = nouns[i].kind == EN_SELF || nouns[j].kind == EN_SELF;
             /* a topic looked up in a thing not in hand ("read about X in
@@ -696,8 +702,9 @@ static int typeable(const char *w)
  * "NAME, COMMAND" as COMMAND done by NAME, whose `orders` rule decides.
  * For each animate noun in scope (attribute 0, the library's `animate`):
  * the directions, then the bare and one-noun lines of the ORDER_VERBS most
- * common verbs.  Infocom's actors have no attribute we can read: none. */
-#define ORDER_VERBS 16
+ * common verbs, at most ORDER_CAP of them.  Infocom's actors have no attribute we can read: none. */
+#define ORDER_VERBS 12
+#define ORDER_CAP 240
 static int gen_orders(gen *x)
 {
     int rc;
@@ -764,10 +771,15 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
     static const int pass_objs[4] = {0, 1, 2, 2};
     size_t pass_start[4] = {0};
     for (int pass = 0; pass < 4; pass++) {
-        /* orders to characters before the pairs, which the cap trims */
-        if (pass == 2 && (rc = gen_orders(&x))) goto out;
+        /* orders to characters before the least likely pairs, with a cap
+         * of their own: they take nothing from the other lines */
+        size_t before = a->n;
+        if (pass == 3) {
+            a->cap = a->n + ORDER_CAP;
+            if ((rc = gen_orders(&x))) goto out;
+        }
         pass_start[pass] = a->n;
-        a->cap = pass < 2 ? CAND_CAP_ONE : CAND_CAP;
+        a->cap = (pass < 2 ? CAND_CAP_ONE : CAND_CAP) + (pass == 3 ? a->n - before : 0);
         x.late = pass == 3;
         for (size_t oi = 0; oi < g->nverbs; oi++) {
             const gr_verb *v = &g->verbs[g->order[oi]];

@@ -30,6 +30,7 @@ typedef struct env_noun {
     int kind;            /* EN_* */
     int in_mind;         /* EN_REMOTE inside an internal-named holder (a spell memorised) */
     int probe;           /* a guessed phrase ("ticket 2306"): asked of the parser even when held */
+    int dir;             /* a direction word naming an object (Inform's compass): "push cart east" only */
     char phrase[48];
     char full[64];       /* every dictionary word of the short name, for topics */
 } env_noun;
