@@ -168,7 +168,8 @@ JITRL_API int jitrl_zgame_progress(const jitrl_env *env, int *score, int *moves,
                                    int *death);
 
 /* How valid actions read the story's parser: "inform-gv1", "inform-gv2",
- * "infocom", "infocom-compact", or "fallback: ..." (no parser table we can
+ * "infocom", "infocom-compact", "infocom-new" (the later format of late
+ * v5 games), or "fallback: ..." (no parser table we can
  * read: candidates from the dictionary's words and the nouns in scope; the
  * rest of the text says so), "none" (no dictionary either), "" for
  * another kind. */

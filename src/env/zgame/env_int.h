@@ -79,7 +79,8 @@ extern const char env_facts_tsv[];
 
 /* GR_FALLBACK: no parser table we can read; verbs are dictionary words
  * (grammar.c parse_fallback) */
-enum { GR_NONE = 0, GR_INFOCOM, GR_INFOCOM_VAR, GR_INFORM_GV1, GR_INFORM_GV2, GR_FALLBACK };
+/* GR_INFOCOM2: Infocom's later format (late v5 games, grammar.c) */
+enum { GR_NONE = 0, GR_INFOCOM, GR_INFOCOM_VAR, GR_INFORM_GV1, GR_INFORM_GV2, GR_FALLBACK, GR_INFOCOM2 };
 
 enum { GT_PREP = 1, GT_OBJ, GT_TOPIC, GT_NUMBER, GT_OTHER };
 /* object token flags */

@@ -930,6 +930,7 @@ const char *jitrl_zgame_parser(const jitrl_env *env)
     case GR_INFORM_GV2: return "inform-gv2";
     case GR_INFOCOM: return "infocom";
     case GR_INFOCOM_VAR: return "infocom-compact";
+    case GR_INFOCOM2: return "infocom-new";
     case GR_FALLBACK: return e->parser_mode;
     default: return "none";
     }

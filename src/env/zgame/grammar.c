@@ -29,6 +29,7 @@
 
 #include "base/alloc.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -302,6 +303,153 @@ static int parse_gv1(const jitrl_zvm *vm, const rd *r, env_grammar *g, uint32_t 
     return JITRL_OK;
 }
 
+/* ---- Infocom's later grammar (the "new parser": late v5 and v6 games) ----
+ *
+ * As ztools' infodump documents it: no table of verb pointers; a verb's
+ * dictionary entry has its flags in its LAST byte (bit 0 = verb, bit 7 not
+ * set) and, in the first word after the text, the address of an 8-byte
+ * verb record: the action of the verb alone ($FFFF none), an unused word,
+ * then pointers to its one-object and two-object entries.  Each of those is
+ * a word count, then entries of 6 bytes (action, preposition's dictionary
+ * address or 0, attribute, flags) or 10 (the same for a second
+ * preposition and object).  Synonyms share a record.  The two words before
+ * the object table give the action and pre-action tables, which bound the
+ * records. */
+
+/* The verb record of the dictionary entry at a, or 0. */
+static uint32_t ic2_record(const rd *r, const env_grammar *g, uint32_t a, uint32_t limit)
+{
+    unsigned fl = rb(r, a + g->entry_len - 1);
+    if (!(fl & 1) || (fl & 0x80)) return 0;
+    uint32_t rec = rw(r, a + g->text_len);
+    return rec >= 64 && rec + 8 <= r->len && (!limit || rec < limit) ? rec : 0;
+}
+
+/* Is the entry list at p (entries of esize bytes) sane: a small count, and
+ * prepositions 0 or dictionary words? */
+static int ic2_list_ok(const rd *r, const env_grammar *g, uint32_t p, unsigned esize)
+{
+    if (!p) return 1;
+    unsigned n = rw(r, p);
+    if (p + 2 + n * esize > r->len || n > 64) return 0;
+    for (unsigned k = 0; k < n; k++) {
+        uint32_t e = p + 2 + k * esize;
+        uint32_t p1 = rw(r, e + 2), p2 = esize == 10 ? rw(r, e + 6) : 0;
+        if ((p1 && !env_dict_is_entry(g, p1)) || (p2 && !env_dict_is_entry(g, p2))) return 0;
+    }
+    return 1;
+}
+
+/* The bound on records: the action table (the word 4 bytes before the
+ * object table), when it lies after the records. */
+static uint32_t ic2_limit(const rd *r)
+{
+    uint32_t obj = rw(r, 0x0a);
+    return obj >= 68 ? rw(r, obj - 4) : 0;
+}
+
+/* Does the story use this format: at least 8 verbs, and every verb's
+ * record and entry lists sane? */
+static int ic2_detect(const rd *r, const env_grammar *g)
+{
+    unsigned verbs = 0, bad = 0;
+    uint32_t limit = ic2_limit(r);
+    for (uint32_t a = g->dict_start; a < g->dict_end; a += g->entry_len) {
+        unsigned fl = rb(r, a + g->entry_len - 1);
+        if (!(fl & 1) || (fl & 0x80)) continue;
+        uint32_t rec = ic2_record(r, g, a, limit);
+        if (rec && ic2_list_ok(r, g, rw(r, rec + 4), 6) && ic2_list_ok(r, g, rw(r, rec + 6), 10)) verbs++;
+        else bad++;
+    }
+    return verbs >= 8 && bad * 10 <= verbs;
+}
+
+/* One object of an entry: preposition (if any) then the object token. */
+static void ic2_object(gr_line *l, uint32_t prep, unsigned attr, unsigned flags)
+{
+    if (prep) {
+        l->tok[l->ntok].kind = GT_PREP;
+        l->tok[l->ntok++].word = prep;
+    }
+    gr_tok *t = &l->tok[l->ntok++];
+    t->kind = GT_OBJ;
+    /* the attribute is a hint (the game's helper suggests with it): a
+     * preference, as Infocom's older "find" attribute */
+    if (attr) { t->flags |= GF_FIND; t->attr = (uint8_t)attr; }
+    (void)flags;   /* its meaning is not documented: no filter */
+    l->nobj++;
+}
+
+static int parse_infocom2(const jitrl_zvm *vm, const rd *r, env_grammar *g)
+{
+    size_t cap = 0, nrec = 0;
+    uint32_t limit = ic2_limit(r);
+    size_t ndict = (g->dict_end - g->dict_start) / g->entry_len;
+    uint32_t *recs = jr_calloc(ndict + 1, sizeof *recs);
+    g->verbs = jr_calloc(ndict + 1, sizeof *g->verbs);
+    if (!recs || !g->verbs) { jr_free(recs); return JITRL_ENOMEM; }
+    g->kind = GR_INFOCOM2;
+    int rc = JITRL_OK;
+    for (uint32_t a = g->dict_start; !rc && a < g->dict_end; a += g->entry_len) {
+        uint32_t rec = ic2_record(r, g, a, limit);
+        if (!rec) continue;
+        char w[32];
+        jitrl_zvm_decode_text(vm, a, w, sizeof w);
+        int rank = !w[0] || !isalpha((unsigned char)w[0]) || in_list(hard_meta, w) ? 1 << 30 : verb_rank(w);
+        if (rank < (1 << 30) && in_list(soft_meta, w)) rank += 2000;
+        size_t vi = 0;
+        while (vi < nrec && recs[vi] != rec) vi++;
+        if (vi < nrec) {
+            /* a synonym: keep the most readable word */
+            gr_verb *v = &g->verbs[vi];
+            if (rank < v->rank) { v->rank = rank; v->word = a; v->meta = rank >= 2000 ? rank >= (1 << 30) ? 2 : 1 : 0; }
+            continue;
+        }
+        recs[nrec++] = rec;
+        gr_verb *v = &g->verbs[g->nverbs++];
+        v->word = a;
+        v->rank = rank;
+        v->meta = rank >= 2000 ? rank >= (1 << 30) ? 2 : 1 : 0;
+        v->first = g->nlines;
+        gr_line l;
+        unsigned alone = rw(r, rec);
+        if (alone != 0xffff) {
+            memset(&l, 0, sizeof l);
+            l.action = (uint16_t)alone;
+            if ((rc = push_line(g, &cap, &l))) break;
+            v->n++;
+        }
+        for (int objs = 1; objs <= 2 && !rc; objs++) {
+            uint32_t p = rw(r, rec + 2 + 2 * objs);
+            unsigned esize = objs == 1 ? 6 : 10, n = p ? rw(r, p) : 0;
+            for (unsigned k = 0; k < n && k < 64; k++) {
+                uint32_t e = p + 2 + k * esize;
+                memset(&l, 0, sizeof l);
+                l.action = (uint16_t)rw(r, e);
+                ic2_object(&l, rw(r, e + 2), rb(r, e + 4), rb(r, e + 5));
+                if (objs == 2) ic2_object(&l, rw(r, e + 6), rb(r, e + 8), rb(r, e + 9));
+                if ((rc = push_line(g, &cap, &l))) break;
+                v->n++;
+                if (objs < 2) continue;
+                /* which object is in hand is not documented: the first
+                 * ("put X in Y"), or the second ("open X with Y"), a line
+                 * each (the candidates are keyed by action and objects, so
+                 * no command comes twice) */
+                gr_line *first = &g->lines[g->nlines - 1];
+                first->tok[first->tok[0].kind == GT_PREP ? 1 : 0].flags |= GF_HELD;
+                l.tok[l.ntok - 1].flags |= GF_HELD;
+                if ((rc = push_line(g, &cap, &l))) break;
+                v->n++;
+            }
+        }
+    }
+    /* a verb no player types (all its words meta or symbols) is not tried */
+    for (size_t i = 0; i < g->nverbs; i++)
+        if (g->verbs[i].rank >= (1 << 30)) g->verbs[i].meta = 2;
+    jr_free(recs);
+    return rc;
+}
+
 /* Does the table parse cleanly as GV2?  Checks every line's tokens. */
 static int gv2_valid(const rd *r, const env_grammar *g, uint32_t base, unsigned nverbs)
 {
@@ -474,6 +622,18 @@ int env_grammar_parse(const jitrl_zvm *vm, env_grammar *g, char *err, size_t err
     g->dict_end = g->dict_start + (uint32_t)count * g->entry_len;
     if (g->entry_len < g->text_len + 3 || g->dict_end > r.len || count == 0) goto none;
 
+    const uint8_t *serial = r.m + 0x12;
+    int infocom = serial[0] == '8' && ver <= 5 && !(r.m[0x3c] >= '5' && r.m[0x3c] <= '6' && r.m[0x3d] == '.');
+    int rc;
+    /* Infocom's later format has no verb table at all: looked for first */
+    if (infocom && ver >= 4 && g->entry_len >= g->text_len + 3 && ic2_detect(&r, g)) {
+        rc = parse_infocom2(vm, &r, g);
+        if (rc == JITRL_ENOMEM) { env_grammar_free(g); return rc; }
+        if (rc || g->nlines == 0) goto none;
+        if (grammar_order(g)) { env_grammar_free(g); return JITRL_ENOMEM; }
+        return JITRL_OK;
+    }
+
     uint32_t base = rw(&r, 0x0e);
     uint32_t first = rw(&r, base);
     if (first <= base || first >= r.len || (first - base) % 2) goto none;
@@ -487,9 +647,6 @@ int env_grammar_parse(const jitrl_zvm *vm, env_grammar *g, char *err, size_t err
     g->verbs = jr_calloc(nverbs, sizeof *g->verbs);
     if (!g->verbs) return JITRL_ENOMEM;
 
-    const uint8_t *serial = r.m + 0x12;
-    int infocom = serial[0] == '8' && ver <= 5 && !(r.m[0x3c] >= '5' && r.m[0x3c] <= '6' && r.m[0x3d] == '.');
-    int rc;
     if (infocom) rc = parse_infocom(vm, &r, g, base, nverbs);
     else if (gv2_valid(&r, g, base, nverbs)) rc = parse_gv2(vm, &r, g, base, nverbs);
     else rc = parse_gv1(vm, &r, g, base, nverbs);
