@@ -702,9 +702,10 @@ static int typeable(const char *w)
  * "NAME, COMMAND" as COMMAND done by NAME, whose `orders` rule decides.
  * For each animate noun in scope (attribute 0, the library's `animate`):
  * the directions, then the bare and one-noun lines of the ORDER_VERBS most
- * common verbs, at most ORDER_CAP of them.  Infocom's actors have no attribute we can read: none. */
+ * common verbs with the things not in the player's hands, at most ORDER_CAP
+ * of them (an order costs a whole turn of the other's rules).  Infocom's actors have no attribute we can read: none. */
 #define ORDER_VERBS 12
-#define ORDER_CAP 240
+#define ORDER_CAP 120
 static int gen_orders(gen *x)
 {
     int rc;
@@ -745,7 +746,9 @@ static int gen_orders(gen *x)
                 if (!t) continue;
                 for (size_t j = 0; j < x->nn; j++) {
                     const env_noun *n = &x->nouns[j];
-                    if (j == a || n->kind != EN_SCOPE || !n->obj || (t->flags & (GF_ATTR | GF_CREATURE))) continue;
+                    /* what the player holds is rarely what another is told to handle */
+                    if (j == a || n->kind != EN_SCOPE || !n->obj || n->held || (t->flags & (GF_ATTR | GF_CREATURE)))
+                        continue;
                     if ((rc = emit(x, l, verb, line_key(l->action, noun_key(x, j), who->obj, 13), n->phrase, NULL)))
                         return rc;
                 }
