@@ -75,7 +75,7 @@ const char *env_next_word(const char *p, char *word, size_t cap, size_t *k)
 static int add_cand(env_cands *a, const char *s)
 {
     /* the budget: verbs come most common first, so the rare ones go */
-    if (a->n >= a->cap) {
+    if (a->extra ? a->nextra >= ENV_EXTRA_CAP : a->n - a->nextra >= a->cap) {
         a->over++;
         return JITRL_OK;
     }
@@ -93,6 +93,7 @@ static int add_cand(env_cands *a, const char *s)
     int rc = jr_buf_append(&a->text, s, strlen(s) + 1);
     if (rc) return rc;
     a->n++;
+    a->nextra += a->extra != 0;
     return JITRL_OK;
 }
 
@@ -470,6 +471,7 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
                     env_noun *tn = &out[n++];
                     tn->obj = 0;
                     tn->kind = EN_TOPIC;
+                    tn->extra = 1;
                     snprintf(tn->phrase, sizeof tn->phrase, "%s", word);
                     snprintf(tn->full, sizeof tn->full, "%s", word);
                     *text_key = XXH3_64bits_withSeed(word, k, *text_key ^ 0x70);
@@ -500,6 +502,7 @@ size_t env_collect_nouns(const jitrl_zvm *vm, const env_grammar *g, const env_wo
         env_noun *nn = &out[n++];
         memset(nn, 0, sizeof *nn);
         nn->kind = EN_NUMBER;
+        nn->extra = 1;
         snprintf(nn->phrase, sizeof nn->phrase, "%s", nums[j]);
         snprintf(nn->full, sizeof nn->full, "%s", nums[j]);
     }
@@ -549,6 +552,25 @@ static int emit(gen *x, const gr_line *l, const char *verb, uint64_t key, const 
     return add_cand(x->c, buf);
 }
 
+/* Is noun n in token t an extra: a number or a word naming nothing, or a
+ * topic word in an object slot (a scope routine's)? */
+static int is_extra(const env_noun *n, const gr_tok *t)
+{
+    return n && (n->extra || (n->kind == EN_TOPIC && t->kind == GT_OBJ));
+}
+
+/* emit, as an extra when noun a (in token ta) or b (in tb) is one, or
+ * during orders. */
+static int emit_n(gen *x, const gr_line *l, uint64_t key, const env_noun *a, const gr_tok *ta, const char *s1,
+                  const env_noun *b, const gr_tok *tb, const char *s2)
+{
+    int was = x->c->extra;
+    x->c->extra = was || is_extra(a, ta) || (b && is_extra(b, tb));
+    int rc = emit(x, l, x->verb, key, s1, s2);
+    x->c->extra = was;
+    return rc;
+}
+
 /* Can noun n fill token t of a line with `objs` nouns, as noun `slot`? */
 static int slot_ok(const gen *x, const gr_tok *t, const env_noun *n, int objs, int slot)
 {
@@ -582,7 +604,8 @@ static int gen_one(gen *x, const gr_line *l, const gr_tok *t)
         return rc;
     for (size_t i = 0; i < x->nn; i++) {
         if (!slot_ok(x, t, &x->nouns[i], 1, 0)) continue;
-        if ((rc = emit(x, l, x->verb, line_key(l->action, noun_key(x, i), 0, 3), x->nouns[i].phrase, NULL)))
+        if ((rc = emit_n(x, l, line_key(l->action, noun_key(x, i), 0, 3), &x->nouns[i], t, x->nouns[i].phrase, NULL,
+                         NULL, NULL)))
             return rc;
     }
     return JITRL_OK;
@@ -657,9 +680,9 @@ pairs:
             if ((t2->flags & GF_FIND) && nouns[j].obj && !jitrl_zvm_attr(vm, nouns[j].obj, t2->attr) &&
                 !(t1->ground && !(t1->flags & GF_FIND)))
                 continue;
-            if ((rc = emit(x, l, x->verb, line_key(l->action, noun_key(x, i), noun_key(x, j), 6),
-                           t1->kind == GT_TOPIC ? nouns[i].full : nouns[i].phrase,
-                           t2->kind == GT_TOPIC ? nouns[j].full : nouns[j].phrase)))
+            if ((rc = emit_n(x, l, line_key(l->action, noun_key(x, i), noun_key(x, j), 6), &nouns[i], t1,
+                             t1->kind == GT_TOPIC ? nouns[i].full : nouns[i].phrase, &nouns[j], t2,
+                             t2->kind == GT_TOPIC ? nouns[j].full : nouns[j].phrase)))
                 return rc;
         }
     }
@@ -702,15 +725,25 @@ static int typeable(const char *w)
  * "NAME, COMMAND" as COMMAND done by NAME, whose `orders` rule decides.
  * For each animate noun in scope (attribute 0, the library's `animate`):
  * the directions, then the bare and one-noun lines of the ORDER_VERBS most
- * common verbs with the things not in the player's hands, at most ORDER_CAP
- * of them (an order costs a whole turn of the other's rules).  Infocom's actors have no attribute we can read: none. */
+ * common verbs with the things not in the player's hands, as extras (an
+ * order costs a whole turn of the other's rules).  Infocom's actors have no attribute we can read: none. */
 #define ORDER_VERBS 12
-#define ORDER_CAP 120
+static int gen_orders_of(gen *x);
 static int gen_orders(gen *x)
 {
     int rc;
     const env_grammar *g = x->g;
     if (g->kind != GR_INFORM_GV1 && g->kind != GR_INFORM_GV2) return JITRL_OK;
+    x->c->extra = 1;
+    rc = gen_orders_of(x);
+    x->c->extra = 0;
+    return rc;
+}
+
+static int gen_orders_of(gen *x)
+{
+    int rc;
+    const env_grammar *g = x->g;
     for (size_t a = 0; a < x->nn; a++) {
         const env_noun *who = &x->nouns[a];
         if (who->kind != EN_SCOPE || !who->obj || !jitrl_zvm_attr(x->vm, who->obj, 0)) continue;
@@ -766,6 +799,8 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
     a->n = 0;
     a->cap = CAND_CAP_ONE;
     a->over = 0;
+    a->extra = 0;
+    a->nextra = 0;
     jr_buf_reset(&a->text);
     for (int i = 0; directions[i]; i++)
         if (jitrl_zvm_dict_lookup(vm, directions[i]) && (rc = add_cand(a, directions[i]))) goto out;
@@ -774,15 +809,10 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
     static const int pass_objs[4] = {0, 1, 2, 2};
     size_t pass_start[4] = {0};
     for (int pass = 0; pass < 4; pass++) {
-        /* orders to characters before the least likely pairs, with a cap
-         * of their own: they take nothing from the other lines */
-        size_t before = a->n;
-        if (pass == 3) {
-            a->cap = a->n + ORDER_CAP;
-            if ((rc = gen_orders(&x))) goto out;
-        }
+        /* orders to characters before the least likely pairs (extras) */
+        if (pass == 3 && (rc = gen_orders(&x))) goto out;
         pass_start[pass] = a->n;
-        a->cap = (pass < 2 ? CAND_CAP_ONE : CAND_CAP) + (pass == 3 ? a->n - before : 0);
+        a->cap = pass < 2 ? CAND_CAP_ONE : CAND_CAP;
         x.late = pass == 3;
         for (size_t oi = 0; oi < g->nverbs; oi++) {
             const gr_verb *v = &g->verbs[g->order[oi]];
@@ -822,9 +852,10 @@ int env_generate(env_cands *a, const jitrl_zvm *vm, const env_grammar *g, const 
     for (size_t i = 0; env_log_on(a->log, JITRL_ZGAME_LOG_CANDIDATES) && i < a->n; i++)
         env_logf(a->log, JITRL_ZGAME_LOG_CANDIDATES, "cand %s", env_cand(a, i));
     env_logf(a->log, JITRL_ZGAME_LOG_DEBUG,
-             "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun, %zu late (%zu nouns), %zu over the cap",
+             "candidates: %zu dirs, %zu bare, %zu one-noun, %zu two-noun, %zu late (%zu nouns), %zu over the cap, "
+             "%zu extras",
              pass_start[0], pass_start[1] - pass_start[0], pass_start[2] - pass_start[1],
-             pass_start[3] - pass_start[2], a->n - pass_start[3], nn, a->over);
+             pass_start[3] - pass_start[2], a->n - pass_start[3], nn, a->over, a->nextra);
 out:
     jr_free(x.ks.k);
     return rc;

@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ENV_MAX_NOUNS 128  /* nouns per state: the tree, text nouns, the player, remote nouns */
+#define ENV_MAX_NOUNS 128
+#define ENV_EXTRA_CAP 200  /* extra candidates per state (env_cands) */  /* nouns per state: the tree, text nouns, the player, remote nouns */
 
 /* How a noun may be used. */
 enum {
@@ -31,6 +32,7 @@ typedef struct env_noun {
     int in_mind;         /* EN_REMOTE inside an internal-named holder (a spell memorised) */
     int probe;           /* a guessed phrase ("ticket 2306"): asked of the parser even when held */
     int dir;             /* a direction word naming an object (Inform's compass): "push cart east" only */
+    int extra;           /* a number or a word naming nothing: its commands are extras (env_cands) */
     char phrase[48];
     char full[64];       /* every dictionary word of the short name, for topics */
 } env_noun;
@@ -40,8 +42,13 @@ typedef struct env_cands {
     jr_buf text;
     size_t *off;
     size_t n, alloc;
-    size_t cap;          /* candidates allowed in the current pass */
+    size_t cap;          /* candidates allowed in the current pass (extras not counted) */
     size_t over;         /* candidates the cap refused */
+    /* extras: commands of the numbers, of the words naming nothing and
+     * orders to characters, which take nothing from the others' cap but
+     * have ENV_EXTRA_CAP of their own */
+    int extra;
+    size_t nextra;
     const env_log *log;  /* debugging output of env_generate; NULL = none */
 } env_cands;
 
