@@ -920,6 +920,7 @@ int jitrl_zgame_progress(const jitrl_env *env, int *score, int *moves, int *done
     for (int i = 0; i < 5; i++)
         if (out[i]) *out[i] = v[i];
     return e ? JITRL_OK : JITRL_EINVAL;
+}
 
 const char *jitrl_zgame_parser(const jitrl_env *env)
 {
