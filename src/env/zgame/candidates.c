@@ -576,9 +576,10 @@ static int slot_ok(const gen *x, const gr_tok *t, const env_noun *n, int objs, i
 {
     /* a number slot takes the numbers of the text, nothing else */
     if (t->kind == GT_NUMBER) return n->kind == EN_NUMBER;
-    /* a direction the text names ("the lab is east") is already a command
-     * of its own; as a noun it only follows another ("push cart east") */
-    if (n->dir && (objs < 2 || slot == 0 || t->kind != GT_OBJ)) return 0;
+    /* A direction the text names stays a noun in every slot: limiting it to
+     * "push cart east" lines (2c9108c) cut t_grammar's candidates but took
+     * commands the built-in game's learners need out of fast mode's first
+     * candidates (play-converges: jitrl 24.18/34 -> 22.18/30). */
     switch (n->kind) {
     case EN_NUMBER: return t->kind == GT_TOPIC && (t->flags & GF_ROUTINE);
     /* a word the parser does not resolve here may still be what the game's
@@ -649,7 +650,6 @@ pairs:
              * the game names it itself */
             int named = t1->kind == GT_TOPIC && (t2->flags & GF_HELD) && !nouns[j].obj && nouns[j].kind == EN_SCOPE;
             if (i == j || !(named || slot_ok(x, t2, &nouns[j], 2, 1))) continue;
-            if (nouns[j].dir && l->ntok != 2) continue;   /* "push cart east": no preposition */
             /* less likely pairs come last, so the cap trims them first */
             int late = nouns[i].kind == EN_SELF || nouns[j].kind == EN_SELF;
             /* a topic looked up in a thing not in hand ("read about X in
