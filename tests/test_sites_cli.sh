@@ -11,6 +11,7 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 command -v curl >/dev/null 2>&1 || { echo "curl is missing"; exit 77; }
 
+: >"$T/out"   # exists before the server writes it: the wait loop reads it at once
 (trap - EXIT; exec $J sites --seconds 60 >"$T/out" 2>"$T/err") &
 pid=$!
 i=0
