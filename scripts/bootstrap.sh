@@ -5,7 +5,7 @@
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-dev python3 libsqlite3-dev sqlite3 libcurl4-openssl-dev \
 libjansson-dev libxxhash-dev libmicrohttpd-dev frotz inform6-compiler inform6-library \
-chromium chromium-driver fonts-dejavu-core postgresql libpq-dev python3-pytest nettle-dev python3-yaml python3-pip python3-setuptools"
+chromium chromium-driver fonts-dejavu-core postgresql libpq-dev python3-pytest nettle-dev python3-yaml python3-pip python3-setuptools curl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
